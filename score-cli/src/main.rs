@@ -1,1 +1,18 @@
-fn main() {}
+//! `score-rs`: compile Score workloads to docker-compose, Kubernetes manifests or Terraform.
+//!
+//! A thin shell over the library crates: it parses arguments, calls them and prints.
+
+mod cli;
+mod commands;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let mut reporter = report::Reporter::new(cli.format);
+    let code = commands::run(cli.command, &mut reporter);
+    ExitCode::from(code)
+}

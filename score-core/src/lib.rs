@@ -5,10 +5,24 @@
 //!
 //! Data flows one way: text → [`yaml::Node`] (spanned tree) → validated [`ir::Workload`] →
 //! resolved project → backend output.
+//!
+//! ```
+//! use score_core::{load, SourceFile};
+//! let src = SourceFile::new("score.yaml", "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main: {image: nginx:1.27}\n");
+//! let loaded = load::load_source(src, std::path::Path::new("."), None).unwrap();
+//! assert_eq!(loaded.workload.name(), "web");
+//! ```
 
+pub mod check;
 pub mod diagnostic;
+pub mod ir;
+pub mod load;
 pub mod placeholder;
+pub mod render;
+pub mod schema;
 pub mod source;
+pub mod suggest;
+pub mod upgrade;
 pub mod yaml;
 
 pub use diagnostic::{Diagnostic, DiagnosticsExt, Label, Severity};

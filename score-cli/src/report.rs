@@ -1,0 +1,39 @@
+//! Printing diagnostics and results.
+
+use std::io::{IsTerminal, Write};
+
+use score_core::render::render;
+use score_core::Diagnostic;
+
+use crate::cli::Format;
+
+/// Prints diagnostics to stderr in the chosen format.
+pub struct Reporter {
+    format: Format,
+    color: bool,
+}
+
+impl Reporter {
+    pub fn new(format: Format) -> Self {
+        let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Reporter { format, color }
+    }
+
+    /// Print every diagnostic.
+    pub fn diagnostics(&mut self, diags: &[Diagnostic]) {
+        let mut err = std::io::stderr().lock();
+        for d in diags {
+            let _ = match self.format {
+                Format::Human => write!(err, "{}", render(d, self.color)),
+                Format::Json => writeln!(err, "{}", d.to_json()),
+            };
+        }
+    }
+
+    /// A one-line success message (human format only; JSON stays machine-readable).
+    pub fn success(&mut self, line: &str) {
+        if self.format == Format::Human {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        }
+    }
+}

@@ -1,0 +1,317 @@
+//! Semantic checks that a JSON schema cannot express, all reported in one pass.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path};
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::ir::{FileContent, Readiness, Workload};
+use crate::placeholder::{self, Context, Placeholder, RefError, RefRoot};
+use crate::source::{SourceFile, Span};
+use crate::suggest::closest;
+use crate::yaml::Node;
+
+/// Inputs of the checks: the typed workload and the tree it came from (for locations).
+pub struct Checked<'a> {
+    /// The validated workload.
+    pub workload: &'a Workload,
+    /// The (upgraded) tree, for spans.
+    pub tree: &'a Node,
+    /// The file the tree came from.
+    pub src: &'a SourceFile,
+    /// Directory that file `source`s are relative to; `None` skips the existence check.
+    pub base_dir: Option<&'a Path>,
+}
+
+/// Run every semantic check; returns errors (and warnings) in source order.
+pub fn check(c: &Checked<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    check_placeholders(c, &mut out);
+    check_before(c, &mut out);
+    check_files(c, &mut out);
+    check_ports(c, &mut out);
+    out.sort_by_key(|d| d.labels.first().map(|l| l.span.start));
+    out
+}
+
+/// Every string that placeholders are substituted in, with its tree path.
+fn substituted_strings(w: &Workload) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    let p = |parts: &[&str]| parts.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for (cname, c) in &w.containers {
+        for (k, v) in &c.variables {
+            out.push((p(&["containers", cname, "variables", k]), v.clone()));
+        }
+        for (target, f) in &c.files {
+            if let (FileContent::Content(text), false) = (&f.content, f.no_expand) {
+                out.push((p(&["containers", cname, "files", target, "content"]), text.clone()));
+            }
+        }
+        for (target, v) in &c.volumes {
+            out.push((p(&["containers", cname, "volumes", target, "source"]), v.source.clone()));
+        }
+    }
+    for (rname, r) in &w.resources {
+        if let Some(params) = &r.params {
+            let base = p(&["resources", rname, "params"]);
+            for (k, v) in params {
+                collect_strings(v, [base.clone(), vec![k.clone()]].concat(), &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn collect_strings(v: &Value, path: Vec<String>, out: &mut Vec<(Vec<String>, String)>) {
+    match v {
+        Value::String(s) => out.push((path, s.clone())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_strings(item, [path.clone(), vec![i.to_string()]].concat(), out);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                collect_strings(item, [path.clone(), vec![k.clone()]].concat(), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The span of `${raw}` inside the node's source text, else the node's span.
+pub fn placeholder_span(src: &SourceFile, node: &Node, raw: &str, nth: usize) -> Span {
+    let text = &src.text()[node.span.range()];
+    let needle = format!("${{{raw}}}");
+    text.match_indices(&needle)
+        .nth(nth)
+        .or_else(|| text.match_indices(&needle).next())
+        .map_or(node.span, |(i, _)| Span::new(node.span.start + i, node.span.start + i + needle.len()))
+}
+
+fn check_placeholders(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    let metadata = c.workload.metadata_json();
+    let names: BTreeMap<String, Value> =
+        c.workload.resources.keys().map(|k| (k.clone(), Value::Object(Default::default()))).collect();
+    for (path, text) in substituted_strings(c.workload) {
+        let node = c.tree.lookup(&path).map_or(c.tree, |(_, n)| n);
+        let template = match placeholder::parse(&text) {
+            Ok(t) => t,
+            Err(e) => {
+                let raw = text.get(e.range()).unwrap_or_default().trim_start_matches("${").trim_end_matches('}');
+                out.push(
+                    Diagnostic::error("score::placeholder::syntax", format!("invalid placeholder: {e}"))
+                        .with_label(c.src, placeholder_span(c.src, node, raw, 0), "here"),
+                );
+                continue;
+            }
+        };
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for ph in template.placeholders() {
+            let nth = seen.entry(ph.raw.as_str()).or_default();
+            let span = placeholder_span(c.src, node, &ph.raw, *nth);
+            *nth += 1;
+            if let Some(d) = check_ref(ph, &metadata, &names, c.workload) {
+                out.push(d.with_label(c.src, span, "this placeholder"));
+            }
+        }
+    }
+}
+
+fn check_ref(ph: &Placeholder, metadata: &Value, names: &BTreeMap<String, Value>, w: &Workload) -> Option<Diagnostic> {
+    let err = |code: &str, msg: String| Diagnostic::error(format!("score::placeholder::{code}"), msg);
+    match ph.root() {
+        Err(e @ RefError::UnknownRoot { .. }) => Some(
+            err("unknown_root", e.to_string())
+                .with_help("placeholders start with `metadata.` or `resources.`; write `$${` for a literal `${`"),
+        ),
+        Err(e) => Some(err("invalid", e.to_string())),
+        Ok(RefRoot::Metadata(_)) => {
+            let ctx = Context::new(metadata, names);
+            match ctx.resolve(ph) {
+                Ok(_) => None,
+                Err(e @ RefError::KeyNotFound { .. }) => {
+                    let keys: Vec<String> = metadata.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+                    let missing = ph.path.get(1).cloned().unwrap_or_default();
+                    let d = err("unknown_key", e.to_string());
+                    Some(match closest(&missing, keys.iter().map(String::as_str)) {
+                        Some(k) if ph.path.len() == 2 => d.with_help(format!("did you mean `${{metadata.{k}}}`?")),
+                        _ => d,
+                    })
+                }
+                Err(e) => Some(err("invalid", e.to_string())),
+            }
+        }
+        Ok(RefRoot::Resource { name, .. }) if !w.resources.contains_key(name) => {
+            let d = err("unknown_resource", format!("no known resource '{name}'"));
+            Some(match closest(name, w.resources.keys().map(String::as_str)) {
+                Some(k) => d.with_help(format!("did you mean `resources.{k}`?")),
+                None => d.with_help(format!("declare it under `resources:`, e.g. `{name}: {{type: <type>}}`")),
+            })
+        }
+        Ok(RefRoot::Resource { .. }) => None,
+    }
+}
+
+fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    let containers = &c.workload.containers;
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, container) in containers {
+        for (other, b) in &container.before {
+            let key = c.tree.lookup(&["containers", name, "before", other]).and_then(|(k, _)| k).map_or(c.tree.span, |k| k.span);
+            if other == name {
+                out.push(
+                    Diagnostic::error("score::before::self", format!("container `{name}` cannot start before itself"))
+                        .with_label(c.src, key, "refers to its own container"),
+                );
+                continue;
+            }
+            let Some(target) = containers.get(other) else {
+                let d = Diagnostic::error("score::before::unknown_container", format!("`before` names an unknown container `{other}`"))
+                    .with_label(c.src, key, "no such container in this workload");
+                out.push(match closest(other, containers.keys().map(String::as_str)) {
+                    Some(k) => d.with_help(format!("did you mean `{k}`?")),
+                    None => d.with_help(format!("containers are: {}", containers.keys().cloned().collect::<Vec<_>>().join(", "))),
+                });
+                continue;
+            };
+            if b.ready == Readiness::Healthy && target.readiness_probe.is_none() && target.liveness_probe.is_none() {
+                let ready = c.tree.lookup(&["containers", name, "before", other, "ready"]).map_or(key, |(_, n)| n.span);
+                out.push(
+                    Diagnostic::error("score::before::no_probe", format!("`ready: healthy` needs a probe on container `{other}`"))
+                        .with_label(c.src, ready, "cannot tell when it is healthy")
+                        .with_help(format!("add a `readinessProbe` to `{other}`, or wait for `ready: started`")),
+                );
+            }
+            edges.entry(other.as_str()).or_default().push(name.as_str());
+        }
+    }
+    if let Some(cycle) = find_cycle(&edges) {
+        let first = cycle[0];
+        let span = c.tree.lookup(&["containers", cycle[1], "before", first]).and_then(|(k, _)| k).map_or(c.tree.span, |k| k.span);
+        out.push(
+            Diagnostic::error("score::before::cycle", format!("`before` forms a cycle: {}", cycle.join(" → ")))
+                .with_label(c.src, span, "part of the cycle")
+                .with_help("remove one of these `before` entries"),
+        );
+    }
+}
+
+/// A cycle in `edges` as a closed path (first == last), if any.
+fn find_cycle<'a>(edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str>> {
+    fn visit<'a>(
+        n: &'a str,
+        edges: &BTreeMap<&'a str, Vec<&'a str>>,
+        stack: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<Vec<&'a str>> {
+        if let Some(pos) = stack.iter().position(|s| *s == n) {
+            let mut cycle = stack[pos..].to_vec();
+            cycle.push(n);
+            return Some(cycle);
+        }
+        if !done.insert(n) {
+            return None;
+        }
+        stack.push(n);
+        for next in edges.get(n).into_iter().flatten() {
+            if let Some(c) = visit(next, edges, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges.keys().find_map(|n| visit(n, edges, &mut Vec::new(), &mut done))
+}
+
+fn check_files(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    for (cname, container) in &c.workload.containers {
+        for (target, file) in &container.files {
+            let span_of = |field: &str| {
+                c.tree.lookup(&["containers", cname, "files", target, field]).map_or(c.tree.span, |(_, n)| n.span)
+            };
+            match &file.content {
+                FileContent::Source(source) => {
+                    if let Some(d) = check_source(source, c.base_dir) {
+                        out.push(d.with_label(c.src, span_of("source"), "this path"));
+                    }
+                }
+                FileContent::BinaryContent(b64) => {
+                    if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64.trim_end()) {
+                        out.push(
+                            Diagnostic::error("score::file::base64", format!("`binaryContent` is not valid base64: {e}"))
+                                .with_label(c.src, span_of("binaryContent"), "not standard base64")
+                                .with_help("encode the bytes with `base64 -w0 <file>`"),
+                        );
+                    }
+                }
+                FileContent::Content(_) => {}
+            }
+        }
+    }
+}
+
+fn check_source(source: &str, base_dir: Option<&Path>) -> Option<Diagnostic> {
+    let path = Path::new(source);
+    if path.is_absolute() || source.starts_with('/') || source.starts_with('\\') {
+        return Some(
+            Diagnostic::error("score::file::absolute_source", format!("file source `{source}` is an absolute path"))
+                .with_help("a file `source` is relative to the Score file's directory; copy the file next to it"),
+        );
+    }
+    let mut depth: i32 = 0;
+    for comp in path.components() {
+        match comp {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return Some(
+                Diagnostic::error("score::file::escapes_directory", format!("file source `{source}` points outside the Score file's directory"))
+                    .with_help("for safety, sources must stay inside the directory of the Score file"),
+            );
+        }
+    }
+    let full = base_dir?.join(path);
+    match std::fs::metadata(&full) {
+        Ok(m) if m.is_file() => None,
+        // A warning, not an error: the file may be produced by a build step before `generate`,
+        // which does need it and fails then.
+        Ok(_) => Some(Diagnostic::warning("score::file::unreadable_source", format!("file source `{source}` is not a regular file"))),
+        Err(e) => Some(
+            Diagnostic::warning("score::file::unreadable_source", format!("cannot read file source `{source}`: {}", io_reason(&e)))
+                .with_help(format!("looked for {}; `generate` needs it", full.display())),
+        ),
+    }
+}
+
+/// An io::Error's text without the "(os error N)" suffix, which varies by platform.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn check_ports(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    let mut seen: BTreeMap<(u16, &str), &str> = BTreeMap::new();
+    for (name, port) in c.workload.ports() {
+        if let Some(first) = seen.insert((port.port, port.protocol.as_str()), name) {
+            let span = c.tree.lookup(&["service", "ports", name, "port"]).map_or(c.tree.span, |(_, n)| n.span);
+            out.push(
+                Diagnostic::error(
+                    "score::service::duplicate_port",
+                    format!("service ports `{first}` and `{name}` both use {} port {}", port.protocol.as_str(), port.port),
+                )
+                .with_label(c.src, span, "already used")
+                .with_help("give each service port its own port number"),
+            );
+        }
+    }
+}

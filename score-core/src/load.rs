@@ -1,0 +1,114 @@
+//! The front-end pipeline: text → spanned tree → upgraded → schema-valid → [`Workload`] → checked.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, io_reason, Checked};
+use crate::diagnostic::{Diagnostic, DiagnosticsExt};
+use crate::ir::Workload;
+use crate::source::{SourceFile, Span};
+use crate::yaml::{self, Node};
+use crate::{schema, upgrade};
+
+/// A workload that passed every check, with what it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedWorkload {
+    /// The Score file.
+    pub source: SourceFile,
+    /// The upgraded tree (spans point into `source`).
+    pub tree: Node,
+    /// The typed workload.
+    pub workload: Workload,
+    /// Directory that relative file `source`s resolve against.
+    pub base_dir: PathBuf,
+    /// Warnings found on the way (deprecated forms, …).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A hook that edits the tree before validation (overrides); returns its own diagnostics.
+pub type TreeEdit<'a> = &'a mut dyn FnMut(&mut Node, &SourceFile) -> Vec<Diagnostic>;
+
+/// Read and load a Score file. `-` reads standard input.
+///
+/// On failure, every diagnostic found (errors and warnings) is returned.
+pub fn load_path(path: &Path) -> Result<LoadedWorkload, Vec<Diagnostic>> {
+    let src = read_source(path).map_err(|d| vec![*d])?;
+    let base = base_dir_of(path);
+    load_source(src, &base, None)
+}
+
+/// The directory file `source`s of the Score file at `path` are relative to.
+pub fn base_dir_of(path: &Path) -> PathBuf {
+    if path == Path::new("-") {
+        return PathBuf::from(".");
+    }
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Read a file (or stdin for `-`) as UTF-8 text.
+pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
+    let name = path.display().to_string();
+    let bytes = if path == Path::new("-") {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf).map(|_| buf)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|e| {
+        Box::new(
+            Diagnostic::error("score::io::read", format!("cannot read `{name}`: {}", io_reason(&e)))
+                .with_help("check the path; `score-rs validate` defaults to ./score.yaml"),
+        )
+    })?;
+    source_from_bytes(name, bytes)
+}
+
+/// Wrap bytes as a [`SourceFile`], rejecting invalid UTF-8 with its location.
+pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Offsets before the first bad byte are the same in the lossy copy.
+            let src = SourceFile::new(name, lossy);
+            let end = src.text()[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            Err(Box::new(
+                Diagnostic::error("score::parse::utf8", "the file is not valid UTF-8")
+                    .with_label(&src, Span::new(at, end), "invalid byte sequence")
+                    .with_help("save the file as UTF-8; put binary data in a file's `binaryContent` as base64"),
+            ))
+        }
+    }
+}
+
+/// Load from text already read. `edit` (overrides) runs on the tree before the upgrade.
+pub fn load_source(src: SourceFile, base_dir: &Path, edit: Option<TreeEdit<'_>>) -> Result<LoadedWorkload, Vec<Diagnostic>> {
+    let mut tree = yaml::parse_source(&src).map_err(|d| vec![*d])?;
+    let mut diags = Vec::new();
+    if let Some(edit) = edit {
+        diags.extend(edit(&mut tree, &src));
+    }
+    diags.extend(upgrade::upgrade(&mut tree, &src));
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    diags.extend(schema::validate(&tree, &src));
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let workload: Workload = match serde_json::from_value(tree.to_json()) {
+        Ok(w) => w,
+        Err(e) => {
+            diags.push(Diagnostic::error("score::ir", format!("cannot build the workload: {e}")).with_source(&src));
+            return Err(diags);
+        }
+    };
+    diags.extend(check::check(&Checked { workload: &workload, tree: &tree, src: &src, base_dir: Some(base_dir) }));
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(LoadedWorkload { source: src, tree, workload, base_dir: base_dir.to_path_buf(), warnings: diags })
+}

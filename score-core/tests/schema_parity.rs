@@ -1,0 +1,202 @@
+//! Our own v1b1 schema (`schemas/score-v1b1.json`) must accept and reject exactly the documents
+//! that the upstream Score schema does, and the fixtures must mean what their names say:
+//!
+//! - `fixtures/valid/*`: valid;
+//! - `fixtures/invalid/schema-*`: rejected by the schema;
+//! - `fixtures/invalid/semantic-*`: accepted by the schema (later checks reject them);
+//! - `fixtures/invalid/parse-*`: not a single YAML document (not validated here).
+//!
+//! Parity with upstream is checked on every fixture plus the upstream spec examples and corpus
+//! under `../shared`; when that directory is absent the parity test says so loudly and passes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+const OUR_SCHEMA: &str = include_str!("../../schemas/score-v1b1.json");
+const OFFICIAL_SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/spec/score-v1b1.json");
+const SHARED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared");
+const FIXTURES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
+
+/// Fewest invalid fixtures we keep.
+const MIN_INVALID_FIXTURES: usize = 45;
+
+fn validator(schema_text: &str, what: &str) -> jsonschema::Validator {
+    let schema: Value = serde_json::from_str(schema_text).unwrap_or_else(|e| panic!("{what} is not JSON: {e}"));
+    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{what} is not a usable JSON Schema: {e}"))
+}
+
+fn ours() -> jsonschema::Validator {
+    validator(OUR_SCHEMA, "schemas/score-v1b1.json")
+}
+
+fn is_workload_file(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
+}
+
+/// Workload files directly in `dir`, sorted.
+fn workload_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|p| p.is_file() && is_workload_file(p))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Workload files anywhere below `dir`, sorted.
+fn workload_files_recursive(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            workload_files_recursive(&path, out);
+        } else if is_workload_file(&path) {
+            out.push(path);
+        }
+    }
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name")
+}
+
+/// Load a YAML or JSON file with the project's own loader and turn it into JSON.
+fn load(path: &Path) -> Result<Value, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    score_core::yaml::parse(&path.display().to_string(), &text)
+        .map(|node| node.to_json())
+        .map_err(|d| format!("does not parse: {d}"))
+}
+
+fn first_error(v: &jsonschema::Validator, instance: &Value) -> String {
+    v.iter_errors(instance).next().map_or_else(|| "valid".to_string(), |e| format!("{} at {}", e, e.instance_path()))
+}
+
+fn valid_fixtures() -> Vec<PathBuf> {
+    workload_files(&Path::new(FIXTURES_DIR).join("valid"))
+}
+
+fn invalid_fixtures() -> Vec<PathBuf> {
+    workload_files(&Path::new(FIXTURES_DIR).join("invalid"))
+}
+
+/// Every fixture that should load as one document, i.e. all but `parse-*`.
+fn loadable_fixtures() -> Vec<PathBuf> {
+    valid_fixtures().into_iter().chain(invalid_fixtures().into_iter().filter(|p| !file_name(p).starts_with("parse-"))).collect()
+}
+
+#[test]
+fn fixtures_are_named_and_documented() {
+    let mut problems = Vec::new();
+    let invalid = invalid_fixtures();
+    if invalid.len() < MIN_INVALID_FIXTURES {
+        problems.push(format!("only {} invalid fixtures; keep at least {MIN_INVALID_FIXTURES}", invalid.len()));
+    }
+    for path in &invalid {
+        let name = file_name(path);
+        if !["schema-", "semantic-", "parse-"].iter().any(|p| name.starts_with(p)) {
+            problems.push(format!("{name}: invalid fixtures start with schema-, semantic- or parse-"));
+        }
+        let text = fs::read_to_string(path).unwrap_or_default();
+        let first = text.lines().next().unwrap_or("");
+        if !first.starts_with("# mistake: ") || first.len() <= "# mistake: ".len() {
+            problems.push(format!("{name}: the first line must be `# mistake: <what is wrong>`"));
+        }
+    }
+    assert!(problems.is_empty(), "fixture problems:\n  {}", problems.join("\n  "));
+}
+
+#[test]
+fn parse_fixtures_do_not_load() {
+    let loaded: Vec<String> = invalid_fixtures()
+        .iter()
+        .filter(|p| file_name(p).starts_with("parse-"))
+        .filter(|p| load(p).is_ok())
+        .map(|p| file_name(p).to_string())
+        .collect();
+    assert!(loaded.is_empty(), "these parse-* fixtures load as one document: {loaded:?}");
+}
+
+#[test]
+fn fixtures_get_the_expected_verdict_from_our_schema() {
+    let ours = ours();
+    let mut problems = Vec::new();
+    for path in loadable_fixtures() {
+        let name = file_name(&path);
+        let instance = match load(&path) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        let valid = ours.is_valid(&instance);
+        let expected = !name.starts_with("schema-");
+        if valid != expected {
+            let why = if valid { "accepted, but it should be rejected".to_string() } else { first_error(&ours, &instance) };
+            problems.push(format!("{}: {why}", path.display()));
+        }
+    }
+    assert!(problems.is_empty(), "wrong verdicts under schemas/score-v1b1.json:\n  {}", problems.join("\n  "));
+}
+
+#[test]
+fn our_schema_agrees_with_the_official_schema() {
+    let Ok(official_text) = fs::read_to_string(OFFICIAL_SCHEMA) else {
+        eprintln!();
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        eprintln!("!! SKIPPED: ../shared not found ({OFFICIAL_SCHEMA})");
+        eprintln!("!! schema parity with the official Score schema was NOT checked");
+        eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+        return;
+    };
+    let ours = ours();
+    let official = validator(&official_text, OFFICIAL_SCHEMA);
+
+    // Upstream documents that both schemas must accept.
+    let shared = Path::new(SHARED_DIR);
+    let mut upstream = vec![
+        shared.join("spec/score-full.yaml"),
+        shared.join("spec/score-deprecated-files-and-volumes.yaml"),
+    ];
+    let corpus = shared.join("corpus/upstream");
+    if corpus.is_dir() {
+        workload_files_recursive(&corpus, &mut upstream);
+    } else {
+        eprintln!("WARNING: {} not found; the upstream corpus was not checked", corpus.display());
+    }
+
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    let fixtures = loadable_fixtures();
+    let upstream_count = upstream.len();
+    for (path, must_be_valid) in fixtures.into_iter().map(|p| (p, false)).chain(upstream.into_iter().map(|p| (p, true))) {
+        let instance = match load(&path) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!("{}: {e}", path.display()));
+                continue;
+            }
+        };
+        checked += 1;
+        let (a, b) = (ours.is_valid(&instance), official.is_valid(&instance));
+        if a != b {
+            problems.push(format!(
+                "{}: ours says {}, official says {}",
+                path.display(),
+                first_error(&ours, &instance),
+                first_error(&official, &instance)
+            ));
+        } else if must_be_valid && !a {
+            problems.push(format!("{}: upstream document rejected by both: {}", path.display(), first_error(&ours, &instance)));
+        }
+    }
+    eprintln!("schema parity: {checked} documents checked ({upstream_count} upstream)");
+    assert!(problems.is_empty(), "schema verdicts differ:\n  {}", problems.join("\n  "));
+}
