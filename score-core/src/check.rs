@@ -46,11 +46,17 @@ fn substituted_strings(w: &Workload) -> Vec<(Vec<String>, String)> {
         }
         for (target, f) in &c.files {
             if let (FileContent::Content(text), false) = (&f.content, f.no_expand) {
-                out.push((p(&["containers", cname, "files", target, "content"]), text.clone()));
+                out.push((
+                    p(&["containers", cname, "files", target, "content"]),
+                    text.clone(),
+                ));
             }
         }
         for (target, v) in &c.volumes {
-            out.push((p(&["containers", cname, "volumes", target, "source"]), v.source.clone()));
+            out.push((
+                p(&["containers", cname, "volumes", target, "source"]),
+                v.source.clone(),
+            ));
         }
     }
     for (rname, r) in &w.resources {
@@ -88,22 +94,39 @@ pub fn placeholder_span(src: &SourceFile, node: &Node, raw: &str, nth: usize) ->
     text.match_indices(&needle)
         .nth(nth)
         .or_else(|| text.match_indices(&needle).next())
-        .map_or(node.span, |(i, _)| Span::new(node.span.start + i, node.span.start + i + needle.len()))
+        .map_or(node.span, |(i, _)| {
+            Span::new(node.span.start + i, node.span.start + i + needle.len())
+        })
 }
 
 fn check_placeholders(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let metadata = c.workload.metadata_json();
-    let names: BTreeMap<String, Value> =
-        c.workload.resources.keys().map(|k| (k.clone(), Value::Object(Default::default()))).collect();
+    let names: BTreeMap<String, Value> = c
+        .workload
+        .resources
+        .keys()
+        .map(|k| (k.clone(), Value::Object(Default::default())))
+        .collect();
     for (path, text) in substituted_strings(c.workload) {
         let node = c.tree.lookup(&path).map_or(c.tree, |(_, n)| n);
         let template = match placeholder::parse(&text) {
             Ok(t) => t,
             Err(e) => {
-                let raw = text.get(e.range()).unwrap_or_default().trim_start_matches("${").trim_end_matches('}');
+                let raw = text
+                    .get(e.range())
+                    .unwrap_or_default()
+                    .trim_start_matches("${")
+                    .trim_end_matches('}');
                 out.push(
-                    Diagnostic::error("score::placeholder::syntax", format!("invalid placeholder: {e}"))
-                        .with_label(c.src, placeholder_span(c.src, node, raw, 0), "here"),
+                    Diagnostic::error(
+                        "score::placeholder::syntax",
+                        format!("invalid placeholder: {e}"),
+                    )
+                    .with_label(
+                        c.src,
+                        placeholder_span(c.src, node, raw, 0),
+                        "here",
+                    ),
                 );
                 continue;
             }
@@ -120,8 +143,14 @@ fn check_placeholders(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_ref(ph: &Placeholder, metadata: &Value, names: &BTreeMap<String, Value>, w: &Workload) -> Option<Diagnostic> {
-    let err = |code: &str, msg: String| Diagnostic::error(format!("score::placeholder::{code}"), msg);
+fn check_ref(
+    ph: &Placeholder,
+    metadata: &Value,
+    names: &BTreeMap<String, Value>,
+    w: &Workload,
+) -> Option<Diagnostic> {
+    let err =
+        |code: &str, msg: String| Diagnostic::error(format!("score::placeholder::{code}"), msg);
     match ph.root() {
         Err(e @ RefError::UnknownRoot { .. }) => Some(
             err("unknown_root", e.to_string())
@@ -160,29 +189,55 @@ fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (name, container) in containers {
         for (other, b) in &container.before {
-            let key = c.tree.lookup(&["containers", name, "before", other]).and_then(|(k, _)| k).map_or(c.tree.span, |k| k.span);
+            let key = c
+                .tree
+                .lookup(&["containers", name, "before", other])
+                .and_then(|(k, _)| k)
+                .map_or(c.tree.span, |k| k.span);
             if other == name {
                 out.push(
-                    Diagnostic::error("score::before::self", format!("container `{name}` cannot start before itself"))
-                        .with_label(c.src, key, "refers to its own container"),
+                    Diagnostic::error(
+                        "score::before::self",
+                        format!("container `{name}` cannot start before itself"),
+                    )
+                    .with_label(c.src, key, "refers to its own container"),
                 );
                 continue;
             }
             let Some(target) = containers.get(other) else {
-                let d = Diagnostic::error("score::before::unknown_container", format!("`before` names an unknown container `{other}`"))
-                    .with_label(c.src, key, "no such container in this workload");
-                out.push(match closest(other, containers.keys().map(String::as_str)) {
-                    Some(k) => d.with_help(format!("did you mean `{k}`?")),
-                    None => d.with_help(format!("containers are: {}", containers.keys().cloned().collect::<Vec<_>>().join(", "))),
-                });
+                let d = Diagnostic::error(
+                    "score::before::unknown_container",
+                    format!("`before` names an unknown container `{other}`"),
+                )
+                .with_label(c.src, key, "no such container in this workload");
+                out.push(
+                    match closest(other, containers.keys().map(String::as_str)) {
+                        Some(k) => d.with_help(format!("did you mean `{k}`?")),
+                        None => d.with_help(format!(
+                            "containers are: {}",
+                            containers.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )),
+                    },
+                );
                 continue;
             };
-            if b.ready == Readiness::Healthy && target.readiness_probe.is_none() && target.liveness_probe.is_none() {
-                let ready = c.tree.lookup(&["containers", name, "before", other, "ready"]).map_or(key, |(_, n)| n.span);
+            if b.ready == Readiness::Healthy
+                && target.readiness_probe.is_none()
+                && target.liveness_probe.is_none()
+            {
+                let ready = c
+                    .tree
+                    .lookup(&["containers", name, "before", other, "ready"])
+                    .map_or(key, |(_, n)| n.span);
                 out.push(
-                    Diagnostic::error("score::before::no_probe", format!("`ready: healthy` needs a probe on container `{other}`"))
-                        .with_label(c.src, ready, "cannot tell when it is healthy")
-                        .with_help(format!("add a `readinessProbe` to `{other}`, or wait for `ready: started`")),
+                    Diagnostic::error(
+                        "score::before::no_probe",
+                        format!("`ready: healthy` needs a probe on container `{other}`"),
+                    )
+                    .with_label(c.src, ready, "cannot tell when it is healthy")
+                    .with_help(format!(
+                        "add a `readinessProbe` to `{other}`, or wait for `ready: started`"
+                    )),
                 );
             }
             edges.entry(other.as_str()).or_default().push(name.as_str());
@@ -190,11 +245,18 @@ fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     }
     if let Some(cycle) = find_cycle(&edges) {
         let first = cycle[0];
-        let span = c.tree.lookup(&["containers", cycle[1], "before", first]).and_then(|(k, _)| k).map_or(c.tree.span, |k| k.span);
+        let span = c
+            .tree
+            .lookup(&["containers", cycle[1], "before", first])
+            .and_then(|(k, _)| k)
+            .map_or(c.tree.span, |k| k.span);
         out.push(
-            Diagnostic::error("score::before::cycle", format!("`before` forms a cycle: {}", cycle.join(" → ")))
-                .with_label(c.src, span, "part of the cycle")
-                .with_help("remove one of these `before` entries"),
+            Diagnostic::error(
+                "score::before::cycle",
+                format!("`before` forms a cycle: {}", cycle.join(" → ")),
+            )
+            .with_label(c.src, span, "part of the cycle")
+            .with_help("remove one of these `before` entries"),
         );
     }
 }
@@ -225,14 +287,18 @@ fn find_cycle<'a>(edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str
         None
     }
     let mut done = BTreeSet::new();
-    edges.keys().find_map(|n| visit(n, edges, &mut Vec::new(), &mut done))
+    edges
+        .keys()
+        .find_map(|n| visit(n, edges, &mut Vec::new(), &mut done))
 }
 
 fn check_files(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     for (cname, container) in &c.workload.containers {
         for (target, file) in &container.files {
             let span_of = |field: &str| {
-                c.tree.lookup(&["containers", cname, "files", target, field]).map_or(c.tree.span, |(_, n)| n.span)
+                c.tree
+                    .lookup(&["containers", cname, "files", target, field])
+                    .map_or(c.tree.span, |(_, n)| n.span)
             };
             match &file.content {
                 FileContent::Source(source) => {
@@ -241,11 +307,15 @@ fn check_files(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
                     }
                 }
                 FileContent::BinaryContent(b64) => {
-                    if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64.trim_end()) {
+                    if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64.trim_end())
+                    {
                         out.push(
-                            Diagnostic::error("score::file::base64", format!("`binaryContent` is not valid base64: {e}"))
-                                .with_label(c.src, span_of("binaryContent"), "not standard base64")
-                                .with_help("encode the bytes with `base64 -w0 <file>`"),
+                            Diagnostic::error(
+                                "score::file::base64",
+                                format!("`binaryContent` is not valid base64: {e}"),
+                            )
+                            .with_label(c.src, span_of("binaryContent"), "not standard base64")
+                            .with_help("encode the bytes with `base64 -w0 <file>`"),
                         );
                     }
                 }
@@ -272,8 +342,11 @@ fn check_source(source: &str, base_dir: Option<&Path>) -> Option<Diagnostic> {
         }
         if depth < 0 {
             return Some(
-                Diagnostic::error("score::file::escapes_directory", format!("file source `{source}` points outside the Score file's directory"))
-                    .with_help("for safety, sources must stay inside the directory of the Score file"),
+                Diagnostic::error(
+                    "score::file::escapes_directory",
+                    format!("file source `{source}` points outside the Score file's directory"),
+                )
+                .with_help("for safety, sources must stay inside the directory of the Score file"),
             );
         }
     }
@@ -282,10 +355,19 @@ fn check_source(source: &str, base_dir: Option<&Path>) -> Option<Diagnostic> {
         Ok(m) if m.is_file() => None,
         // A warning, not an error: the file may be produced by a build step before `generate`,
         // which does need it and fails then.
-        Ok(_) => Some(Diagnostic::warning("score::file::unreadable_source", format!("file source `{source}` is not a regular file"))),
+        Ok(_) => Some(Diagnostic::warning(
+            "score::file::unreadable_source",
+            format!("file source `{source}` is not a regular file"),
+        )),
         Err(e) => Some(
-            Diagnostic::warning("score::file::unreadable_source", format!("cannot read file source `{source}`: {}", io_reason(&e)))
-                .with_help(format!("looked for {}; `generate` needs it", full.display())),
+            Diagnostic::warning(
+                "score::file::unreadable_source",
+                format!("cannot read file source `{source}`: {}", io_reason(&e)),
+            )
+            .with_help(format!(
+                "looked for {}; `generate` needs it",
+                full.display()
+            )),
         ),
     }
 }
@@ -303,11 +385,18 @@ fn check_ports(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<(u16, &str), &str> = BTreeMap::new();
     for (name, port) in c.workload.ports() {
         if let Some(first) = seen.insert((port.port, port.protocol.as_str()), name) {
-            let span = c.tree.lookup(&["service", "ports", name, "port"]).map_or(c.tree.span, |(_, n)| n.span);
+            let span = c
+                .tree
+                .lookup(&["service", "ports", name, "port"])
+                .map_or(c.tree.span, |(_, n)| n.span);
             out.push(
                 Diagnostic::error(
                     "score::service::duplicate_port",
-                    format!("service ports `{first}` and `{name}` both use {} port {}", port.protocol.as_str(), port.port),
+                    format!(
+                        "service ports `{first}` and `{name}` both use {} port {}",
+                        port.protocol.as_str(),
+                        port.port
+                    ),
                 )
                 .with_label(c.src, span, "already used")
                 .with_help("give each service port its own port number"),

@@ -74,9 +74,17 @@ impl Diagnostic {
     }
 
     /// Add a label pointing into `source` (which becomes the diagnostic's file).
-    pub fn with_label(mut self, source: &SourceFile, span: Span, message: impl Into<String>) -> Self {
+    pub fn with_label(
+        mut self,
+        source: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
         self.source = Some(source.clone());
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -139,7 +147,9 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {

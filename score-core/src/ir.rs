@@ -97,7 +97,9 @@ impl ServicePort {
 }
 
 /// Transport protocol of a port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub enum Protocol {
     /// TCP (the default).
     #[default]
@@ -171,7 +173,9 @@ pub struct File {
 impl File {
     /// The mode as permission bits.
     pub fn mode_bits(&self) -> Option<u32> {
-        self.mode.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok())
+        self.mode
+            .as_deref()
+            .and_then(|m| u32::from_str_radix(m, 8).ok())
     }
 }
 

@@ -18,10 +18,13 @@ pub mod diagnostic;
 pub mod ir;
 pub mod load;
 pub mod placeholder;
+pub mod provision;
 pub mod render;
 pub mod schema;
 pub mod source;
+pub mod state;
 pub mod suggest;
+pub mod uid;
 pub mod upgrade;
 pub mod yaml;
 

@@ -58,8 +58,11 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
     }
     .map_err(|e| {
         Box::new(
-            Diagnostic::error("score::io::read", format!("cannot read `{name}`: {}", io_reason(&e)))
-                .with_help("check the path; `score-rs validate` defaults to ./score.yaml"),
+            Diagnostic::error(
+                "score::io::read",
+                format!("cannot read `{name}`: {}", io_reason(&e)),
+            )
+            .with_help("check the path; `score-rs validate` defaults to ./score.yaml"),
         )
     })?;
     source_from_bytes(name, bytes)
@@ -74,7 +77,10 @@ pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Box
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             // Offsets before the first bad byte are the same in the lossy copy.
             let src = SourceFile::new(name, lossy);
-            let end = src.text()[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+            let end = src.text()[at..]
+                .chars()
+                .next()
+                .map_or(at, |c| at + c.len_utf8());
             Err(Box::new(
                 Diagnostic::error("score::parse::utf8", "the file is not valid UTF-8")
                     .with_label(&src, Span::new(at, end), "invalid byte sequence")
@@ -85,7 +91,11 @@ pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Box
 }
 
 /// Load from text already read. `edit` (overrides) runs on the tree before the upgrade.
-pub fn load_source(src: SourceFile, base_dir: &Path, edit: Option<TreeEdit<'_>>) -> Result<LoadedWorkload, Vec<Diagnostic>> {
+pub fn load_source(
+    src: SourceFile,
+    base_dir: &Path,
+    edit: Option<TreeEdit<'_>>,
+) -> Result<LoadedWorkload, Vec<Diagnostic>> {
     let mut tree = yaml::parse_source(&src).map_err(|d| vec![*d])?;
     let mut diags = Vec::new();
     if let Some(edit) = edit {
@@ -102,13 +112,27 @@ pub fn load_source(src: SourceFile, base_dir: &Path, edit: Option<TreeEdit<'_>>)
     let workload: Workload = match serde_json::from_value(tree.to_json()) {
         Ok(w) => w,
         Err(e) => {
-            diags.push(Diagnostic::error("score::ir", format!("cannot build the workload: {e}")).with_source(&src));
+            diags.push(
+                Diagnostic::error("score::ir", format!("cannot build the workload: {e}"))
+                    .with_source(&src),
+            );
             return Err(diags);
         }
     };
-    diags.extend(check::check(&Checked { workload: &workload, tree: &tree, src: &src, base_dir: Some(base_dir) }));
+    diags.extend(check::check(&Checked {
+        workload: &workload,
+        tree: &tree,
+        src: &src,
+        base_dir: Some(base_dir),
+    }));
     if diags.has_errors() {
         return Err(diags);
     }
-    Ok(LoadedWorkload { source: src, tree, workload, base_dir: base_dir.to_path_buf(), warnings: diags })
+    Ok(LoadedWorkload {
+        source: src,
+        tree,
+        workload,
+        base_dir: base_dir.to_path_buf(),
+        warnings: diags,
+    })
 }

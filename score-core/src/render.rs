@@ -12,8 +12,14 @@ use crate::diagnostic::Diagnostic;
 /// assert!(text.contains("score::x"));
 /// ```
 pub fn render(d: &Diagnostic, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_context_lines(2);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(2);
     let mut out = String::new();
     match handler.render_report(&mut out, d) {
         Ok(()) => out,

@@ -42,8 +42,16 @@ fn compiled() -> &'static Compiled {
 pub fn validate(root: &Node, src: &SourceFile) -> Vec<Diagnostic> {
     let schema = compiled();
     let instance = root.to_json();
-    let mapper = Mapper { root, src, schema: &schema.json };
-    let mut diags: Vec<Diagnostic> = schema.validator.iter_errors(&instance).flat_map(|e| mapper.map(&e)).collect();
+    let mapper = Mapper {
+        root,
+        src,
+        schema: &schema.json,
+    };
+    let mut diags: Vec<Diagnostic> = schema
+        .validator
+        .iter_errors(&instance)
+        .flat_map(|e| mapper.map(&e))
+        .collect();
     diags.sort_by_key(|d| d.labels.first().map(|l| (l.span.start, l.span.end)));
     diags.dedup_by(|a, b| a.message == b.message && a.location() == b.location());
     diags
@@ -64,15 +72,21 @@ impl Mapper<'_> {
     fn map(&self, err: &ValidationError<'_>) -> Vec<Diagnostic> {
         let path = pointer_segments(err.instance_path().as_str());
         let (key, node) = self.root.lookup(&path).unwrap_or((None, self.root));
-        let at = Here { path: &path, key, node };
+        let at = Here {
+            path: &path,
+            key,
+            node,
+        };
         match err.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let allowed = self.allowed_properties(err.evaluation_path().as_str());
-                unexpected.iter().map(|name| self.unknown_field(&at, name, &allowed)).collect()
+                unexpected
+                    .iter()
+                    .map(|name| self.unknown_field(&at, name, &allowed))
+                    .collect()
             }
-            ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
-                self.no_branch(&at, context)
-            }
+            ValidationErrorKind::OneOfNotValid { context }
+            | ValidationErrorKind::AnyOf { context } => self.no_branch(&at, context),
             ValidationErrorKind::OneOfMultipleValid { .. } => vec![self.several_branches(&at)],
             ValidationErrorKind::PropertyNames { error } => vec![self.bad_key(&at, error)],
             kind => vec![self.simple(&at, kind, err)],
@@ -85,10 +99,17 @@ impl Mapper<'_> {
 
     fn unknown_field(&self, at: &Here, name: &str, allowed: &[String]) -> Diagnostic {
         let span = at.node.entry(name).map_or(at.node.span, |(k, _)| k.span);
-        let d = self.diag("unknown_field", span, format!("unknown field `{name}` {}", describe(at.path)), "not allowed here");
+        let d = self.diag(
+            "unknown_field",
+            span,
+            format!("unknown field `{name}` {}", describe(at.path)),
+            "not allowed here",
+        );
         match closest(name, allowed.iter().map(String::as_str)) {
             Some(best) => d.with_help(format!("did you mean `{best}`?")),
-            None if !allowed.is_empty() => d.with_help(format!("allowed fields: {}", quote_list(allowed))),
+            None if !allowed.is_empty() => {
+                d.with_help(format!("allowed fields: {}", quote_list(allowed)))
+            }
             None => d,
         }
     }
@@ -98,13 +119,24 @@ impl Mapper<'_> {
         let span = at.node.entry(&key).map_or(at.node.span, |(k, _)| k.span);
         let what = key_kind(at.path);
         let rule = match inner.kind() {
-            ValidationErrorKind::MinLength { limit } => format!("must be at least {limit} characters long"),
-            ValidationErrorKind::MaxLength { limit } => format!("must be at most {limit} characters long"),
+            ValidationErrorKind::MinLength { limit } => {
+                format!("must be at least {limit} characters long")
+            }
+            ValidationErrorKind::MaxLength { limit } => {
+                format!("must be at most {limit} characters long")
+            }
             _ => key_rule(at.path).to_string(),
         };
-        let d = self.diag("invalid_name", span, format!("invalid {what} `{key}`: it {rule}"), "invalid name");
+        let d = self.diag(
+            "invalid_name",
+            span,
+            format!("invalid {what} `{key}`: it {rule}"),
+            "invalid name",
+        );
         match suggest_label(&key) {
-            Some(fixed) if fixed != key && what != "variable name" => d.with_help(format!("try `{fixed}`")),
+            Some(fixed) if fixed != key && what != "variable name" => {
+                d.with_help(format!("try `{fixed}`"))
+            }
             _ => d,
         }
     }
@@ -114,7 +146,9 @@ impl Mapper<'_> {
             .iter()
             .map(|errs| match errs.as_slice() {
                 [e] => match e.kind() {
-                    ValidationErrorKind::Required { property } => property.as_str().map(str::to_string),
+                    ValidationErrorKind::Required { property } => {
+                        property.as_str().map(str::to_string)
+                    }
                     _ => None,
                 },
                 _ => None,
@@ -136,7 +170,11 @@ impl Mapper<'_> {
         match context.iter().filter(fits).min_by_key(|errs| errs.len()) {
             Some(errs) => errs.iter().flat_map(|e| self.map(e)).collect(),
             None => {
-                let msg = format!("{} has the wrong type ({})", what_is(at.path), at.node.type_name());
+                let msg = format!(
+                    "{} has the wrong type ({})",
+                    what_is(at.path),
+                    at.node.type_name()
+                );
                 vec![self.diag("type", at.node.span, msg, "unexpected value")]
             }
         }
@@ -152,20 +190,34 @@ impl Mapper<'_> {
         self.diag(
             "one_of",
             span,
-            format!("{} sets more than one of {}", what_is(at.path), quote_list(&present)),
+            format!(
+                "{} sets more than one of {}",
+                what_is(at.path),
+                quote_list(&present)
+            ),
             "conflicting fields",
         )
         .with_help("keep exactly one of them")
     }
 
-    fn simple(&self, at: &Here, kind: &ValidationErrorKind, err: &ValidationError<'_>) -> Diagnostic {
+    fn simple(
+        &self,
+        at: &Here,
+        kind: &ValidationErrorKind,
+        err: &ValidationError<'_>,
+    ) -> Diagnostic {
         let what = what_is(at.path);
         let value_span = at.node.span;
         let key_span = at.key.map_or(value_span, |k| k.span);
         match kind {
             ValidationErrorKind::Required { property } => {
                 let p = property.as_str().unwrap_or_default();
-                let d = self.diag("required", key_span, format!("{what} is missing the required field `{p}`"), format!("`{p}` is missing"));
+                let d = self.diag(
+                    "required",
+                    key_span,
+                    format!("{what} is missing the required field `{p}`"),
+                    format!("`{p}` is missing"),
+                );
                 match required_help(p) {
                     Some(h) => d.with_help(h),
                     None => d,
@@ -173,38 +225,81 @@ impl Mapper<'_> {
             }
             ValidationErrorKind::Type { kind } => self.wrong_type(at, kind),
             ValidationErrorKind::Enum { options } => {
-                let opts: Vec<String> = options.as_array().into_iter().flatten().map(|o| o.as_str().unwrap_or_default().to_string()).collect();
+                let opts: Vec<String> = options
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|o| o.as_str().unwrap_or_default().to_string())
+                    .collect();
                 let found = at.node.key_string().unwrap_or_default();
-                let d = self.diag("enum", value_span, format!("{what} must be one of {}, found `{found}`", quote_list(&opts)), "unknown value");
+                let d = self.diag(
+                    "enum",
+                    value_span,
+                    format!(
+                        "{what} must be one of {}, found `{found}`",
+                        quote_list(&opts)
+                    ),
+                    "unknown value",
+                );
                 match opts.iter().find(|o| o.eq_ignore_ascii_case(&found)) {
-                    Some(o) => d.with_help(format!("values are case-sensitive: did you mean `{o}`?")),
+                    Some(o) => {
+                        d.with_help(format!("values are case-sensitive: did you mean `{o}`?"))
+                    }
                     None => d,
                 }
             }
             ValidationErrorKind::Pattern { .. } => {
                 let found = at.node.key_string().unwrap_or_default();
-                let d = self.diag("pattern", value_span, format!("{what} `{found}` is invalid: it {}", value_rule(at.path)), "invalid value");
+                let d = self.diag(
+                    "pattern",
+                    value_span,
+                    format!("{what} `{found}` is invalid: it {}", value_rule(at.path)),
+                    "invalid value",
+                );
                 match value_help(at.path, &found) {
                     Some(h) => d.with_help(h),
                     None => d,
                 }
             }
-            ValidationErrorKind::MinLength { limit } if *limit <= 1 => {
-                self.diag("min_length", value_span, format!("{what} must not be empty"), "empty")
-            }
-            ValidationErrorKind::MinLength { limit } => {
-                self.diag("min_length", value_span, format!("{what} must be at least {limit} characters long"), "too short")
-            }
-            ValidationErrorKind::MaxLength { limit } => {
-                self.diag("max_length", value_span, format!("{what} must be at most {limit} characters long"), "too long")
-            }
+            ValidationErrorKind::MinLength { limit } if *limit <= 1 => self.diag(
+                "min_length",
+                value_span,
+                format!("{what} must not be empty"),
+                "empty",
+            ),
+            ValidationErrorKind::MinLength { limit } => self.diag(
+                "min_length",
+                value_span,
+                format!("{what} must be at least {limit} characters long"),
+                "too short",
+            ),
+            ValidationErrorKind::MaxLength { limit } => self.diag(
+                "max_length",
+                value_span,
+                format!("{what} must be at most {limit} characters long"),
+                "too long",
+            ),
             ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit } => {
                 let found = at.node.key_string().unwrap_or_default();
-                let range = if what.contains("port") { "between 1 and 65535".to_string() } else { format!("within {limit}") };
-                self.diag("range", value_span, format!("{what} must be {range}, found {found}"), "out of range")
+                let range = if what.contains("port") {
+                    "between 1 and 65535".to_string()
+                } else {
+                    format!("within {limit}")
+                };
+                self.diag(
+                    "range",
+                    value_span,
+                    format!("{what} must be {range}, found {found}"),
+                    "out of range",
+                )
             }
             ValidationErrorKind::MinProperties { .. } => {
-                let d = self.diag("min_properties", key_span, format!("{what} must not be empty"), "no entries");
+                let d = self.diag(
+                    "min_properties",
+                    key_span,
+                    format!("{what} must not be empty"),
+                    "no entries",
+                );
                 if at.path == ["containers"] {
                     d.with_help("add a container, e.g. `main: {image: nginx:1.27}`")
                 } else {
@@ -212,7 +307,12 @@ impl Mapper<'_> {
                 }
             }
             ValidationErrorKind::Not { .. } => self
-                .diag("not_allowed", key_span, format!("{what} uses a form that is not allowed here"), "not allowed")
+                .diag(
+                    "not_allowed",
+                    key_span,
+                    format!("{what} uses a form that is not allowed here"),
+                    "not allowed",
+                )
                 .with_help(not_help(at.path)),
             _ => self.diag("invalid", value_span, format!("{what}: {err}"), "invalid"),
         }
@@ -221,7 +321,11 @@ impl Mapper<'_> {
     fn wrong_type(&self, at: &Here, kind: &TypeKind) -> Diagnostic {
         let expected = match kind {
             TypeKind::Single(t) => t.to_string(),
-            TypeKind::Multiple(ts) => ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" or "),
+            TypeKind::Multiple(ts) => ts
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" or "),
         };
         let expected = match expected.as_str() {
             "object" => "a mapping".to_string(),
@@ -246,10 +350,15 @@ impl Mapper<'_> {
                 d.with_help(format!("quote the mode so it stays octal: \"{i:04}\""))
             }
             (NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_), "a string") => {
-                d.with_help(format!("quote the value: \"{}\"", at.node.key_string().unwrap_or_default()))
+                d.with_help(format!(
+                    "quote the value: \"{}\"",
+                    at.node.key_string().unwrap_or_default()
+                ))
             }
             (NodeKind::Str(s), "a list") => d.with_help(format!("write it as a list: [\"{s}\"]")),
-            (NodeKind::Str(s), "`true` or `false`") => d.with_help(format!("write `true` or `false` without quotes, not `{s}`")),
+            (NodeKind::Str(s), "`true` or `false`") => {
+                d.with_help(format!("write `true` or `false` without quotes, not `{s}`"))
+            }
             _ => d,
         }
     }
@@ -261,7 +370,11 @@ impl Mapper<'_> {
         let mut node = self.schema;
         for seg in &segs {
             node = if seg == "$ref" {
-                match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+                match node
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix('#'))
+                {
                     Some(ptr) => match self.schema.pointer(ptr) {
                         Some(n) => n,
                         None => return Vec::new(),
@@ -270,10 +383,12 @@ impl Mapper<'_> {
                 }
             } else {
                 match node {
-                    Value::Array(items) => match seg.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                        Some(n) => n,
-                        None => return Vec::new(),
-                    },
+                    Value::Array(items) => {
+                        match seg.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                            Some(n) => n,
+                            None => return Vec::new(),
+                        }
+                    }
                     _ => match node.get(seg) {
                         Some(n) => n,
                         None => return Vec::new(),
@@ -281,7 +396,10 @@ impl Mapper<'_> {
                 }
             };
         }
-        node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
+        node.get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -293,7 +411,10 @@ struct Here<'a> {
 }
 
 fn pointer_segments(ptr: &str) -> Vec<String> {
-    ptr.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
+    ptr.split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 fn quote_list(items: &[String]) -> String {
@@ -313,7 +434,9 @@ pub(crate) fn what_is(path: &[String]) -> String {
         ["containers", c] => format!("container `{c}`"),
         ["containers", c, "files", f] => format!("file `{f}` of container `{c}`"),
         ["containers", c, "volumes", v] => format!("volume `{v}` of container `{c}`"),
-        ["containers", c, probe @ ("livenessProbe" | "readinessProbe")] => format!("`{probe}` of container `{c}`"),
+        ["containers", c, probe @ ("livenessProbe" | "readinessProbe")] => {
+            format!("`{probe}` of container `{c}`")
+        }
         ["containers", c, "before", b] => format!("`before.{b}` of container `{c}`"),
         ["containers", c, rest @ ..] => format!("`{}` of container `{c}`", rest.join(".")),
         ["service", "ports", port] => format!("service port `{port}`"),
@@ -343,11 +466,14 @@ fn key_kind(path: &[String]) -> &'static str {
     }
 }
 
-const LABEL_RULE: &str = "must be 2-63 lower-case letters, digits or '-', starting and ending with a letter or digit";
+const LABEL_RULE: &str =
+    "must be 2-63 lower-case letters, digits or '-', starting and ending with a letter or digit";
 
 fn key_rule(path: &[String]) -> &'static str {
     match path.last().map(String::as_str) {
-        Some("annotations") => "must be an optional DNS prefix and `/`, then 2-63 letters, digits, '-', '_' or '.'",
+        Some("annotations") => {
+            "must be an optional DNS prefix and `/`, then 2-63 letters, digits, '-', '_' or '.'"
+        }
         Some("variables") => "must not contain `=`",
         _ => LABEL_RULE,
     }
@@ -360,7 +486,9 @@ fn value_rule(path: &[String]) -> &'static str {
         Some("cpu") => "must be a CPU amount such as `500m`, `2` or `0.25`",
         Some("memory") => "must be a memory amount such as `128Mi`, `512M` or `1.5Gi`",
         Some("mode") => "must be an octal file mode such as `0644`",
-        Some("type" | "class") => "must be 2-63 letters, digits or '-', starting and ending with a letter or digit",
+        Some("type" | "class") => {
+            "must be 2-63 letters, digits or '-', starting and ending with a letter or digit"
+        }
         Some("id") => "must be lower-case labels of letters, digits and '-', separated by '.'",
         Some("name") => "may contain only letters, digits, '_' and '-'",
         _ => "does not have the expected format",
@@ -372,10 +500,18 @@ fn value_help(path: &[String], found: &str) -> Option<String> {
         "apiVersion" => Some("set `apiVersion: score.dev/v1b1`".into()),
         "cpu" => Some(format!("try `{}`", found.replace(' ', ""))),
         "memory" => {
-            let fixed = found.replace(' ', "").replace("GB", "G").replace("MB", "M").replace("KB", "K");
-            Some(format!("try `{fixed}` (Kubernetes quantity units: K, M, G, Ki, Mi, Gi …)"))
+            let fixed = found
+                .replace(' ', "")
+                .replace("GB", "G")
+                .replace("MB", "M")
+                .replace("KB", "K");
+            Some(format!(
+                "try `{fixed}` (Kubernetes quantity units: K, M, G, Ki, Mi, Gi …)"
+            ))
         }
-        "name" | "id" => suggest_label(found).filter(|f| f != found).map(|f| format!("try `{f}`")),
+        "name" | "id" => suggest_label(found)
+            .filter(|f| f != found)
+            .map(|f| format!("try `{f}`")),
         _ => None,
     }
 }

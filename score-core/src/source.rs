@@ -6,7 +6,9 @@ use std::sync::Arc;
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 /// A byte range inside a [`SourceFile`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     /// Byte offset of the first byte.
     pub start: usize,
@@ -17,7 +19,10 @@ pub struct Span {
 impl Span {
     /// A span covering `start..end`.
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start, end: end.max(start) }
+        Span {
+            start,
+            end: end.max(start),
+        }
     }
 
     /// The span as a `Range`.
@@ -57,7 +62,16 @@ struct Inner {
 
 impl std::fmt::Debug for SourceFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SourceFile").field("name", &self.0.name).finish_non_exhaustive()
+        f.debug_struct("SourceFile")
+            .field("name", &self.0.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.name == other.0.name && self.0.text == other.0.text)
     }
 }
 
@@ -68,7 +82,11 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        SourceFile(Arc::new(Inner { name: name.into(), text, line_starts }))
+        SourceFile(Arc::new(Inner {
+            name: name.into(),
+            text,
+            line_starts,
+        }))
     }
 
     /// The name shown in diagnostics (usually the path as given).
@@ -86,7 +104,11 @@ impl SourceFile {
         let offset = offset.min(self.0.text.len());
         let line = self.0.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.0.line_starts[line];
-        let col = self.0.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = self
+            .0
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 }

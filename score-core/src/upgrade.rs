@@ -12,16 +12,27 @@ use crate::yaml::{Node, NodeKind};
 /// upgraded, such as an item without `target`).
 pub fn upgrade(root: &mut Node, src: &SourceFile) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let Some(NodeKind::Map(top)) = Some(&mut root.kind) else { return diags };
-    let Some((_, containers)) = top.iter_mut().find(|(k, _)| k.as_str() == Some("containers")) else {
+    let Some(NodeKind::Map(top)) = Some(&mut root.kind) else {
         return diags;
     };
-    let NodeKind::Map(containers) = &mut containers.kind else { return diags };
+    let Some((_, containers)) = top
+        .iter_mut()
+        .find(|(k, _)| k.as_str() == Some("containers"))
+    else {
+        return diags;
+    };
+    let NodeKind::Map(containers) = &mut containers.kind else {
+        return diags;
+    };
     for (_, container) in containers.iter_mut() {
-        let NodeKind::Map(fields) = &mut container.kind else { continue };
+        let NodeKind::Map(fields) = &mut container.kind else {
+            continue;
+        };
         for (key, value) in fields.iter_mut() {
             match key.as_str() {
-                Some(field @ ("files" | "volumes")) => upgrade_list(field, key, value, src, &mut diags),
+                Some(field @ ("files" | "volumes")) => {
+                    upgrade_list(field, key, value, src, &mut diags)
+                }
                 _ => {}
             }
             if key.as_str() == Some("volumes") {
@@ -33,17 +44,30 @@ pub fn upgrade(root: &mut Node, src: &SourceFile) -> Vec<Diagnostic> {
 }
 
 /// Turn `[{target: /x, ...}]` into `{/x: {...}}`, keeping every node's span.
-fn upgrade_list(field: &str, key: &Node, value: &mut Node, src: &SourceFile, diags: &mut Vec<Diagnostic>) {
-    let NodeKind::Seq(items) = &mut value.kind else { return };
+fn upgrade_list(
+    field: &str,
+    key: &Node,
+    value: &mut Node,
+    src: &SourceFile,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let NodeKind::Seq(items) = &mut value.kind else {
+        return;
+    };
     let mut entries: Vec<(Node, Node)> = Vec::with_capacity(items.len());
     for item in std::mem::take(items) {
         match take_target(item) {
             Ok((target, rest)) => {
-                if let Some((first, _)) = entries.iter().find(|(k, _)| k.as_str() == target.as_str()) {
+                if let Some((first, _)) =
+                    entries.iter().find(|(k, _)| k.as_str() == target.as_str())
+                {
                     diags.push(
                         Diagnostic::error(
                             "score::upgrade::duplicate_target",
-                            format!("two {field} have the target `{}`", target.as_str().unwrap_or_default()),
+                            format!(
+                                "two {field} have the target `{}`",
+                                target.as_str().unwrap_or_default()
+                            ),
                         )
                         .with_label(src, target.span, "used again here")
                         .with_label(src, first.span, "first used here"),
@@ -57,7 +81,11 @@ fn upgrade_list(field: &str, key: &Node, value: &mut Node, src: &SourceFile, dia
                     "score::upgrade::missing_target",
                     format!("an item of the deprecated `{field}` list has no `target` string"),
                 )
-                .with_label(src, item.span, "this item needs `target: <path in the container>`"),
+                .with_label(
+                    src,
+                    item.span,
+                    "this item needs `target: <path in the container>`",
+                ),
             ),
         }
     }
@@ -67,15 +95,22 @@ fn upgrade_list(field: &str, key: &Node, value: &mut Node, src: &SourceFile, dia
             format!("`{field}` as a list is deprecated; use a map keyed by the target path"),
         )
         .with_label(src, key.span, "deprecated list form")
-        .with_help(format!("write `{field}:` then `  /path/in/container:` with the item's other fields below it")),
+        .with_help(format!(
+            "write `{field}:` then `  /path/in/container:` with the item's other fields below it"
+        )),
     );
     value.kind = NodeKind::Map(entries);
 }
 
 /// Split `target` out of a list item; the item back if it has none.
 fn take_target(mut item: Node) -> Result<(Node, Node), Node> {
-    let NodeKind::Map(fields) = &mut item.kind else { return Err(item) };
-    let Some(pos) = fields.iter().position(|(k, v)| k.as_str() == Some("target") && v.as_str().is_some()) else {
+    let NodeKind::Map(fields) = &mut item.kind else {
+        return Err(item);
+    };
+    let Some(pos) = fields
+        .iter()
+        .position(|(k, v)| k.as_str() == Some("target") && v.as_str().is_some())
+    else {
         return Err(item);
     };
     let (_, target) = fields.remove(pos);
@@ -84,18 +119,28 @@ fn take_target(mut item: Node) -> Result<(Node, Node), Node> {
 
 /// `read_only` → `readOnly` inside each volume.
 fn rename_read_only(volumes: &mut Node, src: &SourceFile, diags: &mut Vec<Diagnostic>) {
-    let NodeKind::Map(entries) = &mut volumes.kind else { return };
+    let NodeKind::Map(entries) = &mut volumes.kind else {
+        return;
+    };
     for (_, volume) in entries.iter_mut() {
-        let NodeKind::Map(fields) = &mut volume.kind else { continue };
+        let NodeKind::Map(fields) = &mut volume.kind else {
+            continue;
+        };
         let has_new = fields.iter().any(|(k, _)| k.as_str() == Some("readOnly"));
-        for (k, _) in fields.iter_mut().filter(|(k, _)| k.as_str() == Some("read_only")) {
+        for (k, _) in fields
+            .iter_mut()
+            .filter(|(k, _)| k.as_str() == Some("read_only"))
+        {
             if has_new {
                 continue; // both spellings: leave `read_only` for the schema to reject
             }
             diags.push(
-                Diagnostic::warning("score::deprecated::read_only", "`read_only` is deprecated; use `readOnly`")
-                    .with_label(src, k.span, "deprecated spelling")
-                    .with_help("rename the key to `readOnly`"),
+                Diagnostic::warning(
+                    "score::deprecated::read_only",
+                    "`read_only` is deprecated; use `readOnly`",
+                )
+                .with_label(src, k.span, "deprecated spelling")
+                .with_help("rename the key to `readOnly`"),
             );
             k.kind = NodeKind::Str("readOnly".to_string());
         }
@@ -120,7 +165,10 @@ mod tests {
         );
         let main = &json["containers"]["main"];
         assert_eq!(main["files"], serde_json::json!({"/a": {"content": "hi"}}));
-        assert_eq!(main["volumes"], serde_json::json!({"/v": {"source": "data", "readOnly": true}}));
+        assert_eq!(
+            main["volumes"],
+            serde_json::json!({"/v": {"source": "data", "readOnly": true}})
+        );
         assert_eq!(diags.len(), 3);
         assert!(diags.iter().all(|d| !d.is_error()));
         assert_eq!(diags[0].location(), Some((4, 5)));
@@ -129,19 +177,24 @@ mod tests {
     #[test]
     fn items_without_target_are_errors() {
         let (_, diags) = run("containers:\n  main:\n    image: x\n    files:\n    - content: hi\n");
-        assert!(diags.iter().any(|d| d.code == "score::upgrade::missing_target"));
+        assert!(diags
+            .iter()
+            .any(|d| d.code == "score::upgrade::missing_target"));
     }
 
     #[test]
     fn duplicate_targets_are_errors() {
         let (_, diags) =
             run("containers:\n  main:\n    image: x\n    files:\n    - {target: /a, content: x}\n    - {target: /a, content: y}\n");
-        assert!(diags.iter().any(|d| d.code == "score::upgrade::duplicate_target"));
+        assert!(diags
+            .iter()
+            .any(|d| d.code == "score::upgrade::duplicate_target"));
     }
 
     #[test]
     fn map_forms_are_untouched() {
-        let (json, diags) = run("containers:\n  main:\n    image: x\n    files:\n      /a:\n        content: hi\n");
+        let (json, diags) =
+            run("containers:\n  main:\n    image: x\n    files:\n      /a:\n        content: hi\n");
         assert!(diags.is_empty());
         assert_eq!(json["containers"]["main"]["files"]["/a"]["content"], "hi");
     }

@@ -124,7 +124,9 @@ impl Node {
             NodeKind::Null => Value::Null,
             NodeKind::Bool(b) => Value::Bool(*b),
             NodeKind::Int(i) => Value::from(*i),
-            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            NodeKind::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
             NodeKind::Str(s) => Value::String(s.clone()),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             NodeKind::Map(entries) => Value::Object(
@@ -164,10 +166,15 @@ pub fn parse_source(src: &SourceFile) -> Result<Node, Box<Diagnostic>> {
         return Err(Box::new(
             Diagnostic::error(
                 "score::parse::too_large",
-                format!("file is {} bytes; the limit is {MAX_FILE_BYTES} bytes", text.len()),
+                format!(
+                    "file is {} bytes; the limit is {MAX_FILE_BYTES} bytes",
+                    text.len()
+                ),
             )
             .with_source(src)
-            .with_help("a Score file describes one workload; move large content into a file `source`"),
+            .with_help(
+                "a Score file describes one workload; move large content into a file `source`",
+            ),
         ));
     }
     Builder::new(src).run()
@@ -183,7 +190,10 @@ struct Offsets {
 impl Offsets {
     fn new(text: &str) -> Self {
         let table = (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
-        Offsets { table, len: text.len() }
+        Offsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -195,8 +205,18 @@ impl Offsets {
 }
 
 enum Frame {
-    Seq { items: Vec<Node>, start: usize, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, key: Option<Node>, seen: HashMap<String, Span>, start: usize, anchor: usize },
+    Seq {
+        items: Vec<Node>,
+        start: usize,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        key: Option<Node>,
+        seen: HashMap<String, Span>,
+        start: usize,
+        anchor: usize,
+    },
 }
 
 struct Builder<'s> {
@@ -223,10 +243,19 @@ impl<'s> Builder<'s> {
     }
 
     fn span(&self, s: &saphyr_parser::Span) -> Span {
-        Span::new(self.offsets.byte(s.start.index()), self.offsets.byte(s.end.index()))
+        Span::new(
+            self.offsets.byte(s.start.index()),
+            self.offsets.byte(s.end.index()),
+        )
     }
 
-    fn error(&self, code: &str, span: Span, msg: impl Into<String>, label: &str) -> Box<Diagnostic> {
+    fn error(
+        &self,
+        code: &str,
+        span: Span,
+        msg: impl Into<String>,
+        label: &str,
+    ) -> Box<Diagnostic> {
         Box::new(Diagnostic::error(code, msg).with_label(self.src, span, label))
     }
 
@@ -248,12 +277,27 @@ impl<'s> Builder<'s> {
 
     fn scan_error(&self, e: &ScanError) -> Box<Diagnostic> {
         let at = self.offsets.byte(e.marker().index());
-        let end = self.src.text()[at..].chars().next().map_or(at, |c| at + c.len_utf8());
+        let end = self.src.text()[at..]
+            .chars()
+            .next()
+            .map_or(at, |c| at + c.len_utf8());
         // saphyr bounds flow nesting itself; report it like our own depth limit.
-        let code = if e.info().contains("recursion limit") { "score::parse::too_deep" } else { "score::parse::syntax" };
-        let mut d = Diagnostic::error(code, format!("invalid YAML: {}", e.info()))
-            .with_label(self.src, Span::new(at, end), "here");
-        if self.src.text().lines().any(|l| l.trim_start_matches(' ').starts_with('\t')) {
+        let code = if e.info().contains("recursion limit") {
+            "score::parse::too_deep"
+        } else {
+            "score::parse::syntax"
+        };
+        let mut d = Diagnostic::error(code, format!("invalid YAML: {}", e.info())).with_label(
+            self.src,
+            Span::new(at, end),
+            "here",
+        );
+        if self
+            .src
+            .text()
+            .lines()
+            .any(|l| l.trim_start_matches(' ').starts_with('\t'))
+        {
             d = d.with_help("YAML indentation must use spaces, not tabs");
         }
         Box::new(d)
@@ -264,13 +308,14 @@ impl<'s> Builder<'s> {
             Event::DocumentStart(_) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(self.error(
-                        "score::parse::multiple_documents",
-                        span,
-                        "the file holds more than one YAML document",
-                        "a second document starts here",
-                    )
-                    .with_help("put each workload in its own file"))
+                    return Err(self
+                        .error(
+                            "score::parse::multiple_documents",
+                            span,
+                            "the file holds more than one YAML document",
+                            "a second document starts here",
+                        )
+                        .with_help("put each workload in its own file"))
                     .map_err(Box::new);
                 }
             }
@@ -279,20 +324,42 @@ impl<'s> Builder<'s> {
                 let kind = scalar_kind(&value, style, is_str_tag);
                 self.complete(Node { kind, span }, anchor)?;
             }
-            Event::SequenceStart(anchor, _) => {
-                self.push(Frame::Seq { items: Vec::new(), start: span.start, anchor }, span)?
-            }
+            Event::SequenceStart(anchor, _) => self.push(
+                Frame::Seq {
+                    items: Vec::new(),
+                    start: span.start,
+                    anchor,
+                },
+                span,
+            )?,
             Event::MappingStart(anchor, _) => self.push(
-                Frame::Map { entries: Vec::new(), key: None, seen: HashMap::new(), start: span.start, anchor },
+                Frame::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    seen: HashMap::new(),
+                    start: span.start,
+                    anchor,
+                },
                 span,
             )?,
             Event::SequenceEnd | Event::MappingEnd => self.pop(span)?,
             Event::Alias(id) => {
                 let node = self.anchors.get(&id).cloned().ok_or_else(|| {
-                    self.error("score::parse::alias", span, "alias to an unknown anchor", "unknown anchor")
+                    self.error(
+                        "score::parse::alias",
+                        span,
+                        "alias to an unknown anchor",
+                        "unknown anchor",
+                    )
                 })?;
                 self.nodes += node.count();
-                self.complete(Node { kind: node.kind, span }, 0)?;
+                self.complete(
+                    Node {
+                        kind: node.kind,
+                        span,
+                    },
+                    0,
+                )?;
             }
             Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
@@ -313,12 +380,29 @@ impl<'s> Builder<'s> {
     }
 
     fn pop(&mut self, end: Span) -> Result<(), Box<Diagnostic>> {
-        let Some(frame) = self.stack.pop() else { return Ok(()) };
-        let (kind, start, anchor) = match frame {
-            Frame::Seq { items, start, anchor } => (NodeKind::Seq(items), start, anchor),
-            Frame::Map { entries, start, anchor, .. } => (NodeKind::Map(entries), start, anchor),
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
         };
-        self.complete(Node { kind, span: Span::new(start, end.end.max(start)) }, anchor)
+        let (kind, start, anchor) = match frame {
+            Frame::Seq {
+                items,
+                start,
+                anchor,
+            } => (NodeKind::Seq(items), start, anchor),
+            Frame::Map {
+                entries,
+                start,
+                anchor,
+                ..
+            } => (NodeKind::Map(entries), start, anchor),
+        };
+        self.complete(
+            Node {
+                kind,
+                span: Span::new(start, end.end.max(start)),
+            },
+            anchor,
+        )
     }
 
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), Box<Diagnostic>> {
@@ -341,21 +425,35 @@ impl<'s> Builder<'s> {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { key: key @ None, .. }) => *key = Some(node),
-            Some(Frame::Map { entries, key, seen, .. }) => {
+            Some(Frame::Map {
+                key: key @ None, ..
+            }) => *key = Some(node),
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => {
                 let k = key.take().expect("matched Some above");
                 let name = k.key_string().ok_or_else(|| {
                     Box::new(
-                        Diagnostic::error("score::parse::complex_key", "mapping keys must be plain values")
-                            .with_label(src, k.span, "a list or mapping used as a key"),
+                        Diagnostic::error(
+                            "score::parse::complex_key",
+                            "mapping keys must be plain values",
+                        )
+                        .with_label(
+                            src,
+                            k.span,
+                            "a list or mapping used as a key",
+                        ),
                     )
                 })?;
                 if let Some(first) = seen.insert(name.clone(), k.span) {
                     return Err(Box::new(
-                        Diagnostic::error("score::parse::duplicate_key", format!("duplicate key `{name}`"))
-                            .with_label(src, k.span, "defined again here")
-                            .with_label(src, first, "first defined here")
-                            .with_help("remove one of the two entries"),
+                        Diagnostic::error(
+                            "score::parse::duplicate_key",
+                            format!("duplicate key `{name}`"),
+                        )
+                        .with_label(src, k.span, "defined again here")
+                        .with_label(src, first, "first defined here")
+                        .with_help("remove one of the two entries"),
                     ));
                 }
                 entries.push((k, node));
@@ -374,7 +472,9 @@ fn scalar_kind(value: &str, style: ScalarStyle, force_str: bool) -> NodeKind {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
         "true" | "True" | "TRUE" => return NodeKind::Bool(true),
         "false" | "False" | "FALSE" => return NodeKind::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return NodeKind::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return NodeKind::Float(f64::INFINITY)
+        }
         "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
         _ => {}
@@ -402,7 +502,10 @@ fn parse_int(v: &str) -> Option<NodeKind> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(v.parse::<i64>().map_or_else(|_| NodeKind::Float(v.parse().unwrap_or(f64::NAN)), NodeKind::Int))
+    Some(v.parse::<i64>().map_or_else(
+        |_| NodeKind::Float(v.parse().unwrap_or(f64::NAN)),
+        NodeKind::Int,
+    ))
 }
 
 fn is_float(v: &str) -> bool {
@@ -426,7 +529,12 @@ mod tests {
     use super::*;
 
     fn kind(text: &str) -> NodeKind {
-        parse("t.yaml", &format!("v: {text}\n")).unwrap().get("v").unwrap().kind.clone()
+        parse("t.yaml", &format!("v: {text}\n"))
+            .unwrap()
+            .get("v")
+            .unwrap()
+            .kind
+            .clone()
     }
 
     #[test]
@@ -470,7 +578,10 @@ mod tests {
     #[test]
     fn empty_input_is_rejected() {
         assert_eq!(parse("t.yaml", "").unwrap_err().code, "score::parse::empty");
-        assert_eq!(parse("t.yaml", "# only a comment\n").unwrap_err().code, "score::parse::empty");
+        assert_eq!(
+            parse("t.yaml", "# only a comment\n").unwrap_err().code,
+            "score::parse::empty"
+        );
     }
 
     #[test]
@@ -486,20 +597,34 @@ mod tests {
             let prev = format!("*a{}", i - 1);
             text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
         }
-        assert_eq!(parse("t.yaml", &text).unwrap_err().code, "score::parse::too_many_nodes");
+        assert_eq!(
+            parse("t.yaml", &text).unwrap_err().code,
+            "score::parse::too_many_nodes"
+        );
     }
 
     #[test]
     fn deep_nesting_is_stopped() {
         let text = "[".repeat(10_000) + &"]".repeat(10_000);
-        assert_eq!(parse("t.yaml", &text).unwrap_err().code, "score::parse::too_deep");
-        let block: String = (0..1_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
-        assert_eq!(parse("t.yaml", &block).unwrap_err().code, "score::parse::too_deep");
+        assert_eq!(
+            parse("t.yaml", &text).unwrap_err().code,
+            "score::parse::too_deep"
+        );
+        let block: String = (0..1_000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
+        assert_eq!(
+            parse("t.yaml", &block).unwrap_err().code,
+            "score::parse::too_deep"
+        );
     }
 
     #[test]
     fn json_is_accepted() {
         let root = parse("t.json", r#"{"a": [1, "b", null], "c": {"d": true}}"#).unwrap();
-        assert_eq!(root.to_json(), serde_json::json!({"a": [1, "b", null], "c": {"d": true}}));
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"a": [1, "b", null], "c": {"d": true}})
+        );
     }
 }

@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 const OUR_SCHEMA: &str = include_str!("../../schemas/score-v1b1.json");
-const OFFICIAL_SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/spec/score-v1b1.json");
+const OFFICIAL_SCHEMA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/spec/score-v1b1.json"
+);
 const SHARED_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared");
 const FIXTURES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
 
@@ -23,8 +26,10 @@ const FIXTURES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
 const MIN_INVALID_FIXTURES: usize = 45;
 
 fn validator(schema_text: &str, what: &str) -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(schema_text).unwrap_or_else(|e| panic!("{what} is not JSON: {e}"));
-    jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{what} is not a usable JSON Schema: {e}"))
+    let schema: Value =
+        serde_json::from_str(schema_text).unwrap_or_else(|e| panic!("{what} is not JSON: {e}"));
+    jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{what} is not a usable JSON Schema: {e}"))
 }
 
 fn ours() -> jsonschema::Validator {
@@ -32,7 +37,10 @@ fn ours() -> jsonschema::Validator {
 }
 
 fn is_workload_file(path: &Path) -> bool {
-    matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json"))
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
 }
 
 /// Workload files directly in `dir`, sorted.
@@ -63,7 +71,9 @@ fn workload_files_recursive(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn file_name(path: &Path) -> &str {
-    path.file_name().and_then(|n| n.to_str()).expect("UTF-8 file name")
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .expect("UTF-8 file name")
 }
 
 /// Load a YAML or JSON file with the project's own loader and turn it into JSON.
@@ -75,7 +85,10 @@ fn load(path: &Path) -> Result<Value, String> {
 }
 
 fn first_error(v: &jsonschema::Validator, instance: &Value) -> String {
-    v.iter_errors(instance).next().map_or_else(|| "valid".to_string(), |e| format!("{} at {}", e, e.instance_path()))
+    v.iter_errors(instance).next().map_or_else(
+        || "valid".to_string(),
+        |e| format!("{} at {}", e, e.instance_path()),
+    )
 }
 
 fn valid_fixtures() -> Vec<PathBuf> {
@@ -88,7 +101,14 @@ fn invalid_fixtures() -> Vec<PathBuf> {
 
 /// Every fixture that should load as one document, i.e. all but `parse-*`.
 fn loadable_fixtures() -> Vec<PathBuf> {
-    valid_fixtures().into_iter().chain(invalid_fixtures().into_iter().filter(|p| !file_name(p).starts_with("parse-"))).collect()
+    valid_fixtures()
+        .into_iter()
+        .chain(
+            invalid_fixtures()
+                .into_iter()
+                .filter(|p| !file_name(p).starts_with("parse-")),
+        )
+        .collect()
 }
 
 #[test]
@@ -96,20 +116,34 @@ fn fixtures_are_named_and_documented() {
     let mut problems = Vec::new();
     let invalid = invalid_fixtures();
     if invalid.len() < MIN_INVALID_FIXTURES {
-        problems.push(format!("only {} invalid fixtures; keep at least {MIN_INVALID_FIXTURES}", invalid.len()));
+        problems.push(format!(
+            "only {} invalid fixtures; keep at least {MIN_INVALID_FIXTURES}",
+            invalid.len()
+        ));
     }
     for path in &invalid {
         let name = file_name(path);
-        if !["schema-", "semantic-", "parse-"].iter().any(|p| name.starts_with(p)) {
-            problems.push(format!("{name}: invalid fixtures start with schema-, semantic- or parse-"));
+        if !["schema-", "semantic-", "parse-"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            problems.push(format!(
+                "{name}: invalid fixtures start with schema-, semantic- or parse-"
+            ));
         }
         let text = fs::read_to_string(path).unwrap_or_default();
         let first = text.lines().next().unwrap_or("");
         if !first.starts_with("# mistake: ") || first.len() <= "# mistake: ".len() {
-            problems.push(format!("{name}: the first line must be `# mistake: <what is wrong>`"));
+            problems.push(format!(
+                "{name}: the first line must be `# mistake: <what is wrong>`"
+            ));
         }
     }
-    assert!(problems.is_empty(), "fixture problems:\n  {}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "fixture problems:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 #[test]
@@ -120,7 +154,10 @@ fn parse_fixtures_do_not_load() {
         .filter(|p| load(p).is_ok())
         .map(|p| file_name(p).to_string())
         .collect();
-    assert!(loaded.is_empty(), "these parse-* fixtures load as one document: {loaded:?}");
+    assert!(
+        loaded.is_empty(),
+        "these parse-* fixtures load as one document: {loaded:?}"
+    );
 }
 
 #[test]
@@ -139,11 +176,19 @@ fn fixtures_get_the_expected_verdict_from_our_schema() {
         let valid = ours.is_valid(&instance);
         let expected = !name.starts_with("schema-");
         if valid != expected {
-            let why = if valid { "accepted, but it should be rejected".to_string() } else { first_error(&ours, &instance) };
+            let why = if valid {
+                "accepted, but it should be rejected".to_string()
+            } else {
+                first_error(&ours, &instance)
+            };
             problems.push(format!("{}: {why}", path.display()));
         }
     }
-    assert!(problems.is_empty(), "wrong verdicts under schemas/score-v1b1.json:\n  {}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "wrong verdicts under schemas/score-v1b1.json:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 #[test]
@@ -169,14 +214,21 @@ fn our_schema_agrees_with_the_official_schema() {
     if corpus.is_dir() {
         workload_files_recursive(&corpus, &mut upstream);
     } else {
-        eprintln!("WARNING: {} not found; the upstream corpus was not checked", corpus.display());
+        eprintln!(
+            "WARNING: {} not found; the upstream corpus was not checked",
+            corpus.display()
+        );
     }
 
     let mut problems = Vec::new();
     let mut checked = 0;
     let fixtures = loadable_fixtures();
     let upstream_count = upstream.len();
-    for (path, must_be_valid) in fixtures.into_iter().map(|p| (p, false)).chain(upstream.into_iter().map(|p| (p, true))) {
+    for (path, must_be_valid) in fixtures
+        .into_iter()
+        .map(|p| (p, false))
+        .chain(upstream.into_iter().map(|p| (p, true)))
+    {
         let instance = match load(&path) {
             Ok(v) => v,
             Err(e) => {
@@ -194,9 +246,17 @@ fn our_schema_agrees_with_the_official_schema() {
                 first_error(&official, &instance)
             ));
         } else if must_be_valid && !a {
-            problems.push(format!("{}: upstream document rejected by both: {}", path.display(), first_error(&ours, &instance)));
+            problems.push(format!(
+                "{}: upstream document rejected by both: {}",
+                path.display(),
+                first_error(&ours, &instance)
+            ));
         }
     }
     eprintln!("schema parity: {checked} documents checked ({upstream_count} upstream)");
-    assert!(problems.is_empty(), "schema verdicts differ:\n  {}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "schema verdicts differ:\n  {}",
+        problems.join("\n  ")
+    );
 }

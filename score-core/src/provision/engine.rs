@@ -1,0 +1,475 @@
+//! The provisioning run: requests → order → provisioners → state.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use minijinja::Environment;
+use serde_json::{Map, Value};
+
+use super::file::{Provisioner, ProvisionerKind};
+use super::functions::{environment, Random};
+use super::{
+    command, template, ProvisionedResource, Resolved, ResolvedWorkload, RunInputs, Target,
+    WorkloadInput,
+};
+use crate::diagnostic::Diagnostic;
+use crate::placeholder::{self, Context, RefRoot};
+use crate::state::{ResourceRecord, TargetState};
+use crate::suggest::closest;
+use crate::uid::ResourceUid;
+
+/// One declaration of a resource by a workload.
+#[derive(Debug, Clone)]
+struct Declaration {
+    workload: String,
+    name: String,
+    params: Option<Map<String, Value>>,
+    metadata: Option<Map<String, Value>>,
+}
+
+/// A resource UID with every workload's declaration of it.
+#[derive(Debug, Clone)]
+struct Request {
+    kind: String,
+    class: String,
+    id: Option<String>,
+    decls: Vec<Declaration>,
+}
+
+/// Provision every resource the workloads request, updating `state` in place.
+///
+/// On error `state` may be partly updated: callers save it only on success, so the state on
+/// disk stays as it was.
+pub fn provision(
+    state: &mut TargetState,
+    workloads: &[WorkloadInput],
+    provisioners: &[Provisioner],
+    target: &Target,
+) -> Result<Resolved, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let requests = collect(workloads);
+    let sources: BTreeMap<ResourceUid, Declaration> = requests
+        .iter()
+        .filter_map(|(uid, r)| match source_declaration(uid, r) {
+            Ok(d) => Some((uid.clone(), d)),
+            Err(e) => {
+                errors.push(*e);
+                None
+            }
+        })
+        .collect();
+    let by_name = |w: &str| workloads.iter().find(|x| x.workload.name() == w);
+    let deps: BTreeMap<ResourceUid, BTreeSet<ResourceUid>> = sources
+        .iter()
+        .map(|(uid, d)| (uid.clone(), dependencies(d, by_name(&d.workload))))
+        .collect();
+    let order = match topo_order(&deps) {
+        Ok(o) => o,
+        Err(cycle) => {
+            let names: Vec<String> = cycle.iter().map(ToString::to_string).collect();
+            errors.push(
+                Diagnostic::error("score::resource::cycle", format!("resource params depend on each other in a cycle: {}", names.join(" → ")))
+                    .with_help("a resource's params may use another resource's outputs only if that one does not depend back on it"),
+            );
+            return Err(errors);
+        }
+    };
+    let random = Random::for_resource("");
+    let mut env = environment(&random);
+    let mut run = Run {
+        state,
+        provisioners,
+        target,
+        env: &mut env,
+        random: &random,
+        done: BTreeMap::new(),
+        failed: BTreeSet::new(),
+    };
+    for uid in &order {
+        let (Some(req), Some(decl)) = (requests.get(uid), sources.get(uid)) else {
+            continue;
+        };
+        if deps[uid].iter().any(|d| run.failed.contains(d)) {
+            run.failed.insert(uid.clone());
+            continue;
+        }
+        let Some(w) = by_name(&decl.workload) else {
+            continue;
+        };
+        match run.one(uid, req, decl, w, workloads) {
+            Ok(r) => {
+                run.done.insert(uid.clone(), r);
+            }
+            Err(e) => {
+                errors.push(*e);
+                run.failed.insert(uid.clone());
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Deprovision: forget resources that no workload requests any more.
+    run.state
+        .resources
+        .retain(|uid, _| requests.contains_key(uid));
+    let resources: Vec<ProvisionedResource> =
+        order.iter().filter_map(|u| run.done.remove(u)).collect();
+    Ok(Resolved {
+        workloads: resolved_workloads(workloads),
+        resources,
+        shared_state: state.shared_state.clone(),
+    })
+}
+
+fn collect(workloads: &[WorkloadInput]) -> BTreeMap<ResourceUid, Request> {
+    let mut out: BTreeMap<ResourceUid, Request> = BTreeMap::new();
+    let mut sorted: Vec<&WorkloadInput> = workloads.iter().collect();
+    sorted.sort_by(|a, b| a.workload.name().cmp(b.workload.name()));
+    for w in sorted {
+        for (name, r) in &w.workload.resources {
+            let uid = ResourceUid::of(w.workload.name(), name, r);
+            out.entry(uid)
+                .or_insert_with(|| Request {
+                    kind: r.kind.clone(),
+                    class: r.class().to_string(),
+                    id: r.id.clone(),
+                    decls: Vec::new(),
+                })
+                .decls
+                .push(Declaration {
+                    workload: w.workload.name().to_string(),
+                    name: name.clone(),
+                    params: r.params.clone(),
+                    metadata: r.metadata.clone(),
+                });
+        }
+    }
+    out
+}
+
+/// The declaration whose params (and metadata) count: the one that sets params, else the first.
+fn source_declaration(uid: &ResourceUid, r: &Request) -> Result<Declaration, Box<Diagnostic>> {
+    let with_params: Vec<&Declaration> = r
+        .decls
+        .iter()
+        .filter(|d| d.params.as_ref().is_some_and(|p| !p.is_empty()))
+        .collect();
+    for field in ["params", "metadata"] {
+        let get = |d: &Declaration| {
+            if field == "params" {
+                d.params.clone()
+            } else {
+                d.metadata.clone()
+            }
+        };
+        let set: Vec<&Declaration> = r
+            .decls
+            .iter()
+            .filter(|d| get(d).is_some_and(|m| !m.is_empty()))
+            .collect();
+        if let Some(other) = set.iter().skip(1).find(|d| get(d) != get(set[0])) {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "score::resource::conflict",
+                    format!("shared resource `{uid}` is declared with different {field} by workloads `{}` and `{}`", set[0].workload, other.workload),
+                )
+                .with_help(format!("declare the {field} in one workload only, or make them identical")),
+            ));
+        }
+    }
+    let mut decl = with_params.first().copied().unwrap_or(&r.decls[0]).clone();
+    if decl.metadata.as_ref().is_none_or(|m| m.is_empty()) {
+        decl.metadata = r
+            .decls
+            .iter()
+            .find_map(|d| d.metadata.clone().filter(|m| !m.is_empty()));
+    }
+    Ok(decl)
+}
+
+/// UIDs of the resources a declaration's params refer to.
+fn dependencies(d: &Declaration, w: Option<&WorkloadInput>) -> BTreeSet<ResourceUid> {
+    let (Some(params), Some(w)) = (&d.params, w) else {
+        return BTreeSet::new();
+    };
+    let mut strings = Vec::new();
+    collect_strings(&Value::Object(params.clone()), &mut strings);
+    let mut out = BTreeSet::new();
+    for s in strings {
+        let Ok(t) = placeholder::parse(&s) else {
+            continue;
+        };
+        for ph in t.placeholders() {
+            if let Ok(RefRoot::Resource { name, .. }) = ph.root() {
+                if let Some(r) = w.workload.resources.get(name) {
+                    out.insert(ResourceUid::of(w.workload.name(), name, r));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn collect_strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(xs) => xs.iter().for_each(|x| collect_strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Dependencies first, ties broken by UID; a cycle is returned as a closed path.
+fn topo_order(
+    deps: &BTreeMap<ResourceUid, BTreeSet<ResourceUid>>,
+) -> Result<Vec<ResourceUid>, Vec<ResourceUid>> {
+    let mut remaining: BTreeMap<&ResourceUid, BTreeSet<&ResourceUid>> = deps
+        .iter()
+        .map(|(k, v)| {
+            (
+                k,
+                v.iter()
+                    .filter(|d| deps.contains_key(*d) && *d != k)
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut order = Vec::with_capacity(deps.len());
+    while !remaining.is_empty() {
+        let ready: Vec<&ResourceUid> = remaining
+            .iter()
+            .filter(|(_, d)| d.is_empty())
+            .map(|(k, _)| *k)
+            .collect();
+        if ready.is_empty() {
+            return Err(find_cycle(&remaining));
+        }
+        for r in ready {
+            remaining.remove(r);
+            remaining.values_mut().for_each(|d| {
+                d.remove(r);
+            });
+            order.push(r.clone());
+        }
+    }
+    // Self-references (a resource's params naming itself) are cycles too.
+    if let Some((k, _)) = deps.iter().find(|(k, v)| v.contains(*k)) {
+        return Err(vec![k.clone(), k.clone()]);
+    }
+    Ok(order)
+}
+
+fn find_cycle(remaining: &BTreeMap<&ResourceUid, BTreeSet<&ResourceUid>>) -> Vec<ResourceUid> {
+    let mut path: Vec<&ResourceUid> = vec![remaining.keys().next().copied().expect("non-empty")];
+    loop {
+        let last = path[path.len() - 1];
+        let next = remaining[last]
+            .iter()
+            .next()
+            .copied()
+            .expect("every remaining node has a dependency");
+        if let Some(pos) = path.iter().position(|p| *p == next) {
+            let mut cycle: Vec<ResourceUid> = path[pos..].iter().map(|u| (*u).clone()).collect();
+            cycle.push(next.clone());
+            return cycle;
+        }
+        path.push(next);
+    }
+}
+
+fn resolved_workloads(workloads: &[WorkloadInput]) -> BTreeMap<String, ResolvedWorkload> {
+    workloads
+        .iter()
+        .map(|w| {
+            let resources = w
+                .workload
+                .resources
+                .iter()
+                .map(|(n, r)| (n.clone(), ResourceUid::of(w.workload.name(), n, r)))
+                .collect();
+            (
+                w.workload.name().to_string(),
+                ResolvedWorkload {
+                    workload: w.workload.clone(),
+                    base_dir: w.base_dir.clone(),
+                    resources,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Merge provisioner updates into shared state; a null value deletes the key.
+pub(crate) fn merge_shared(shared: &mut Map<String, Value>, updates: &Map<String, Value>) {
+    for (k, v) in updates {
+        match (v, shared.get_mut(k)) {
+            (Value::Null, _) => {
+                shared.remove(k);
+            }
+            (Value::Object(u), Some(Value::Object(existing))) => merge_shared(existing, u),
+            _ => {
+                shared.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+struct Run<'a> {
+    state: &'a mut TargetState,
+    provisioners: &'a [Provisioner],
+    target: &'a Target,
+    env: &'a mut Environment<'static>,
+    random: &'a Random,
+    done: BTreeMap<ResourceUid, ProvisionedResource>,
+    failed: BTreeSet<ResourceUid>,
+}
+
+impl Run<'_> {
+    fn one(
+        &mut self,
+        uid: &ResourceUid,
+        req: &Request,
+        decl: &Declaration,
+        w: &WorkloadInput,
+        all: &[WorkloadInput],
+    ) -> Result<ProvisionedResource, Box<Diagnostic>> {
+        let params = self.substitute_params(uid, decl, w)?;
+        let p = find(self.provisioners, self.target, uid, req)?;
+        let prev = self.state.resources.get(uid);
+        self.random.reset(&uid.to_string());
+        let guid = prev.map_or_else(|| self.random.uuid(), |r| r.guid.clone());
+        let metadata = decl.metadata.clone().unwrap_or_default();
+        let mut context = Map::new();
+        context.insert("guid".into(), guid.clone().into());
+        context.insert("uid".into(), uid.to_string().into());
+        context.insert("type".into(), req.kind.clone().into());
+        context.insert("class".into(), req.class.clone().into());
+        context.insert(
+            "id".into(),
+            req.id.clone().map_or(Value::Null, Value::String),
+        );
+        context.insert("name".into(), decl.name.clone().into());
+        context.insert("params".into(), Value::Object(params.clone()));
+        context.insert("metadata".into(), Value::Object(metadata.clone()));
+        context.insert("source_workload".into(), decl.workload.clone().into());
+        context.insert("workload_metadata".into(), w.workload.metadata_json());
+        context.insert(
+            "workloads".into(),
+            all.iter()
+                .map(|x| x.workload.name().to_string())
+                .collect::<Vec<_>>()
+                .into(),
+        );
+        for (k, v) in &self.target.vars {
+            context.insert(k.clone(), v.clone());
+        }
+        let inputs = RunInputs {
+            context,
+            state: prev.map(|r| r.state.clone()).unwrap_or_default(),
+            shared: self.state.shared_state.clone(),
+        };
+        let outcome = match &p.run {
+            ProvisionerKind::Template(ts) => {
+                template::run(self.env, p, ts, &inputs, &self.target.artifact_keys)?
+            }
+            ProvisionerKind::Command {
+                program,
+                args,
+                timeout,
+            } => command::run(
+                p,
+                program,
+                args,
+                *timeout,
+                &inputs,
+                &self.target.artifact_keys,
+            )?,
+        };
+        merge_shared(&mut self.state.shared_state, &outcome.shared);
+        let mut secret_outputs: BTreeSet<String> = p.secret_outputs.iter().cloned().collect();
+        secret_outputs.extend(outcome.extra_secret_outputs);
+        let record = ResourceRecord {
+            guid,
+            kind: req.kind.clone(),
+            class: req.class.clone(),
+            id: req.id.clone(),
+            metadata,
+            params,
+            source_workload: decl.workload.clone(),
+            provisioner: p.uri.clone(),
+            state: outcome.state,
+            outputs: outcome.outputs,
+            secret_outputs,
+        };
+        self.state.resources.insert(uid.clone(), record.clone());
+        Ok(ProvisionedResource {
+            uid: uid.clone(),
+            record,
+            artifacts: outcome.artifacts,
+        })
+    }
+
+    /// Params with placeholders resolved against the source workload and earlier outputs.
+    fn substitute_params(
+        &self,
+        uid: &ResourceUid,
+        decl: &Declaration,
+        w: &WorkloadInput,
+    ) -> Result<Map<String, Value>, Box<Diagnostic>> {
+        let Some(params) = &decl.params else {
+            return Ok(Map::new());
+        };
+        let metadata = w.workload.metadata_json();
+        let outputs: BTreeMap<String, Value> = w
+            .workload
+            .resources
+            .iter()
+            .filter_map(|(n, r)| {
+                let dep = ResourceUid::of(w.workload.name(), n, r);
+                self.done
+                    .get(&dep)
+                    .map(|p| (n.clone(), Value::Object(p.record.outputs.clone())))
+            })
+            .collect();
+        match placeholder::substitute_value(&Value::Object(params.clone()), &Context::new(&metadata, &outputs)) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Ok(Map::new()),
+            Err(e) => Err(Box::new(
+                Diagnostic::error(
+                    "score::resource::params",
+                    format!("cannot resolve the params of resource `{}` (workload `{}`, `{uid}`): {e}", decl.name, decl.workload),
+                )
+                .with_help("params may use `${metadata.*}` and the outputs of the workload's other resources"),
+            )),
+        }
+    }
+}
+
+/// The first provisioner that serves this target and resource.
+fn find<'p>(
+    provisioners: &'p [Provisioner],
+    t: &Target,
+    uid: &ResourceUid,
+    req: &Request,
+) -> Result<&'p Provisioner, Box<Diagnostic>> {
+    let target = &t.name;
+    let keys = &t.artifact_keys;
+    provisioners
+            .iter()
+            .find(|p| p.applies_to(target, keys) && p.matches(&req.kind, &req.class, req.id.as_deref()))
+            .ok_or_else(|| {
+                let types: BTreeSet<&str> =
+                    provisioners.iter().filter(|p| p.applies_to(target, keys)).map(|p| p.kind.as_str()).collect();
+                let mut help = format!(
+                    "supported types for `{target}`: {}; add a provisioner with `score-rs init --provisioners <file>`",
+                    types.iter().copied().collect::<Vec<_>>().join(", ")
+                );
+                if let Some(best) = closest(&req.kind, types.iter().copied()) {
+                    help = format!("did you mean type `{best}`? {help}");
+                }
+                Box::new(
+                    Diagnostic::error("score::resource::unsupported", format!("resource '{uid}' is not supported by any provisioner"))
+                        .with_help(help),
+                )
+            })
+}

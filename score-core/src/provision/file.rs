@@ -1,0 +1,377 @@
+//! Provisioner files: `*.provisioners.yaml` in the state directory, each a YAML list of entries.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceFile, Span};
+use crate::suggest::closest;
+use crate::yaml::{self, Node, NodeKind};
+
+/// File names ending with this are provisioner files.
+pub const PROVISIONER_FILE_SUFFIX: &str = ".provisioners.yaml";
+
+/// Keys every entry may have; any other key must be a template key of some target.
+const COMMON_KEYS: &[&str] = &[
+    "uri",
+    "type",
+    "class",
+    "id",
+    "targets",
+    "description",
+    "supported_params",
+    "expected_outputs",
+    "secret_outputs",
+    "init",
+    "state",
+    "shared",
+    "outputs",
+    "args",
+    "timeout_seconds",
+];
+
+/// How a provisioner runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProvisionerKind {
+    /// `template://…`: minijinja templates by key (`init`, `state`, `shared`, `outputs`, target keys).
+    Template(BTreeMap<String, TemplateText>),
+    /// `cmd://program`: JSON on stdin, JSON on stdout.
+    Command {
+        /// The program (after `cmd://`).
+        program: String,
+        /// Its arguments.
+        args: Vec<String>,
+        /// Kill it after this long.
+        timeout: std::time::Duration,
+    },
+}
+
+/// A template with where it stands, so errors can name the provisioner file's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateText {
+    /// The template source.
+    pub text: String,
+    /// 1-based line in the provisioner file where the template's first line stands.
+    pub first_line: usize,
+}
+
+/// One entry of a provisioner file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Provisioner {
+    /// `template://…` or `cmd://…`.
+    pub uri: String,
+    /// Resource type it handles.
+    pub kind: String,
+    /// Only this class, when set.
+    pub class: Option<String>,
+    /// Only this resource id, when set.
+    pub id: Option<String>,
+    /// Only these targets, when set.
+    pub targets: Option<Vec<String>>,
+    /// Human description.
+    pub description: Option<String>,
+    /// Output keys whose values are secret.
+    pub secret_outputs: Vec<String>,
+    /// Outputs it promises (informational).
+    pub expected_outputs: Vec<String>,
+    /// Params it understands (informational).
+    pub supported_params: Vec<String>,
+    /// How it runs.
+    pub run: ProvisionerKind,
+    /// The file it came from.
+    pub file: SourceFile,
+    /// The entry's span in that file.
+    pub span: Span,
+}
+
+impl Provisioner {
+    /// Whether this entry may serve `target`: its `targets` lists it, or it has no `targets` and
+    /// uses no template key outside `target_keys`.
+    pub fn applies_to(&self, target: &str, target_keys: &[String]) -> bool {
+        match (&self.targets, &self.run) {
+            (Some(ts), _) => ts.iter().any(|t| t == target),
+            (None, ProvisionerKind::Template(ts)) => ts
+                .keys()
+                .all(|k| COMMON_KEYS.contains(&k.as_str()) || target_keys.contains(k)),
+            (None, ProvisionerKind::Command { .. }) => true,
+        }
+    }
+
+    /// Whether it handles a resource of this type, class and id.
+    pub fn matches(&self, kind: &str, class: &str, id: Option<&str>) -> bool {
+        self.kind == kind
+            && self.class.as_deref().is_none_or(|c| c == class)
+            && self.id.as_deref().is_none_or(|i| Some(i) == id)
+    }
+}
+
+/// Load every `*.provisioners.yaml` in `dir`, in file-name order, entries in file order.
+pub fn load_provisioner_files(dir: &Path) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(PROVISIONER_FILE_SUFFIX))
+            })
+            .collect(),
+        Err(e) => {
+            return Err(vec![Diagnostic::error(
+                "score::provisioner::read",
+                format!("cannot list provisioner files in `{}`: {e}", dir.display()),
+            )])
+        }
+    };
+    files.sort();
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        match crate::load::read_source(&path) {
+            Ok(src) => match parse_provisioner_file(&src) {
+                Ok(entries) => out.extend(entries),
+                Err(mut e) => errors.append(&mut e),
+            },
+            Err(d) => errors.push(*d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Parse one provisioner file.
+///
+/// ```
+/// use score_core::{provision::parse_provisioner_file, SourceFile};
+/// let src = SourceFile::new("p.provisioners.yaml", "- uri: template://x/redis\n  type: redis\n  outputs: |\n    host: redis\n");
+/// let entries = parse_provisioner_file(&src).unwrap();
+/// assert_eq!(entries[0].kind, "redis");
+/// ```
+pub fn parse_provisioner_file(src: &SourceFile) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+    let root = yaml::parse_source(src).map_err(|d| vec![*d])?;
+    let NodeKind::Seq(items) = &root.kind else {
+        return Err(vec![Diagnostic::error(
+            "score::provisioner::format",
+            "a provisioner file must be a YAML list of entries",
+        )
+        .with_label(src, root.span, "expected a list here")
+        .with_help(
+            "start each entry with `- uri: template://…` and `type: …`",
+        )]);
+    };
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for item in items {
+        match parse_entry(item, src) {
+            Ok(p) => out.push(p),
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn parse_entry(item: &Node, src: &SourceFile) -> Result<Provisioner, Diagnostic> {
+    let err = |span: Span, msg: String, label: &str| {
+        Diagnostic::error("score::provisioner::format", msg).with_label(
+            src,
+            span,
+            label.to_string(),
+        )
+    };
+    let NodeKind::Map(entries) = &item.kind else {
+        return Err(err(
+            item.span,
+            "a provisioner entry must be a mapping".into(),
+            "expected `uri:`, `type:` …",
+        ));
+    };
+    let string = |key: &str| -> Result<Option<String>, Diagnostic> {
+        match item.get(key) {
+            None
+            | Some(Node {
+                kind: NodeKind::Null,
+                ..
+            }) => Ok(None),
+            Some(n) => n
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| err(n.span, format!("`{key}` must be a string"), "not a string")),
+        }
+    };
+    let list = |key: &str| -> Result<Vec<String>, Diagnostic> {
+        match item.get(key) {
+            None => Ok(Vec::new()),
+            Some(n) => match &n.kind {
+                NodeKind::Seq(xs) => xs
+                    .iter()
+                    .map(|x| {
+                        x.key_string().ok_or_else(|| {
+                            err(x.span, format!("`{key}` items must be strings"), "here")
+                        })
+                    })
+                    .collect(),
+                NodeKind::Null => Ok(Vec::new()),
+                _ => Err(err(
+                    n.span,
+                    format!("`{key}` must be a list of strings"),
+                    "expected a list",
+                )),
+            },
+        }
+    };
+    let uri = string("uri")?.ok_or_else(|| {
+        err(
+            item.span,
+            "provisioner entry without `uri`".into(),
+            "add `uri: template://…` or `uri: cmd://…`",
+        )
+    })?;
+    let kind = string("type")?.ok_or_else(|| {
+        err(
+            item.span,
+            format!("provisioner `{uri}` has no `type`"),
+            "add `type: <resource type>`",
+        )
+    })?;
+    let run = if uri.starts_with("template://") {
+        let mut templates = BTreeMap::new();
+        for (k, v) in entries {
+            let key = k.key_string().unwrap_or_default();
+            if matches!(
+                key.as_str(),
+                "uri"
+                    | "type"
+                    | "class"
+                    | "id"
+                    | "targets"
+                    | "description"
+                    | "supported_params"
+                    | "expected_outputs"
+                    | "secret_outputs"
+            ) {
+                continue;
+            }
+            if matches!(key.as_str(), "args" | "timeout_seconds") {
+                return Err(err(
+                    k.span,
+                    format!("`{key}` only applies to `cmd://` provisioners"),
+                    "not for templates",
+                ));
+            }
+            let text = template_text(v).ok_or_else(|| {
+                err(
+                    v.span,
+                    format!("template `{key}` must be a string"),
+                    "use a block string `|`",
+                )
+            })?;
+            templates.insert(
+                key,
+                TemplateText {
+                    text,
+                    first_line: first_content_line(src, v),
+                },
+            );
+        }
+        ProvisionerKind::Template(templates)
+    } else if let Some(program) = uri.strip_prefix("cmd://") {
+        for (k, _) in entries {
+            let key = k.key_string().unwrap_or_default();
+            if !COMMON_KEYS.contains(&key.as_str()) {
+                let d = err(
+                    k.span,
+                    format!("unknown key `{key}` in a `cmd://` provisioner"),
+                    "unknown",
+                );
+                return Err(match closest(&key, COMMON_KEYS.iter().copied()) {
+                    Some(b) => d.with_help(format!("did you mean `{b}`?")),
+                    None => d,
+                });
+            }
+        }
+        let timeout = match item.get("timeout_seconds").map(|n| &n.kind) {
+            None => 60,
+            Some(NodeKind::Int(i)) if *i > 0 => *i as u64,
+            Some(_) => {
+                return Err(err(
+                    item.get("timeout_seconds").map_or(item.span, |n| n.span),
+                    "`timeout_seconds` must be a positive integer".into(),
+                    "here",
+                ))
+            }
+        };
+        ProvisionerKind::Command {
+            program: program.to_string(),
+            args: list("args")?,
+            timeout: std::time::Duration::from_secs(timeout),
+        }
+    } else {
+        let span = item.get("uri").map_or(item.span, |n| n.span);
+        return Err(err(
+            span,
+            format!("unsupported provisioner uri `{uri}`"),
+            "expected `template://` or `cmd://`",
+        ));
+    };
+    Ok(Provisioner {
+        uri,
+        kind,
+        class: string("class")?,
+        id: string("id")?,
+        targets: item.get("targets").map(|_| list("targets")).transpose()?,
+        description: string("description")?,
+        secret_outputs: list("secret_outputs")?,
+        expected_outputs: list("expected_outputs")?,
+        supported_params: list("supported_params")?,
+        run,
+        file: src.clone(),
+        span: item.span,
+    })
+}
+
+/// Templates are usually strings; a mapping or list written inline is used as its YAML text.
+fn template_text(v: &Node) -> Option<String> {
+    match &v.kind {
+        NodeKind::Str(s) => Some(s.clone()),
+        NodeKind::Null => Some(String::new()),
+        NodeKind::Map(_) | NodeKind::Seq(_) => crate::state::to_yaml(&v.to_json()).ok(),
+        _ => v.key_string(),
+    }
+}
+
+/// The file line where a template's text starts (block scalars start on the next line).
+fn first_content_line(src: &SourceFile, v: &Node) -> usize {
+    let (line, _) = src.line_col(v.span.start);
+    let raw = &src.text()[v.span.range()];
+    if raw.starts_with('|') || raw.starts_with('>') {
+        line + 1
+    } else {
+        line
+    }
+}
+
+/// A JSON view of an entry for `provisioners list --format json`.
+pub fn describe(p: &Provisioner) -> Value {
+    serde_json::json!({
+        "uri": p.uri,
+        "type": p.kind,
+        "class": p.class,
+        "id": p.id,
+        "targets": p.targets,
+        "description": p.description,
+        "outputs": p.expected_outputs,
+        "secret_outputs": p.secret_outputs,
+        "params": p.supported_params,
+        "file": p.file.name(),
+    })
+}

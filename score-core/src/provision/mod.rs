@@ -1,0 +1,161 @@
+//! The provisioner engine: turns each resource a workload requests into outputs (and
+//! target-specific artifacts such as compose services or Kubernetes manifests).
+//!
+//! Target-neutral: a backend describes itself with a [`Target`] (its name, the extra template
+//! keys its provisioners may carry, extra template inputs) and consumes [`Resolved`].
+//!
+//! Steps of [`provision`]: collect resource requests by UID (shared ones merged, conflicts
+//! rejected) → order them by the placeholders in their params (cycles rejected) → for each:
+//! substitute params, match a provisioner, run it with the previous state → drop resources no
+//! workload uses any more.
+
+mod command;
+mod engine;
+mod file;
+mod functions;
+mod template;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::{Map, Value};
+
+use crate::ir::Workload;
+use crate::state::ResourceRecord;
+use crate::uid::ResourceUid;
+
+pub use engine::provision;
+pub use file::{
+    describe, load_provisioner_files, parse_provisioner_file, Provisioner, ProvisionerKind,
+    PROVISIONER_FILE_SUFFIX,
+};
+
+/// What a backend tells the engine about itself.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// `compose`, `k8s`, `terraform`: selects the state section and the provisioners.
+    pub name: String,
+    /// Template keys beyond `init`/`state`/`shared`/`outputs` that this target's provisioners
+    /// render (compose: `services`, `volumes`, `networks`, `files`, `info_logs`; k8s: `manifests`).
+    pub artifact_keys: Vec<String>,
+    /// Extra template inputs, e.g. `namespace` or `workload_services`.
+    pub vars: Map<String, Value>,
+}
+
+/// A workload to provision resources for.
+#[derive(Debug, Clone)]
+pub struct WorkloadInput {
+    /// The validated workload.
+    pub workload: Workload,
+    /// Directory its file `source`s resolve against.
+    pub base_dir: PathBuf,
+}
+
+/// A resource after its provisioner ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvisionedResource {
+    /// Its UID.
+    pub uid: ResourceUid,
+    /// What is stored in state (guid, params, outputs, secret outputs, …).
+    pub record: ResourceRecord,
+    /// Target-specific results by template key (e.g. `services` → a map of compose services).
+    /// Keys the provisioner did not set are absent.
+    pub artifacts: BTreeMap<String, Value>,
+}
+
+/// A workload with the UIDs its resource names map to.
+#[derive(Debug, Clone)]
+pub struct ResolvedWorkload {
+    /// The workload.
+    pub workload: Workload,
+    /// Directory its file `source`s resolve against.
+    pub base_dir: PathBuf,
+    /// Resource name → UID.
+    pub resources: BTreeMap<String, ResourceUid>,
+}
+
+/// The outcome of provisioning: what backends lower.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    /// Workloads by name.
+    pub workloads: BTreeMap<String, ResolvedWorkload>,
+    /// Resources in provisioning order (dependencies first, then by UID).
+    pub resources: Vec<ProvisionedResource>,
+    /// The target's shared state after all provisioners ran.
+    pub shared_state: Map<String, Value>,
+}
+
+impl Resolved {
+    /// The resource with this UID.
+    pub fn resource(&self, uid: &ResourceUid) -> Option<&ProvisionedResource> {
+        self.resources.iter().find(|r| &r.uid == uid)
+    }
+
+    /// Resource name → outputs object for one workload: the `resources` root of its placeholders.
+    pub fn outputs_for(&self, workload: &str) -> BTreeMap<String, Value> {
+        let Some(w) = self.workloads.get(workload) else {
+            return BTreeMap::new();
+        };
+        w.resources
+            .iter()
+            .filter_map(|(name, uid)| {
+                Some((
+                    name.clone(),
+                    Value::Object(self.resource(uid)?.record.outputs.clone()),
+                ))
+            })
+            .collect()
+    }
+
+    /// Whether `${resources.<name>.<output>}` of `workload` is a secret output.
+    pub fn is_secret(&self, workload: &str, name: &str, output: &str) -> bool {
+        self.workloads
+            .get(workload)
+            .and_then(|w| w.resources.get(name))
+            .and_then(|uid| self.resource(uid))
+            .is_some_and(|r| r.record.secret_outputs.contains(output))
+    }
+
+    /// Every secret output value of every resource (to check that none leaks).
+    pub fn secret_values(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for r in &self.resources {
+            for key in &r.record.secret_outputs {
+                if let Some(v) = r.record.outputs.get(key) {
+                    out.push(crate::placeholder::value_to_string(v));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// What a provisioner run receives: template/JSON inputs plus previous and shared state.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RunInputs {
+    /// guid, uid, type, class, id, params, metadata, source_workload and the target's vars.
+    pub context: Map<String, Value>,
+    /// The resource's previous private state.
+    pub state: Map<String, Value>,
+    /// The target's shared state so far.
+    pub shared: Map<String, Value>,
+}
+
+/// What a provisioner run produced.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Outcome {
+    /// New private state.
+    pub state: Map<String, Value>,
+    /// Updates to merge into the shared state.
+    pub shared: Map<String, Value>,
+    /// Outputs.
+    pub outputs: Map<String, Value>,
+    /// Target artifacts by key.
+    pub artifacts: BTreeMap<String, Value>,
+    /// Secret output keys a command provisioner declared at run time.
+    pub extra_secret_outputs: Vec<String>,
+}

@@ -1,0 +1,198 @@
+//! Running a `template://` provisioner: render each template in order and parse it as YAML.
+
+use std::collections::BTreeMap;
+
+use minijinja::Environment;
+use serde_json::{Map, Value};
+
+use super::file::{Provisioner, TemplateText};
+use super::{Outcome, RunInputs};
+use crate::diagnostic::Diagnostic;
+use crate::source::{SourceFile, Span};
+use crate::yaml;
+
+/// Largest text one template may render, in bytes.
+const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
+
+/// Render `templates` of `p` for one resource.
+pub(crate) fn run(
+    env: &mut Environment<'static>,
+    p: &Provisioner,
+    templates: &BTreeMap<String, TemplateText>,
+    inputs: &RunInputs,
+    artifact_keys: &[String],
+) -> Result<Outcome, Box<Diagnostic>> {
+    let mut ctx = inputs.context.clone();
+    ctx.insert("state".into(), Value::Object(inputs.state.clone()));
+    ctx.insert("shared".into(), Value::Object(inputs.shared.clone()));
+    let mut out = Outcome {
+        state: inputs.state.clone(),
+        ..Outcome::default()
+    };
+    let mut render =
+        |key: &str, ctx: &Map<String, Value>| -> Result<Option<Value>, Box<Diagnostic>> {
+            match templates.get(key) {
+                Some(t) => render_one(env, p, key, t, ctx),
+                None => Ok(None),
+            }
+        };
+    if let Some(init) = render("init", &ctx)? {
+        ctx.insert("init".into(), init);
+    }
+    if let Some(state) = render("state", &ctx)? {
+        out.state = expect_map(p, "state", state)?;
+        ctx.insert("state".into(), Value::Object(out.state.clone()));
+    }
+    if let Some(shared) = render("shared", &ctx)? {
+        out.shared = expect_map(p, "shared", shared)?;
+        let mut merged = inputs.shared.clone();
+        super::engine::merge_shared(&mut merged, &out.shared);
+        ctx.insert("shared".into(), Value::Object(merged));
+    }
+    if let Some(outputs) = render("outputs", &ctx)? {
+        out.outputs = expect_map(p, "outputs", outputs)?;
+    }
+    for key in artifact_keys {
+        if let Some(v) = render(key, &ctx)? {
+            out.artifacts.insert(key.clone(), v);
+        }
+    }
+    Ok(out)
+}
+
+fn render_one(
+    env: &mut Environment<'static>,
+    p: &Provisioner,
+    key: &str,
+    t: &TemplateText,
+    ctx: &Map<String, Value>,
+) -> Result<Option<Value>, Box<Diagnostic>> {
+    // Compiled once per provisioner entry and key, then reused for every resource it serves.
+    let name = format!("{}#{}@{}", p.file.name(), p.span.start, key);
+    if env.get_template(&name).is_err() {
+        env.add_template_owned(name.clone(), t.text.clone())
+            .map_err(|e| template_error(p, key, t, &e))?;
+    }
+    let tmpl = env
+        .get_template(&name)
+        .map_err(|e| template_error(p, key, t, &e))?;
+    let mut buf = Capped(Vec::new());
+    tmpl.render_captured_to(minijinja::value::Serde(ctx), &mut buf)
+        .map_err(|e| template_error(p, key, t, &e))?;
+    let text = String::from_utf8(buf.0)
+        .map_err(|_| run_error(p, key, "rendered text is not UTF-8".into()))?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let rendered = SourceFile::new(format!("{} `{key}` (rendered)", p.uri), text);
+    let node = yaml::parse_source(&rendered).map_err(|d| {
+        let mut d = *d;
+        d.message = format!(
+            "provisioner `{}` rendered invalid YAML for `{key}`: {}",
+            p.uri, d.message
+        );
+        Box::new(
+            d.with_help("check the template's indentation; use `| tojson` to embed values safely"),
+        )
+    })?;
+    Ok(Some(node.to_json()))
+}
+
+/// A writer that refuses to grow past [`MAX_RENDERED_BYTES`] (stops exploding templates).
+struct Capped(Vec<u8>);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_RENDERED_BYTES {
+            return Err(std::io::Error::other(format!(
+                "rendered output exceeds {MAX_RENDERED_BYTES} bytes"
+            )));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn expect_map(p: &Provisioner, key: &str, v: Value) -> Result<Map<String, Value>, Box<Diagnostic>> {
+    match v {
+        Value::Object(m) => Ok(m),
+        Value::Null => Ok(Map::new()),
+        other => Err(run_error(
+            p,
+            key,
+            format!("`{key}` must render a mapping, got {}", kind_of(&other)),
+        )),
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "a list",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        _ => "something else",
+    }
+}
+
+fn run_error(p: &Provisioner, key: &str, msg: String) -> Box<Diagnostic> {
+    let span = key_span(p, key);
+    Box::new(
+        Diagnostic::error(
+            "score::provisioner::template",
+            format!("provisioner `{}`: {msg}", p.uri),
+        )
+        .with_label(&p.file, span, format!("template `{key}`")),
+    )
+}
+
+/// Span of the line `line` (1-based) of a file.
+fn line_span(src: &SourceFile, line: usize) -> Span {
+    let text = src.text();
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        .min(text.len());
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let indent = text[start..end].len() - text[start..end].trim_start().len();
+    Span::new(start + indent, end)
+}
+
+fn key_span(p: &Provisioner, key: &str) -> Span {
+    let text = &p.file.text()[p.span.range()];
+    text.find(&format!("{key}:")).map_or(p.span, |i| {
+        Span::new(p.span.start + i, p.span.start + i + key.len())
+    })
+}
+
+fn template_error(
+    p: &Provisioner,
+    key: &str,
+    t: &TemplateText,
+    e: &minijinja::Error,
+) -> Box<Diagnostic> {
+    let detail = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), |d| format!("{}: {d}", e.kind()));
+    let span = match e.line() {
+        Some(line) => line_span(&p.file, t.first_line + line - 1),
+        None => key_span(p, key),
+    };
+    let mut d = Diagnostic::error(
+        "score::provisioner::template",
+        format!("provisioner `{}` failed to render `{key}`: {detail}", p.uri),
+    )
+    .with_label(&p.file, span, "while rendering this line");
+    if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        d = d.with_help("the template ran too long; look for a loop that does not end");
+    } else if e.kind() == minijinja::ErrorKind::WriteFailure {
+        d = d.with_help("the template produced too much output; look for a loop that explodes");
+    }
+    Box::new(d)
+}

@@ -1,0 +1,234 @@
+//! Engine tests: ordering, sharing, conflicts, stability, deprovisioning, command provisioners.
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::state::TargetState;
+use crate::SourceFile;
+
+const PROVISIONERS: &str = r#"
+- uri: template://test/db
+  type: postgres
+  secret_outputs: [password]
+  state: |
+    password: {{ state.password | default(random_password(12)) }}
+  outputs: |
+    host: db-{{ guid[:8] }}
+    port: 5432
+    password: {{ state.password }}
+    url: postgres://{{ params.user | default('app') }}@db
+  services: |
+    {{ uid | slug }}: {image: "postgres:17"}
+- uri: template://test/cache
+  type: redis
+  shared: |
+    broker: {{ shared.broker | default(random_string(6)) }}
+  outputs: |
+    host: cache
+    broker: {{ shared.broker }}
+- uri: template://test/k8s-only
+  type: queue
+  manifests: |
+    - kind: ConfigMap
+"#;
+
+fn workload(yaml: &str) -> WorkloadInput {
+    let loaded = crate::load::load_source(
+        SourceFile::new("score.yaml", yaml),
+        std::path::Path::new("."),
+        None,
+    )
+    .unwrap();
+    WorkloadInput {
+        workload: loaded.workload,
+        base_dir: PathBuf::from("."),
+    }
+}
+
+fn provisioners(text: &str) -> Vec<Provisioner> {
+    parse_provisioner_file(&SourceFile::new("t.provisioners.yaml", text)).unwrap()
+}
+
+fn target() -> Target {
+    Target {
+        name: "compose".into(),
+        artifact_keys: vec!["services".into()],
+        vars: Default::default(),
+    }
+}
+
+const WEB: &str = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources:\n  db: {type: postgres, params: {user: '${resources.cache.host}'}}\n  cache: {type: redis, id: shared-cache}\n";
+const API: &str = "apiVersion: score.dev/v1b1\nmetadata: {name: api}\ncontainers: {main: {image: nginx}}\nresources:\n  cc: {type: redis, id: shared-cache}\n";
+
+#[test]
+fn provisions_in_dependency_order_and_shares_by_id() {
+    let mut state = TargetState::default();
+    let r = provision(
+        &mut state,
+        &[workload(WEB), workload(API)],
+        &provisioners(PROVISIONERS),
+        &target(),
+    )
+    .unwrap();
+    let uids: Vec<String> = r.resources.iter().map(|x| x.uid.to_string()).collect();
+    assert_eq!(
+        uids,
+        ["redis.default#shared-cache", "postgres.default#web.db"]
+    );
+    assert_eq!(r.resources[1].record.params["user"], "cache");
+    assert_eq!(r.resources[1].record.outputs["url"], "postgres://cache@db");
+    assert!(r.resources[1].artifacts.contains_key("services"));
+    assert!(r.is_secret("web", "db", "password"));
+    assert_eq!(r.outputs_for("api")["cc"]["host"], "cache");
+    assert!(state.shared_state.contains_key("broker"));
+}
+
+#[test]
+fn reruns_keep_generated_secrets_and_drop_orphans() {
+    let mut state = TargetState::default();
+    let p = provisioners(PROVISIONERS);
+    let first = provision(&mut state, &[workload(WEB), workload(API)], &p, &target()).unwrap();
+    let second = provision(&mut state, &[workload(WEB), workload(API)], &p, &target()).unwrap();
+    assert_eq!(first.resources, second.resources);
+    let api_only = provision(&mut state, &[workload(API)], &p, &target()).unwrap();
+    assert_eq!(api_only.resources.len(), 1);
+    assert_eq!(
+        state.resources.len(),
+        1,
+        "the postgres of the removed workload is deprovisioned"
+    );
+}
+
+#[test]
+fn unsupported_types_name_the_uid_and_list_types() {
+    let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources:\n  qq: {type: queue}\n  mm: {type: postgress}\n");
+    let errs = provision(
+        &mut TargetState::default(),
+        &[w],
+        &provisioners(PROVISIONERS),
+        &target(),
+    )
+    .unwrap_err();
+    assert_eq!(errs.len(), 2);
+    assert_eq!(
+        errs[0].message,
+        "resource 'postgress.default#web.mm' is not supported by any provisioner"
+    );
+    assert!(errs[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .starts_with("did you mean type `postgres`?"));
+    assert!(
+        errs[1].help.as_deref().unwrap().contains("postgres, redis"),
+        "k8s-only entries are not offered to compose"
+    );
+}
+
+#[test]
+fn conflicting_shared_params_are_an_error() {
+    let a = workload("apiVersion: score.dev/v1b1\nmetadata: {name: a1}\ncontainers: {main: {image: x}}\nresources:\n  dd: {type: postgres, id: db, params: {user: a}}\n");
+    let b = workload("apiVersion: score.dev/v1b1\nmetadata: {name: b1}\ncontainers: {main: {image: x}}\nresources:\n  dd: {type: postgres, id: db, params: {user: b}}\n");
+    let errs = provision(
+        &mut TargetState::default(),
+        &[a, b],
+        &provisioners(PROVISIONERS),
+        &target(),
+    )
+    .unwrap_err();
+    assert!(
+        errs[0].message.contains("`a1` and `b1`"),
+        "{}",
+        errs[0].message
+    );
+}
+
+#[test]
+fn param_cycles_are_an_error() {
+    let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: x}}\nresources:\n  aa: {type: postgres, params: {x: '${resources.bb.host}'}}\n  bb: {type: postgres, params: {x: '${resources.aa.host}'}}\n");
+    let errs = provision(
+        &mut TargetState::default(),
+        &[w],
+        &provisioners(PROVISIONERS),
+        &target(),
+    )
+    .unwrap_err();
+    assert_eq!(errs[0].code, "score::resource::cycle");
+    assert!(
+        errs[0].message.contains(
+            "postgres.default#web.aa → postgres.default#web.bb → postgres.default#web.aa"
+        ),
+        "{}",
+        errs[0].message
+    );
+}
+
+#[test]
+fn template_errors_name_the_file_line() {
+    let p = provisioners("- uri: template://bad\n  type: postgres\n  outputs: |\n    host: ok\n    port: {{ 1 + }}\n");
+    let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: x}}\nresources:\n  dd: {type: postgres}\n");
+    let errs = provision(&mut TargetState::default(), &[w], &p, &target()).unwrap_err();
+    assert_eq!(errs[0].code, "score::provisioner::template");
+    assert_eq!(errs[0].location(), Some((5, 5)));
+}
+
+#[test]
+fn runaway_templates_stop() {
+    let p = provisioners("- uri: template://loop\n  type: postgres\n  outputs: |\n    {% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}\n");
+    let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: x}}\nresources:\n  dd: {type: postgres}\n");
+    let start = std::time::Instant::now();
+    let errs = provision(&mut TargetState::default(), &[w], &p, &target()).unwrap_err();
+    assert!(
+        errs[0].message.contains("failed to render `outputs`"),
+        "{}",
+        errs[0].message
+    );
+    assert!(start.elapsed().as_secs() < 5);
+}
+
+#[cfg(unix)]
+mod command {
+    use super::*;
+
+    fn run_cmd(script: &str, timeout: u64) -> Result<Resolved, Vec<crate::Diagnostic>> {
+        let p = provisioners(&format!(
+            "- uri: cmd:///bin/sh\n  type: postgres\n  timeout_seconds: {timeout}\n  args: ['-c', {}]\n",
+            serde_json::to_string(script).unwrap()
+        ));
+        let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: x}}\nresources:\n  dd: {type: postgres}\n");
+        provision(&mut TargetState::default(), &[w], &p, &target())
+    }
+
+    #[test]
+    fn json_in_json_out() {
+        let r = run_cmd(r#"cat >/dev/null; echo '{"resource_outputs": {"host": "h"}, "secret_outputs": ["host"], "services": {"x": {}}}'"#, 10).unwrap();
+        assert_eq!(r.resources[0].record.outputs["host"], "h");
+        assert!(r.resources[0].record.secret_outputs.contains("host"));
+        assert!(r.resources[0].artifacts.contains_key("services"));
+    }
+
+    #[test]
+    fn failures_are_reported_with_stderr() {
+        let e = run_cmd("echo boom >&2; exit 1", 10).unwrap_err();
+        assert!(e[0].message.contains("exit code 1"));
+        assert!(e[0].help.as_deref().unwrap().contains("boom"));
+        let e = run_cmd("echo not json", 10).unwrap_err();
+        assert!(
+            e[0].message.contains("did not print valid JSON"),
+            "{}",
+            e[0].message
+        );
+    }
+
+    #[test]
+    fn hanging_commands_time_out() {
+        let start = std::time::Instant::now();
+        let e = run_cmd("sleep 30", 1).unwrap_err();
+        assert!(
+            e[0].message.contains("did not finish within 1s"),
+            "{}",
+            e[0].message
+        );
+        assert!(start.elapsed().as_secs() < 10);
+    }
+}

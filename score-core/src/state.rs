@@ -1,0 +1,375 @@
+//! Project state in `.score-rs/`: workloads, provisioned resources and shared state.
+//!
+//! `state.yaml` is the only thing that makes re-runs stable (generated passwords live in each
+//! resource's private `state`), so it is written atomically (temp file + rename) and guarded by
+//! a lock file; a failed run never touches it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceFile;
+use crate::uid::ResourceUid;
+use crate::yaml;
+
+/// The state format this build writes; older ones are read, newer ones refused.
+pub const STATE_VERSION: u32 = 1;
+/// Default name of the state directory.
+pub const STATE_DIR: &str = ".score-rs";
+/// File name of the state inside the state directory.
+pub const STATE_FILE: &str = "state.yaml";
+/// Where compose mounts and other generated files are written, inside the state directory.
+pub const MOUNTS_DIR: &str = "mounts";
+
+/// Everything score-rs remembers between runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Format version ([`STATE_VERSION`]).
+    pub version: u32,
+    /// Project-wide settings chosen at `init`.
+    #[serde(default)]
+    pub project: ProjectSettings,
+    /// Workloads by name.
+    #[serde(default)]
+    pub workloads: BTreeMap<String, WorkloadRecord>,
+    /// Per-target resource state (`compose`, `k8s`, `terraform`): targets never clobber each other.
+    #[serde(default)]
+    pub targets: BTreeMap<String, TargetState>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            version: STATE_VERSION,
+            project: ProjectSettings::default(),
+            workloads: BTreeMap::new(),
+            targets: BTreeMap::new(),
+        }
+    }
+}
+
+/// Settings from `init`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSettings {
+    /// Project name (compose project name; defaults to the directory name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A workload as last generated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadRecord {
+    /// Path of the Score file it came from (file `source`s resolve against its directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The spec after overrides, as JSON.
+    pub spec: Value,
+}
+
+/// One target's resources and shared state.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetState {
+    /// Resources by UID.
+    #[serde(default)]
+    pub resources: BTreeMap<ResourceUid, ResourceRecord>,
+    /// State shared by all provisioners of the target (merged; a null deletes a key).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub shared_state: Map<String, Value>,
+}
+
+/// A provisioned resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceRecord {
+    /// Random identifier fixed at first provisioning.
+    pub guid: String,
+    /// Resource type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Resource class.
+    pub class: String,
+    /// Shared id, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Resource metadata from the Score file.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub metadata: Map<String, Value>,
+    /// Params after placeholder substitution.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
+    /// The workload whose metadata the params were resolved with.
+    pub source_workload: String,
+    /// URI of the provisioner that handled it.
+    pub provisioner: String,
+    /// The provisioner's private state (generated passwords live here).
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub state: Map<String, Value>,
+    /// The outputs placeholders resolve to.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub outputs: Map<String, Value>,
+    /// Output keys whose values are secret.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub secret_outputs: BTreeSet<String>,
+}
+
+/// The state directory of a project.
+#[derive(Debug, Clone)]
+pub struct StateDir {
+    root: PathBuf,
+}
+
+impl StateDir {
+    /// The state directory at `root` (usually `./.score-rs`).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        StateDir { root: root.into() }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The state file.
+    pub fn state_file(&self) -> PathBuf {
+        self.root.join(STATE_FILE)
+    }
+
+    /// The folder generated files are written under.
+    pub fn mounts_dir(&self) -> PathBuf {
+        self.root.join(MOUNTS_DIR)
+    }
+
+    /// Whether `init` has run here.
+    pub fn exists(&self) -> bool {
+        self.state_file().is_file()
+    }
+
+    /// Read the state; a missing directory is an error that says to run `init`.
+    pub fn load(&self) -> Result<State, Box<Diagnostic>> {
+        let path = self.state_file();
+        if !path.is_file() {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "score::state::missing",
+                    format!("no project state in `{}`", self.root.display()),
+                )
+                .with_help("run `score-rs init` first"),
+            ));
+        }
+        let src = crate::load::read_source(&path)?;
+        parse_state(&src)
+    }
+
+    /// Write the state atomically: a temp file in the same directory, fsync, rename.
+    pub fn save(&self, state: &State) -> Result<(), Box<Diagnostic>> {
+        let text = to_yaml(state).map_err(|e| io_diag("serialise", &self.state_file(), e))?;
+        write_atomic(&self.state_file(), text.as_bytes())
+    }
+}
+
+/// Parse state text, with clear errors for newer versions and unknown fields.
+pub fn parse_state(src: &SourceFile) -> Result<State, Box<Diagnostic>> {
+    let tree = yaml::parse_source(src)?;
+    let version = tree.get("version").and_then(|v| match v.kind {
+        yaml::NodeKind::Int(i) => Some(i),
+        _ => None,
+    });
+    match version {
+        Some(v) if v > i64::from(STATE_VERSION) => {
+            let span = tree.get("version").map(|n| n.span).unwrap_or_default();
+            return Err(Box::new(
+                Diagnostic::error("score::state::newer", format!("the state was written by a newer score-rs (format {v}; this build reads up to {STATE_VERSION})"))
+                    .with_label(src, span, "newer format")
+                    .with_help("upgrade score-rs; do not edit the version by hand"),
+            ));
+        }
+        Some(_) => {}
+        None => {
+            return Err(Box::new(
+                Diagnostic::error("score::state::invalid", "the state file has no `version`")
+                    .with_label(src, tree.span, "expected `version: 1` here")
+                    .with_help("the state file may have been truncated or hand-edited; restore it from version control"),
+            ))
+        }
+    }
+    let json = tree.to_json();
+    serde_path_to_error::deserialize::<_, State>(&json).map_err(|e| {
+        let path: Vec<String> = e
+            .path()
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|s| s != "?")
+            .collect();
+        let span = tree
+            .lookup(&path)
+            .map_or(tree.span, |(k, n)| k.map_or(n.span, |k| k.span));
+        Box::new(
+            Diagnostic::error(
+                "score::state::invalid",
+                format!("invalid state file: {}", e.inner()),
+            )
+            .with_label(src, span, "here")
+            .with_help(
+                "the state file may have been hand-edited; fix or restore it from version control",
+            ),
+        )
+    })
+}
+
+/// Serialise to YAML (stable key order: every map in the state is a BTreeMap).
+pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, std::io::Error> {
+    serde_saphyr::to_string(value).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+/// Write `bytes` to `path` so that readers see the old or the new file, never a partial one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Box<Diagnostic>> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| io_diag("create", dir, e))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_diag("write", path, e)
+    })
+}
+
+fn io_diag(what: &str, path: &Path, e: std::io::Error) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(
+        "score::io::write",
+        format!("cannot {what} `{}`: {e}", path.display()),
+    ))
+}
+
+/// An exclusive lock on a state directory, released on drop.
+#[derive(Debug)]
+pub struct StateLock {
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// Take the lock, or fail with a message naming the holder. A lock left by a process that
+    /// no longer runs is taken over.
+    pub fn acquire(dir: &StateDir) -> Result<StateLock, Box<Diagnostic>> {
+        let path = dir.path().join("lock");
+        for _ in 0..2 {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(StateLock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u32>().ok());
+                    if holder.is_some_and(process_alive) {
+                        return Err(Box::new(
+                            Diagnostic::error(
+                                "score::state::locked",
+                                format!(
+                                    "another score-rs run (pid {}) is using `{}`",
+                                    holder.unwrap_or(0),
+                                    dir.path().display()
+                                ),
+                            )
+                            .with_help(format!(
+                                "wait for it to finish; if none is running, delete `{}`",
+                                path.display()
+                            )),
+                        ));
+                    }
+                    let _ = fs::remove_file(&path); // stale: its process is gone
+                }
+                Err(e) => return Err(io_diag("create", &path, e)),
+            }
+        }
+        Err(Box::new(Diagnostic::error(
+            "score::state::locked",
+            format!("cannot take the lock `{}`", path.display()),
+        )))
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    if !Path::new("/proc/self").exists() {
+        return true; // cannot tell: assume it runs
+    }
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_and_load_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path().join(STATE_DIR));
+        let mut st = State::default();
+        st.workloads.insert(
+            "web".into(),
+            WorkloadRecord {
+                source: Some("score.yaml".into()),
+                spec: serde_json::json!({"a": "0644"}),
+            },
+        );
+        sd.save(&st).unwrap();
+        assert_eq!(sd.load().unwrap(), st);
+    }
+
+    #[test]
+    fn newer_versions_and_unknown_fields_are_refused() {
+        let newer = parse_state(&SourceFile::new("state.yaml", "version: 99\n")).unwrap_err();
+        assert_eq!(newer.code, "score::state::newer");
+        let unknown = parse_state(&SourceFile::new(
+            "state.yaml",
+            "version: 1\nworkloadz: {}\n",
+        ))
+        .unwrap_err();
+        assert_eq!(unknown.code, "score::state::invalid");
+        assert!(unknown.message.contains("workloadz"), "{}", unknown.message);
+        let truncated =
+            parse_state(&SourceFile::new("state.yaml", "workloads:\n  web:\n")).unwrap_err();
+        assert_eq!(truncated.code, "score::state::invalid");
+    }
+
+    #[test]
+    fn lock_is_exclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path());
+        let first = StateLock::acquire(&sd).unwrap();
+        assert_eq!(
+            StateLock::acquire(&sd).unwrap_err().code,
+            "score::state::locked"
+        );
+        drop(first);
+        StateLock::acquire(&sd).unwrap();
+    }
+}
