@@ -17,6 +17,8 @@ pub mod check;
 pub mod diagnostic;
 pub mod ir;
 pub mod load;
+pub mod overrides;
+pub mod patch;
 pub mod placeholder;
 pub mod provision;
 pub mod render;

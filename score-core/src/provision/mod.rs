@@ -12,7 +12,7 @@
 mod command;
 mod engine;
 mod file;
-mod functions;
+pub mod functions;
 mod template;
 #[cfg(test)]
 mod tests;
@@ -158,4 +158,14 @@ pub(crate) struct Outcome {
     pub artifacts: BTreeMap<String, Value>,
     /// Secret output keys a command provisioner declared at run time.
     pub extra_secret_outputs: Vec<String>,
+}
+
+/// A fresh random source for templates outside the engine (patch templates).
+pub fn template_random() -> functions::Random {
+    functions::Random::for_resource("patch")
+}
+
+/// The template environment provisioners render in (shared with patch templates).
+pub fn template_environment(random: &functions::Random) -> minijinja::Environment<'static> {
+    functions::environment(random)
 }
