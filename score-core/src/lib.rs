@@ -20,6 +20,7 @@ pub mod load;
 pub mod overrides;
 pub mod patch;
 pub mod placeholder;
+pub mod project;
 pub mod provision;
 pub mod render;
 pub mod schema;

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Run score-rs over every workload folder of the upstream Score corpus.
+
+For each folder holding Score files: a fresh project (`score-rs init`), then `generate` for each
+file (with `--build`/`--image` for containers whose image is "." as the folder's README would),
+then the output is checked by the independent validator when one is given.
+
+A folder may only fail because it uses a resource type no default provisioner covers
+(`score::resource::unsupported`). Prints `<target>: N passed, M failed` and exits non-zero on
+any other failure.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def score_files(folder: Path):
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+
+
+def dot_image_containers(binary: str, path: Path):
+    """Containers whose image is "." (a line scan: container names sit at indent 2 under `containers:`)."""
+    text = path.read_text()
+    names = []
+    current = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if line.startswith("  ") and not line.startswith("   ") and stripped.endswith(":"):
+            current = stripped[:-1].strip('"')
+        if stripped.replace('"', "").replace("'", "") in ("image: .",):
+            names.append(current)
+    return [n for n in names if n]
+
+
+def run(cmd, cwd):
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+
+
+def codes(stderr: str):
+    return [json.loads(l)["code"] for l in stderr.splitlines() if l.startswith("{")]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--target", required=True, choices=["compose", "k8s", "terraform"])
+    ap.add_argument("--compose-bin")
+    ap.add_argument("--k8s-validate")
+    args = ap.parse_args()
+    binary = str(Path(args.bin).resolve())
+    folders = sorted({p.parent for p in Path(args.corpus).resolve().rglob("*") if p.suffix in (".yaml", ".yml")})
+    passed, expected, unexpected = [], [], []
+    for folder in folders:
+        with tempfile.TemporaryDirectory() as tmp:
+            status, detail = one_folder(binary, folder, Path(tmp), args)
+        rel = folder.relative_to(Path(args.corpus).resolve())
+        if status == "pass":
+            passed.append(rel)
+        elif status == "unsupported":
+            expected.append((rel, detail))
+        else:
+            unexpected.append((rel, detail))
+    for rel, detail in expected:
+        print(f"  unsupported  {rel}: {detail}")
+    for rel, detail in unexpected:
+        print(f"  FAILED       {rel}:\n{detail}")
+    print(f"{args.target}: {len(passed)} passed, {len(expected) + len(unexpected)} failed")
+    print(f"({len(expected)} only for resource types without a default provisioner, {len(unexpected)} unexpected)")
+    sys.exit(1 if unexpected else 0)
+
+
+def one_folder(binary, folder, tmp, args):
+    init = run([binary, "init", "--no-sample"], tmp)
+    if init.returncode != 0:
+        return "fail", init.stderr
+    for f in score_files(folder):
+        cmd = [binary, "generate", str(f), "--target", args.target, "-o", "out"]
+        for c in dot_image_containers(binary, f):
+            if args.target == "compose":
+                cmd += ["--build", f"{c}={folder}"]
+            elif args.target == "k8s":
+                cmd += ["--image", f"registry.example.com/{f.stem}-{c}:dev"]
+        res = run(cmd, tmp)
+        if res.returncode != 0:
+            failed = classify(binary, cmd, tmp)
+            if failed and all(c == "score::resource::unsupported" for c in failed):
+                types = sorted({line.split("'")[1].split(".")[0] for line in res.stderr.splitlines() if "is not supported by any provisioner" in line})
+                return "unsupported", ", ".join(types)
+            return "fail", res.stderr[-3000:]
+    return validate(tmp / "out", args)
+
+
+def classify(binary, cmd, tmp):
+    """The diagnostic codes of a failed generate, read from the JSON log score-rs prints."""
+    env = {**os.environ, "NO_COLOR": "1", "SCORE_RS_DIAGNOSTICS": "json"}
+    res = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, env=env)
+    return codes(res.stderr)
+
+
+def validate(out: Path, args):
+    if args.target == "compose" and args.compose_bin:
+        res = subprocess.run([args.compose_bin, "-f", str(out), "config", "-q"], capture_output=True, text=True, cwd=out.parent)
+        if res.returncode != 0:
+            return "fail", "compose loader: " + res.stderr
+    if args.target == "k8s" and args.k8s_validate:
+        res = subprocess.run([args.k8s_validate, "--strict", str(out)], capture_output=True, text=True)
+        if res.returncode != 0 or "ERROR" in res.stdout:
+            return "fail", "kubernetes-validate: " + res.stdout + res.stderr
+    if args.target == "terraform":
+        main = out / "main.tf"
+        if not main.is_file():
+            return "fail", "no main.tf written"
+    return "pass", ""
+
+
+if __name__ == "__main__":
+    main()
