@@ -35,13 +35,20 @@ impl Project {
     pub fn open(dir: &StateDir) -> Result<Project, Box<Diagnostic>> {
         if !dir.exists() {
             return Err(Box::new(
-                Diagnostic::error("score::state::missing", format!("no project state in `{}`", dir.path().display()))
-                    .with_help("run `score-rs init` first"),
+                Diagnostic::error(
+                    "score::state::missing",
+                    format!("no project state in `{}`", dir.path().display()),
+                )
+                .with_help("run `score-rs init` first"),
             ));
         }
         let lock = StateLock::acquire(dir)?;
         let state = dir.load()?;
-        Ok(Project { dir: dir.clone(), state, _lock: lock })
+        Ok(Project {
+            dir: dir.clone(),
+            state,
+            _lock: lock,
+        })
     }
 
     /// The state directory.
@@ -53,7 +60,10 @@ impl Project {
     pub fn add_workload(&mut self, loaded: &LoadedWorkload) {
         let spec = serde_json::to_value(&loaded.workload).unwrap_or_default();
         let source = Some(loaded.source.name().to_string()).filter(|s| s != "-");
-        self.state.workloads.insert(loaded.workload.name().to_string(), WorkloadRecord { source, spec });
+        self.state.workloads.insert(
+            loaded.workload.name().to_string(),
+            WorkloadRecord { source, spec },
+        );
     }
 
     /// Remove a workload; false when there was none of that name.
@@ -98,11 +108,18 @@ impl Project {
             .filter(|p| p.to_string_lossy().ends_with(PATCH_TEMPLATE_SUFFIX))
             .collect();
         paths.sort();
-        paths.iter().map(|p| load::read_source(p).map_err(|d| vec![*d])).collect()
+        paths
+            .iter()
+            .map(|p| load::read_source(p).map_err(|d| vec![*d]))
+            .collect()
     }
 
     /// Provision every workload's resources for `target` (its own state section).
-    pub fn provision(&mut self, target: &Target, inputs: &[WorkloadInput]) -> Result<Resolved, Vec<Diagnostic>> {
+    pub fn provision(
+        &mut self,
+        target: &Target,
+        inputs: &[WorkloadInput],
+    ) -> Result<Resolved, Vec<Diagnostic>> {
         let provisioners = self.provisioners()?;
         let section = self.state.targets.entry(target.name.clone()).or_default();
         // Work on a copy: a failed run must not leave half-updated state behind.

@@ -22,7 +22,8 @@ pub(crate) fn run(
     inputs: &RunInputs,
     artifact_keys: &[String],
 ) -> Result<Outcome, Box<Diagnostic>> {
-    let mut request = inputs.context.clone();
+    let mut request = (*inputs.vars).clone();
+    request.extend(inputs.context.clone());
     request.insert("resource_state".into(), Value::Object(inputs.state.clone()));
     request.insert("shared_state".into(), Value::Object(inputs.shared.clone()));
     let stdin = serde_json::to_vec(&request)

@@ -75,12 +75,21 @@ pub fn provision(
     };
     let random = Random::for_resource("");
     let mut env = environment(&random);
+    let mut vars = target.vars.clone();
+    let names: Vec<String> = workloads
+        .iter()
+        .map(|x| x.workload.name().to_string())
+        .collect();
+    vars.insert("workloads".into(), names.into());
+    let vars_template = minijinja::Value::from(minijinja::value::Serde(&vars));
     let mut run = Run {
         state,
         provisioners,
         target,
         env: &mut env,
         random: &random,
+        vars: std::sync::Arc::new(vars),
+        vars_template,
         done: BTreeMap::new(),
         failed: BTreeSet::new(),
     };
@@ -95,7 +104,7 @@ pub fn provision(
         let Some(w) = by_name(&decl.workload) else {
             continue;
         };
-        match run.one(uid, req, decl, w, workloads) {
+        match run.one(uid, req, decl, w) {
             Ok(r) => {
                 run.done.insert(uid.clone(), r);
             }
@@ -320,6 +329,8 @@ struct Run<'a> {
     target: &'a Target,
     env: &'a mut Environment<'static>,
     random: &'a Random,
+    vars: std::sync::Arc<Map<String, Value>>,
+    vars_template: minijinja::Value,
     done: BTreeMap<ResourceUid, ProvisionedResource>,
     failed: BTreeSet<ResourceUid>,
 }
@@ -331,7 +342,6 @@ impl Run<'_> {
         req: &Request,
         decl: &Declaration,
         w: &WorkloadInput,
-        all: &[WorkloadInput],
     ) -> Result<ProvisionedResource, Box<Diagnostic>> {
         let params = self.substitute_params(uid, decl, w)?;
         let p = find(self.provisioners, self.target, uid, req)?;
@@ -353,18 +363,10 @@ impl Run<'_> {
         context.insert("metadata".into(), Value::Object(metadata.clone()));
         context.insert("source_workload".into(), decl.workload.clone().into());
         context.insert("workload_metadata".into(), w.workload.metadata_json());
-        context.insert(
-            "workloads".into(),
-            all.iter()
-                .map(|x| x.workload.name().to_string())
-                .collect::<Vec<_>>()
-                .into(),
-        );
-        for (k, v) in &self.target.vars {
-            context.insert(k.clone(), v.clone());
-        }
         let inputs = RunInputs {
             context,
+            vars: self.vars.clone(),
+            vars_template: self.vars_template.clone(),
             state: prev.map(|r| r.state.clone()).unwrap_or_default(),
             shared: self.state.shared_state.clone(),
         };

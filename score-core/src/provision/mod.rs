@@ -137,8 +137,13 @@ impl Resolved {
 /// What a provisioner run receives: template/JSON inputs plus previous and shared state.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RunInputs {
-    /// guid, uid, type, class, id, params, metadata, source_workload and the target's vars.
+    /// guid, uid, type, class, id, params, metadata, source_workload.
     pub context: Map<String, Value>,
+    /// The target's vars (and `workloads`), converted once per run: with hundreds of workloads
+    /// `workload_services` is large, and copying it per resource made provisioning quadratic.
+    pub vars: std::sync::Arc<Map<String, Value>>,
+    /// `vars` as a template value.
+    pub vars_template: minijinja::Value,
     /// The resource's previous private state.
     pub state: Map<String, Value>,
     /// The target's shared state so far.

@@ -32,7 +32,7 @@ pub(crate) fn run(
     let mut render =
         |key: &str, ctx: &Map<String, Value>| -> Result<Option<Value>, Box<Diagnostic>> {
             match templates.get(key) {
-                Some(t) => render_one(env, p, key, t, ctx),
+                Some(t) => render_one(env, p, key, t, ctx, &inputs.vars_template),
                 None => Ok(None),
             }
         };
@@ -66,6 +66,7 @@ fn render_one(
     key: &str,
     t: &TemplateText,
     ctx: &Map<String, Value>,
+    vars: &minijinja::Value,
 ) -> Result<Option<Value>, Box<Diagnostic>> {
     // Compiled once per provisioner entry and key, then reused for every resource it serves.
     let name = format!("{}#{}@{}", p.file.name(), p.span.start, key);
@@ -77,7 +78,11 @@ fn render_one(
         .get_template(&name)
         .map_err(|e| template_error(p, key, t, &e))?;
     let mut buf = Capped(Vec::new());
-    tmpl.render_captured_to(minijinja::value::Serde(ctx), &mut buf)
+    let ctx = minijinja::value::merge_maps([
+        minijinja::Value::from(minijinja::value::Serde(ctx)),
+        vars.clone(),
+    ]);
+    tmpl.render_captured_to(ctx, &mut buf)
         .map_err(|e| template_error(p, key, t, &e))?;
     let text = String::from_utf8(buf.0)
         .map_err(|_| run_error(p, key, "rendered text is not UTF-8".into()))?;

@@ -232,3 +232,21 @@ mod command {
         assert!(start.elapsed().as_secs() < 10);
     }
 }
+
+#[test]
+fn target_vars_and_workload_names_reach_templates() {
+    let p = provisioners("- uri: template://vars\n  type: postgres\n  outputs: |\n    project: {{ project }}\n    count: {{ workloads | length }}\n    guid_len: {{ guid | length }}\n");
+    let mut t = target();
+    t.vars.insert("project".into(), "demo".into());
+    let r = provision(
+        &mut TargetState::default(),
+        &[workload(API.replace("redis", "postgres").as_str())],
+        &p,
+        &t,
+    )
+    .unwrap();
+    let outputs = &r.resources[0].record.outputs;
+    assert_eq!(outputs["project"], "demo");
+    assert_eq!(outputs["count"], 1, "one workload");
+    assert_eq!(outputs["guid_len"], 36);
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Benchmark score-rs as whole processes, the way CI pipelines run it.
+
+For N workloads (default 1, 200, 1000) and each target (compose, k8s): time `init` + `generate`
+on an empty state (first run) and `generate` again on the warm state, report the median wall time
+and the peak RSS, and the "serde floor": reading every input file and serialising the same number
+of output bytes with serde alone (the `floor` example of score-cli).
+
+    cargo build --release --bin score-rs --example floor
+    python3 bench/run.py [--sizes 1,200,1000] [--repeat 5] [--write docs/performance.md]
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTH = ROOT / "bench" / "synth.py"
+
+
+def timed(cmd, cwd):
+    """Run a command; return (seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{proc.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def bench_target(binary, files, work, target, repeat):
+    first, warm, rss = [], [], []
+    out = "out" if target != "terraform" else "tf"
+    for _ in range(repeat):
+        shutil.rmtree(work / ".score-rs", ignore_errors=True)
+        t1, r1 = timed([binary, "init", "--no-sample"], work)
+        t2, r2 = timed([binary, "generate", *files, "--target", target, "-o", out], work)
+        first.append(t1 + t2)
+        rss.append(max(r1, r2))
+        t3, r3 = timed([binary, "generate", *files, "--target", target, "-o", out], work)
+        warm.append(t3)
+        rss.append(r3)
+    size = sum(p.stat().st_size for p in (work / out).rglob("*") if p.is_file()) if (work / out).is_dir() else (work / out).stat().st_size
+    return statistics.median(first), statistics.median(warm), max(rss), size
+
+
+def floor(floor_bin, files, work, out_bytes, repeat):
+    times = [timed([floor_bin, str(out_bytes), *files], work)[0] for _ in range(repeat)]
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1,200,1000")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--targets", default="compose,k8s")
+    ap.add_argument("--bin", default=str(ROOT / "target/release/score-rs"))
+    ap.add_argument("--floor", default=str(ROOT / "target/release/examples/floor"))
+    ap.add_argument("--write")
+    args = ap.parse_args()
+    rows = []
+    for n in map(int, args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            subprocess.run([sys.executable, SYNTH, str(n), work / "workloads"], check=True)
+            files = sorted(str(p.relative_to(work)) for p in (work / "workloads").glob("*.yaml"))
+            for target in args.targets.split(","):
+                repeat = args.repeat if n < 1000 else max(3, args.repeat // 2)
+                first, warm, rss, size = bench_target(args.bin, files, work, target, repeat)
+                fl = floor(args.floor, files, work, size, repeat)
+                rows.append((n, target, first, warm, rss, size, fl))
+                print(f"N={n:5d} {target:8s} first {first*1000:8.1f} ms  warm {warm*1000:8.1f} ms  "
+                      f"peak RSS {rss:6.1f} MiB  output {size/1024:8.1f} KiB  floor {fl*1000:6.1f} ms  "
+                      f"({first/fl:4.1f}x floor)", flush=True)
+    if args.write:
+        write_doc(Path(args.write), rows)
+
+
+def write_doc(path, rows):
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    lines = [
+        "| workloads | target | first run (init + generate) | warm re-run | peak RSS | output | serde floor | vs floor |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, target, first, warm, rss, size, fl in rows:
+        lines.append(f"| {n} | {target} | {first*1000:.1f} ms | {warm*1000:.1f} ms | {rss:.1f} MiB | {size/1024:.0f} KiB | {fl*1000:.1f} ms | {first/fl:.1f}× |")
+    table = "\n".join(lines)
+    machine = f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}"
+    text = path.read_text() if path.exists() else ""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = f"{start}\nMachine: {machine}\n\n{table}\n{end}"
+    if start in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text += "\n" + block + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
