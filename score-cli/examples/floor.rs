@@ -7,7 +7,10 @@ use std::io::Write;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let target: usize = args.next().and_then(|a| a.parse().ok()).expect("usage: floor <output-bytes> <files…>");
+    let target: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .expect("usage: floor <output-bytes> <files…>");
     let mut docs = Vec::new();
     for path in args {
         let text = std::fs::read_to_string(&path).expect("readable input");

@@ -1,0 +1,125 @@
+//! Placeholder rendering for one workload, keeping track of which parts are secret.
+//!
+//! A placeholder's value is secret when the provisioner listed its output in `secret_outputs`,
+//! when it is a whole resource (`${resources.db}`) that has secret outputs, or — as a safety net
+//! for provisioners that forgot to mark, say, a connection string — when the value contains any
+//! known secret value. Secret parts never reach a plain-text field: callers route them into
+//! Kubernetes Secrets.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use score_core::placeholder::{value_to_string, Context, Placeholder, RefRoot, Segment, Template};
+use score_core::provision::Resolved;
+
+/// One part of a rendered string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text or a non-secret placeholder value.
+    Text(String),
+    /// A secret placeholder value.
+    Secret {
+        /// A readable, stable hint for the Secret key, e.g. `db.password`.
+        hint: String,
+        /// The value.
+        value: String,
+    },
+}
+
+/// A rendered string: its pieces in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered(pub Vec<Piece>);
+
+impl Rendered {
+    /// Whether any piece is secret.
+    pub fn has_secret(&self) -> bool {
+        self.0.iter().any(|p| matches!(p, Piece::Secret { .. }))
+    }
+
+    /// The full text, secrets included.
+    pub fn text(&self) -> String {
+        self.0
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.as_str(),
+                Piece::Secret { value, .. } => value.as_str(),
+            })
+            .collect()
+    }
+}
+
+/// Resolves `${...}` for one workload.
+pub struct Resolver<'a> {
+    resolved: &'a Resolved,
+    workload: &'a str,
+    metadata: Value,
+    outputs: BTreeMap<String, Value>,
+    secret_values: &'a [String],
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver for `workload`; `secret_values` is [`Resolved::secret_values`].
+    pub fn new(resolved: &'a Resolved, workload: &'a str, secret_values: &'a [String]) -> Self {
+        let metadata = resolved.workloads.get(workload).map_or(Value::Null, |w| w.workload.metadata_json());
+        Resolver { resolved, workload, metadata, outputs: resolved.outputs_for(workload), secret_values }
+    }
+
+    /// Render `input` into literal and placeholder pieces.
+    ///
+    /// # Errors
+    /// The parse or lookup error, as a message.
+    pub fn render(&self, input: &str) -> Result<Rendered, String> {
+        let template = Template::parse(input).map_err(|e| e.to_string())?;
+        let mut pieces = Vec::new();
+        for segment in &template.segments {
+            match segment {
+                Segment::Literal(text) => pieces.push(Piece::Text(text.clone())),
+                Segment::Placeholder(p) => {
+                    let text = value_to_string(&self.value(p)?);
+                    if self.is_secret(p, &text) {
+                        pieces.push(Piece::Secret { hint: hint(p), value: text });
+                    } else {
+                        pieces.push(Piece::Text(text));
+                    }
+                }
+            }
+        }
+        Ok(Rendered(pieces))
+    }
+
+    /// The JSON value a placeholder refers to.
+    ///
+    /// # Errors
+    /// The lookup error, as a message.
+    pub fn value(&self, p: &Placeholder) -> Result<Value, String> {
+        Context::new(&self.metadata, &self.outputs).resolve(p).map_err(|e| e.to_string())
+    }
+
+    fn is_secret(&self, p: &Placeholder, text: &str) -> bool {
+        let declared = match p.root() {
+            Ok(RefRoot::Resource { name, output: [] }) => self.resource_has_secrets(name),
+            Ok(RefRoot::Resource { name, output: [first, ..] }) => self.resolved.is_secret(self.workload, name, first),
+            _ => false,
+        };
+        declared || self.secret_values.iter().any(|s| !s.is_empty() && text.contains(s.as_str()))
+    }
+
+    fn resource_has_secrets(&self, name: &str) -> bool {
+        self.resolved
+            .workloads
+            .get(self.workload)
+            .and_then(|w| w.resources.get(name))
+            .and_then(|uid| self.resolved.resource(uid))
+            .is_some_and(|r| !r.record.secret_outputs.is_empty())
+    }
+}
+
+/// `resources.db.password` → `db.password`.
+fn hint(p: &Placeholder) -> String {
+    let path = match p.path.first().map(String::as_str) {
+        Some("resources") => &p.path[1..],
+        _ => &p.path[..],
+    };
+    path.join(".")
+}

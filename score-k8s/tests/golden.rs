@@ -1,0 +1,90 @@
+//! Golden snapshots: every case in `fixtures/k8s/` through the real pipeline.
+//!
+//! Manifests are snapshotted with secret values redacted (`<secret-N>`); warnings come first as
+//! comments. Cases with `expect: error` snapshot their diagnostics instead.
+
+mod common;
+
+use std::path::Path;
+
+fn snapshot_text(dir: &Path) -> String {
+    let expect_error = common::case_options(dir).expect_error;
+    match common::run_case(dir) {
+        Ok((resolved, out)) => {
+            assert!(!expect_error, "{}: expected an error, got manifests", dir.display());
+            let mut text = String::new();
+            for w in &out.warnings {
+                text.push_str(&format!("# warning {}: {}\n", w.code, w.message));
+            }
+            text.push_str(&score_k8s::to_yaml(&out.documents));
+            common::redact(&text, &resolved.secret_values())
+        }
+        Err(diags) => {
+            assert!(expect_error, "{}: unexpected errors:\n{}", dir.display(), common::render(&diags));
+            common::render(&diags)
+        }
+    }
+}
+
+macro_rules! golden {
+    ($($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                let name = stringify!($case).replace('_', "-");
+                let dir = common::fixtures_dir().join(&name);
+                insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+                    insta::assert_snapshot!(name.clone(), snapshot_text(&dir));
+                });
+            }
+        )*
+
+        /// Every case directory has a test above.
+        #[test]
+        fn every_case_is_listed() {
+            let listed: Vec<String> = vec![$(stringify!($case).replace('_', "-")),*];
+            for dir in common::cases() {
+                let name = common::name(&dir);
+                assert!(listed.contains(&name), "fixtures/k8s/{name} has no golden test: add `{}` to golden!", name.replace('-', "_"));
+            }
+        }
+    };
+}
+
+golden!(
+    amqp,
+    annotations_checksum,
+    before,
+    custom_provisioner,
+    dns_and_route,
+    error_before_conflict,
+    error_claim_on_deployment,
+    error_duplicate_object,
+    error_image_dot,
+    error_probe_both,
+    error_unknown_kind,
+    error_volume_literal,
+    files,
+    kafka_topic,
+    minimal,
+    mongodb,
+    mssql,
+    multiple_workloads,
+    mysql,
+    namespace,
+    postgres,
+    postgres_instance,
+    probes,
+    redis,
+    resources_quantities,
+    route_ingress,
+    s3,
+    secrets_in_variables,
+    service_community,
+    service_name_annotation,
+    service_ports,
+    shared_resource_id,
+    statefulset,
+    variables_and_escaping,
+    volumes,
+);

@@ -1,0 +1,194 @@
+//! Align `=` the way `terraform fmt` does.
+//!
+//! hcl-rs prints `key = value` with one space; `terraform fmt` (hclwrite) pads the keys of
+//! consecutive one-line attributes so their `=` line up. Its rule, reproduced here: a line is
+//! an "assignment" when it has an `=` after its first token and the rest of the line is a
+//! whole expression (brackets balance, or it opens a heredoc); a run of consecutive
+//! assignment lines is one group; any other line (a block header, a closing brace, a line
+//! that opens a multi-line value, a blank line) ends the group. A heredoc is part of the line
+//! that opens it, so the attributes after it still align with those before. Each `=` of a
+//! group is placed one space after the longest key.
+
+/// Re-align the attributes of HCL text printed by hcl-rs.
+pub fn align(text: &str) -> String {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let mut group: Vec<(usize, usize, usize)> = Vec::new(); // (line, key end, '=' index)
+    let mut heredoc: Option<String> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if let Some(delim) = &heredoc {
+            // A heredoc belongs to the line that opens it: it does not end the group.
+            if line.trim() == delim {
+                heredoc = None;
+            }
+            continue;
+        }
+        match assignment(line) {
+            Some(a) => {
+                group.push((i, a.key_end, a.eq));
+                heredoc = a.heredoc;
+            }
+            None => flush(&mut out, &mut group),
+        }
+    }
+    flush(&mut out, &mut group);
+    out.join("\n")
+}
+
+fn flush(out: &mut [String], group: &mut Vec<(usize, usize, usize)>) {
+    let width = group.iter().map(|(_, k, _)| *k).max().unwrap_or(0);
+    for (i, key_end, eq) in group.drain(..) {
+        let line = &out[i];
+        let aligned = format!("{}{}{}", &line[..key_end], " ".repeat(width - key_end + 1), &line[eq..]);
+        out[i] = aligned;
+    }
+}
+
+struct Assignment {
+    /// Byte index just past the key (trailing spaces excluded).
+    key_end: usize,
+    /// Byte index of the `=`.
+    eq: usize,
+    /// The delimiter when the value opens a heredoc.
+    heredoc: Option<String>,
+}
+
+/// Tokens that matter: brackets, `=`, quoted strings (skipped, templates inside balanced).
+fn assignment(line: &str) -> Option<Assignment> {
+    let b = line.as_bytes();
+    let start = line.len() - line.trim_start().len();
+    if start == line.len() {
+        return None;
+    }
+    let mut i = start;
+    let mut first_token_end = None;
+    let mut eq = None;
+    // Find the first `=` (not `==`, `=>`, `<=`, `>=`, `!=`) outside strings, after the first token.
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = skip_string(b, i)?;
+                first_token_end.get_or_insert(i);
+                continue;
+            }
+            b'=' => {
+                let prev = if i > 0 { b[i - 1] } else { b' ' };
+                let next = b.get(i + 1).copied().unwrap_or(b' ');
+                if next != b'=' && next != b'>' && !matches!(prev, b'=' | b'<' | b'>' | b'!') {
+                    eq = Some(i);
+                    break;
+                }
+                i += 2;
+                continue;
+            }
+            b' ' | b'\t' => {
+                first_token_end.get_or_insert(i);
+            }
+            b'{' | b'}' | b'[' | b']' | b'(' | b')' | b',' => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    let eq = eq?;
+    if first_token_end.is_none() || eq == start {
+        return None;
+    }
+    // The value must be a whole expression: balanced brackets, or a heredoc opener.
+    let rest = &line[eq + 1..];
+    let trimmed = rest.trim_start();
+    if let Some(h) = trimmed.strip_prefix("<<") {
+        let delim = h.trim_start_matches('-').trim();
+        return Some(Assignment {
+            key_end: line[..eq].trim_end().len(),
+            eq,
+            heredoc: Some(delim.to_string()),
+        });
+    }
+    if net_brackets(rest.as_bytes())? != 0 {
+        return None;
+    }
+    Some(Assignment {
+        key_end: line[..eq].trim_end().len(),
+        eq,
+        heredoc: None,
+    })
+}
+
+/// Index just past the quoted string starting at `i` (templates may nest quotes).
+fn skip_string(b: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                if i > 0 && b[i - 1] == b[i] {
+                    i += 2; // escaped marker
+                    continue;
+                }
+                i = skip_braces(b, i + 1)?;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Index just past the `}` matching the `{` at `i`.
+fn skip_braces(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = skip_string(b, i)?;
+                continue;
+            }
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn net_brackets(b: &[u8]) -> Option<i32> {
+    let mut net = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = skip_string(b, i)?;
+                continue;
+            }
+            b'{' | b'[' | b'(' => net += 1,
+            b'}' | b']' | b')' => net -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::align;
+
+    #[test]
+    fn aligns_runs_of_one_line_attributes() {
+        let input = "a {\n  name = \"x\"\n  namespace = var.ns\n  labels = {\n    \"app.kubernetes.io/name\" = \"x\"\n    a = \"b=c\"\n  }\n  x = [1, 2]\n  yy = { a = 1 }\n  content = <<EOT\nk = v\nEOT\n  z = 1\n}\n";
+        let want = "a {\n  name      = \"x\"\n  namespace = var.ns\n  labels = {\n    \"app.kubernetes.io/name\" = \"x\"\n    a                        = \"b=c\"\n  }\n  x       = [1, 2]\n  yy      = { a = 1 }\n  content = <<EOT\nk = v\nEOT\n  z       = 1\n}\n";
+        assert_eq!(align(input), want);
+    }
+
+    #[test]
+    fn templates_with_quotes_and_braces_count_as_one_token() {
+        let input = "  a = \"${f(\"}\")}\"\n  bb = 1\n";
+        assert_eq!(align(input), "  a  = \"${f(\"}\")}\"\n  bb = 1\n");
+    }
+}
