@@ -15,7 +15,10 @@ pub fn default_provisioners() -> [(&'static str, &'static str); 3] {
     [
         (score_compose::TARGET, score_compose::DEFAULT_PROVISIONERS),
         (score_k8s::TARGET, score_k8s::DEFAULT_PROVISIONERS),
-        (score_terraform::TARGET, score_terraform::DEFAULT_PROVISIONERS),
+        (
+            score_terraform::TARGET,
+            score_terraform::DEFAULT_PROVISIONERS,
+        ),
     ]
 }
 
@@ -28,8 +31,14 @@ pub struct SideFile {
 
 /// The main output: one file or a directory of files.
 pub enum Main {
-    File { default: &'static str, text: String },
-    Dir { default: &'static str, files: Vec<(String, String)> },
+    File {
+        default: &'static str,
+        text: String,
+    },
+    Dir {
+        default: &'static str,
+        files: Vec<(String, String)>,
+    },
 }
 
 /// Everything to write.
@@ -45,7 +54,11 @@ pub struct Generated {
 }
 
 /// Provision and lower for the chosen target.
-pub fn generate(project: &mut Project, inputs: &[WorkloadInput], args: &GenerateArgs) -> Result<Generated, Vec<Diagnostic>> {
+pub fn generate(
+    project: &mut Project,
+    inputs: &[WorkloadInput],
+    args: &GenerateArgs,
+) -> Result<Generated, Vec<Diagnostic>> {
     match args.target {
         TargetName::Compose => compose(project, inputs, args),
         TargetName::K8s => k8s(project, inputs, args),
@@ -53,11 +66,27 @@ pub fn generate(project: &mut Project, inputs: &[WorkloadInput], args: &Generate
     }
 }
 
-fn compose(project: &mut Project, inputs: &[WorkloadInput], args: &GenerateArgs) -> Result<Generated, Vec<Diagnostic>> {
-    let compose_file = args.output.clone().filter(|o| o.as_os_str() != "-").unwrap_or_else(|| PathBuf::from("compose.yaml"));
-    let compose_dir = compose_file.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), PathBuf::from);
+fn compose(
+    project: &mut Project,
+    inputs: &[WorkloadInput],
+    args: &GenerateArgs,
+) -> Result<Generated, Vec<Diagnostic>> {
+    let compose_file = args
+        .output
+        .clone()
+        .filter(|o| o.as_os_str() != "-")
+        .unwrap_or_else(|| PathBuf::from("compose.yaml"));
+    let compose_dir = compose_file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), PathBuf::from);
     let opts = score_compose::Options {
-        project: project.state.project.name.clone().unwrap_or_else(directory_name),
+        project: project
+            .state
+            .project
+            .name
+            .clone()
+            .unwrap_or_else(directory_name),
         publish: args.publish.clone(),
         build: args.build.clone(),
         mounts_dir: project.dir().mounts_dir(),
@@ -74,17 +103,41 @@ fn compose(project: &mut Project, inputs: &[WorkloadInput], args: &GenerateArgs)
     let mut side_files: Vec<SideFile> = out
         .files
         .into_iter()
-        .map(|f| SideFile { path: opts.mounts_dir.join(f.path), bytes: f.bytes, mode: f.mode })
+        .map(|f| SideFile {
+            path: opts.mounts_dir.join(f.path),
+            bytes: f.bytes,
+            mode: f.mode,
+        })
         .collect();
     if let (Some(path), Some(text)) = (&args.env_file, out.env_file) {
-        side_files.push(SideFile { path: path.clone(), bytes: text.into_bytes(), mode: Some(0o600) });
+        side_files.push(SideFile {
+            path: path.clone(),
+            bytes: text.into_bytes(),
+            mode: Some(0o600),
+        });
     }
     let text = score_compose::to_yaml(&out.document);
-    Ok(Generated { written: Written { main: Main::File { default: "compose.yaml", text }, side_files }, warnings: out.warnings })
+    Ok(Generated {
+        written: Written {
+            main: Main::File {
+                default: "compose.yaml",
+                text,
+            },
+            side_files,
+        },
+        warnings: out.warnings,
+    })
 }
 
-fn k8s(project: &mut Project, inputs: &[WorkloadInput], args: &GenerateArgs) -> Result<Generated, Vec<Diagnostic>> {
-    let opts = score_k8s::Options { namespace: args.namespace.clone(), generate_namespace: args.generate_namespace };
+fn k8s(
+    project: &mut Project,
+    inputs: &[WorkloadInput],
+    args: &GenerateArgs,
+) -> Result<Generated, Vec<Diagnostic>> {
+    let opts = score_k8s::Options {
+        namespace: args.namespace.clone(),
+        generate_namespace: args.generate_namespace,
+    };
     let target = score_k8s::target(inputs, &opts);
     let resolved = project.provision(&target, inputs)?;
     let out = score_k8s::generate(&resolved, &opts)?;
@@ -95,10 +148,23 @@ fn k8s(project: &mut Project, inputs: &[WorkloadInput], args: &GenerateArgs) -> 
         other => vec![other],
     };
     let text = score_k8s::to_yaml(&documents);
-    Ok(Generated { written: Written { main: Main::File { default: "manifests.yaml", text }, side_files: Vec::new() }, warnings: out.warnings })
+    Ok(Generated {
+        written: Written {
+            main: Main::File {
+                default: "manifests.yaml",
+                text,
+            },
+            side_files: Vec::new(),
+        },
+        warnings: out.warnings,
+    })
 }
 
-fn terraform(project: &mut Project, inputs: &[WorkloadInput], args: &GenerateArgs) -> Result<Generated, Vec<Diagnostic>> {
+fn terraform(
+    project: &mut Project,
+    inputs: &[WorkloadInput],
+    args: &GenerateArgs,
+) -> Result<Generated, Vec<Diagnostic>> {
     let format = match args.format {
         TfFormat::Hcl => score_terraform::Format::Hcl,
         TfFormat::Json => score_terraform::Format::Json,
@@ -107,18 +173,37 @@ fn terraform(project: &mut Project, inputs: &[WorkloadInput], args: &GenerateArg
     let target = score_terraform::target(inputs, &opts);
     let resolved = project.provision(&target, inputs)?;
     let out = score_terraform::generate(&resolved, &opts)?;
-    Ok(Generated { written: Written { main: Main::Dir { default: "score-terraform", files: out.files }, side_files: Vec::new() }, warnings: out.warnings })
+    Ok(Generated {
+        written: Written {
+            main: Main::Dir {
+                default: "score-terraform",
+                files: out.files,
+            },
+            side_files: Vec::new(),
+        },
+        warnings: out.warnings,
+    })
 }
 
 /// Run the installed patch templates over the output document.
-fn apply_patches(project: &Project, doc: &mut Value, inputs: &[WorkloadInput], target: &str) -> Result<(), Vec<Diagnostic>> {
+fn apply_patches(
+    project: &Project,
+    doc: &mut Value,
+    inputs: &[WorkloadInput],
+    target: &str,
+) -> Result<(), Vec<Diagnostic>> {
     let templates = project.patch_templates()?;
     if templates.is_empty() {
         return Ok(());
     }
     let workloads: Map<String, Value> = inputs
         .iter()
-        .map(|w| (w.workload.name().to_string(), serde_json::to_value(&w.workload).unwrap_or_default()))
+        .map(|w| {
+            (
+                w.workload.name().to_string(),
+                serde_json::to_value(&w.workload).unwrap_or_default(),
+            )
+        })
         .collect();
     for t in &templates {
         let mut ctx = Map::new();

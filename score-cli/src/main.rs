@@ -2,6 +2,7 @@
 //!
 //! A thin shell over the library crates: it parses arguments, calls them and prints.
 
+mod backends;
 mod cli;
 mod commands;
 mod report;
@@ -12,7 +13,5 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let mut reporter = report::Reporter::new(cli.format);
-    let code = commands::run(cli.command, &mut reporter);
-    ExitCode::from(code)
+    ExitCode::from(commands::run(cli))
 }

@@ -15,6 +15,11 @@ pub struct Reporter {
 
 impl Reporter {
     pub fn new(format: Format) -> Self {
+        // Scripts can ask every command for machine-readable diagnostics.
+        let format = match std::env::var("SCORE_RS_DIAGNOSTICS").as_deref() {
+            Ok("json") => Format::Json,
+            _ => format,
+        };
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Reporter { format, color }
     }

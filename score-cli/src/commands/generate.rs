@@ -41,8 +41,11 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     }
     let inputs = project.workload_inputs()?;
     if inputs.is_empty() {
-        return Err(vec![Diagnostic::error("score::cli::no_workloads", "there are no workloads to generate")
-            .with_help("pass Score files: `score-rs generate score.yaml`")]);
+        return Err(vec![Diagnostic::error(
+            "score::cli::no_workloads",
+            "there are no workloads to generate",
+        )
+        .with_help("pass Score files: `score-rs generate score.yaml`")]);
     }
     let out = backends::generate(&mut project, &inputs, args)?;
     reporter.diagnostics(&out.warnings);

@@ -26,12 +26,18 @@ containers:
 pub fn run(dir: &StateDir, args: &InitArgs) -> Result<(), Vec<Diagnostic>> {
     std::fs::create_dir_all(dir.path()).map_err(|e| io(dir.path(), e))?;
     let _lock = StateLock::acquire(dir).map_err(|d| vec![*d])?;
-    let mut state = if dir.exists() { dir.load().map_err(|d| vec![*d])? } else { State::default() };
+    let mut state = if dir.exists() {
+        dir.load().map_err(|d| vec![*d])?
+    } else {
+        State::default()
+    };
     if let Some(p) = &args.project {
         state.project.name = Some(p.clone());
     }
     for (target, text) in backends::default_provisioners() {
-        let path = dir.path().join(format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}"));
+        let path = dir
+            .path()
+            .join(format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}"));
         write_atomic(&path, text.as_bytes()).map_err(|d| vec![*d])?;
     }
     for file in &args.provisioners {
@@ -52,7 +58,12 @@ pub fn run(dir: &StateDir, args: &InitArgs) -> Result<(), Vec<Diagnostic>> {
 
 /// Copy `file` into the state dir. Provisioner files get a descending prefix so that the newest
 /// install sorts (and so matches) first; patch templates an ascending one (applied in order).
-fn install(dir: &StateDir, file: &Path, suffix: &str, newest_first: bool) -> Result<(), Vec<Diagnostic>> {
+fn install(
+    dir: &StateDir,
+    file: &Path,
+    suffix: &str,
+    newest_first: bool,
+) -> Result<(), Vec<Diagnostic>> {
     let src = score_core::load::read_source(file).map_err(|d| vec![*d])?;
     if newest_first {
         parse_provisioner_file(&src)?; // refuse a broken file now rather than at generate time
@@ -65,7 +76,11 @@ fn install(dir: &StateDir, file: &Path, suffix: &str, newest_first: bool) -> Res
         let _ = name;
     }
     let numbers = existing.iter().map(|(n, _, _)| *n);
-    let n = if newest_first { numbers.min().map_or(9000, |m| m.saturating_sub(1)) } else { numbers.max().map_or(1000, |m| m + 1) };
+    let n = if newest_first {
+        numbers.min().map_or(9000, |m| m.saturating_sub(1))
+    } else {
+        numbers.max().map_or(1000, |m| m + 1)
+    };
     let target = dir.path().join(format!("{n:04}-{stem}{suffix}"));
     write_atomic(&target, src.text().as_bytes()).map_err(|d| vec![*d])?;
     eprintln!("installed {} as {}", file.display(), target.display());
@@ -73,14 +88,26 @@ fn install(dir: &StateDir, file: &Path, suffix: &str, newest_first: bool) -> Res
 }
 
 fn stem_of(file: &Path, suffix: &str) -> String {
-    let name = if file == Path::new("-") { "stdin".to_string() } else { file.file_name().map_or("file".into(), |n| n.to_string_lossy().into_owned()) };
-    let name = name.strip_suffix(suffix).or_else(|| name.strip_suffix(".yaml")).or_else(|| name.strip_suffix(".tpl")).unwrap_or(&name).to_string();
+    let name = if file == Path::new("-") {
+        "stdin".to_string()
+    } else {
+        file.file_name()
+            .map_or("file".into(), |n| n.to_string_lossy().into_owned())
+    };
+    let name = name
+        .strip_suffix(suffix)
+        .or_else(|| name.strip_suffix(".yaml"))
+        .or_else(|| name.strip_suffix(".tpl"))
+        .unwrap_or(&name)
+        .to_string();
     score_core::provision::functions::slug(&name)
 }
 
 /// Installed files: (number, stem, path).
 fn installed(dir: &Path, suffix: &str) -> Vec<(u32, String, PathBuf)> {
-    let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     rd.filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -92,5 +119,8 @@ fn installed(dir: &Path, suffix: &str) -> Vec<(u32, String, PathBuf)> {
 }
 
 fn io(path: &Path, e: std::io::Error) -> Vec<Diagnostic> {
-    vec![Diagnostic::error("score::io::write", format!("cannot create `{}`: {e}", path.display()))]
+    vec![Diagnostic::error(
+        "score::io::write",
+        format!("cannot create `{}`: {e}", path.display()),
+    )]
 }

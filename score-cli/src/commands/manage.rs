@@ -9,7 +9,9 @@ use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 
 use crate::backends;
-use crate::cli::{ListFormat, ProvisionersCommand, ResourcesCommand, ValueFormat, WorkloadsCommand};
+use crate::cli::{
+    ListFormat, ProvisionersCommand, ResourcesCommand, ValueFormat, WorkloadsCommand,
+};
 
 pub fn workloads(dir: &StateDir, c: WorkloadsCommand) -> Result<(), Vec<Diagnostic>> {
     match c {
@@ -24,11 +26,23 @@ pub fn workloads(dir: &StateDir, c: WorkloadsCommand) -> Result<(), Vec<Diagnost
             let mut project = Project::open(dir).map_err(|d| vec![*d])?;
             if !project.remove_workload(&name) {
                 let known: Vec<&String> = project.state.workloads.keys().collect();
-                return Err(vec![Diagnostic::error("score::cli::unknown_workload", format!("there is no workload `{name}` in the state"))
-                    .with_help(format!("workloads: {}", known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")))]);
+                return Err(vec![Diagnostic::error(
+                    "score::cli::unknown_workload",
+                    format!("there is no workload `{name}` in the state"),
+                )
+                .with_help(format!(
+                    "workloads: {}",
+                    known
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))]);
             }
             project.save().map_err(|d| vec![*d])?;
-            eprintln!("removed workload `{name}`; its unused resources are dropped on the next generate");
+            eprintln!(
+                "removed workload `{name}`; its unused resources are dropped on the next generate"
+            );
             Ok(())
         }
     }
@@ -40,16 +54,25 @@ pub fn provisioners(dir: &StateDir, c: ProvisionersCommand) -> Result<(), Vec<Di
     let keys_of = |t: &str| -> Vec<String> {
         let _ = backends::default_provisioners();
         match t {
-            "compose" => ["services", "volumes", "networks", "files", "info_logs"].iter().map(|s| s.to_string()).collect(),
+            "compose" => ["services", "volumes", "networks", "files", "info_logs"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             "k8s" => vec!["manifests".into()],
             _ => vec!["terraform".into()],
         }
     };
-    let shown: Vec<_> = all.iter().filter(|p| target.is_none_or(|t| p.applies_to(t.as_str(), &keys_of(t.as_str())))).collect();
+    let shown: Vec<_> = all
+        .iter()
+        .filter(|p| target.is_none_or(|t| p.applies_to(t.as_str(), &keys_of(t.as_str()))))
+        .collect();
     match format {
         ListFormat::Json => {
             let list: Vec<_> = shown.iter().map(|p| describe(p)).collect();
-            println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&list).unwrap_or_default()
+            );
         }
         ListFormat::Table => {
             let rows: Vec<[String; 5]> = shown
@@ -64,7 +87,10 @@ pub fn provisioners(dir: &StateDir, c: ProvisionersCommand) -> Result<(), Vec<Di
                     ]
                 })
                 .collect();
-            print!("{}", table(&["TYPE", "CLASS", "TARGETS", "OUTPUTS", "URI"], &rows));
+            print!(
+                "{}",
+                table(&["TYPE", "CLASS", "TARGETS", "OUTPUTS", "URI"], &rows)
+            );
         }
     }
     Ok(())
@@ -74,7 +100,11 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
     let state = dir.load().map_err(|d| vec![*d])?;
     match c {
         ResourcesCommand::List { target, format } => {
-            let section = state.targets.get(target.as_str()).cloned().unwrap_or_default();
+            let section = state
+                .targets
+                .get(target.as_str())
+                .cloned()
+                .unwrap_or_default();
             match format {
                 ListFormat::Json => {
                     let list: Vec<_> = section
@@ -82,34 +112,69 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
                         .iter()
                         .map(|(uid, r)| serde_json::json!({"uid": uid.to_string(), "type": r.kind, "class": r.class, "id": r.id, "source_workload": r.source_workload, "provisioner": r.provisioner, "outputs": r.outputs.keys().collect::<Vec<_>>()}))
                         .collect();
-                    println!("{}", serde_json::to_string_pretty(&list).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&list).unwrap_or_default()
+                    );
                 }
                 ListFormat::Table => {
                     let rows: Vec<[String; 4]> = section
                         .resources
                         .iter()
-                        .map(|(uid, r)| [uid.to_string(), r.source_workload.clone(), r.outputs.keys().cloned().collect::<Vec<_>>().join(", "), r.provisioner.clone()])
+                        .map(|(uid, r)| {
+                            [
+                                uid.to_string(),
+                                r.source_workload.clone(),
+                                r.outputs.keys().cloned().collect::<Vec<_>>().join(", "),
+                                r.provisioner.clone(),
+                            ]
+                        })
                         .collect();
-                    print!("{}", table(&["UID", "WORKLOAD", "OUTPUTS", "PROVISIONER"], &rows));
+                    print!(
+                        "{}",
+                        table(&["UID", "WORKLOAD", "OUTPUTS", "PROVISIONER"], &rows)
+                    );
                 }
             }
             Ok(())
         }
-        ResourcesCommand::GetOutputs { uid, target, format } => {
-            let parsed: ResourceUid = uid.parse().map_err(|e: String| vec![Diagnostic::error("score::cli::uid", e)])?;
-            let section = state.targets.get(target.as_str()).cloned().unwrap_or_default();
+        ResourcesCommand::GetOutputs {
+            uid,
+            target,
+            format,
+        } => {
+            let parsed: ResourceUid = uid
+                .parse()
+                .map_err(|e: String| vec![Diagnostic::error("score::cli::uid", e)])?;
+            let section = state
+                .targets
+                .get(target.as_str())
+                .cloned()
+                .unwrap_or_default();
             let Some(r) = section.resources.get(&parsed) else {
                 let known: Vec<String> = section.resources.keys().map(|u| u.to_string()).collect();
-                let d = Diagnostic::error("score::cli::unknown_resource", format!("no resource `{uid}` in the `{}` state", target.as_str()));
-                return Err(vec![match score_core::suggest::closest(&uid, known.iter().map(String::as_str)) {
+                let d = Diagnostic::error(
+                    "score::cli::unknown_resource",
+                    format!("no resource `{uid}` in the `{}` state", target.as_str()),
+                );
+                return Err(vec![match score_core::suggest::closest(
+                    &uid,
+                    known.iter().map(String::as_str),
+                ) {
                     Some(b) => d.with_help(format!("did you mean `{b}`?")),
                     None => d.with_help("list them with `score-rs resources list`"),
                 }]);
             };
             let outputs = serde_json::Value::Object(r.outputs.clone());
             match format {
-                ValueFormat::Json => println!("{}", serde_json::to_string_pretty(&outputs).unwrap_or_default()),
-                ValueFormat::Yaml => print!("{}", score_core::state::to_yaml(&outputs).unwrap_or_default()),
+                ValueFormat::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&outputs).unwrap_or_default()
+                ),
+                ValueFormat::Yaml => print!(
+                    "{}",
+                    score_core::state::to_yaml(&outputs).unwrap_or_default()
+                ),
             }
             Ok(())
         }
@@ -125,7 +190,11 @@ fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     }
     let mut out = String::new();
     let mut line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
         let _ = writeln!(out, "{}", padded.join("  ").trim_end());
     };
     line(header.to_vec());

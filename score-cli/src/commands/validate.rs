@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use score_core::load::load_path;
 
-use super::{INVALID, OK};
+use super::{FAILED, OK};
 use crate::report::Reporter;
 
 pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
@@ -26,7 +26,7 @@ pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
             }
             Err(diags) => {
                 reporter.diagnostics(&diags);
-                code = INVALID;
+                code = FAILED;
             }
         }
     }
