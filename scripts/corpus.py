@@ -38,11 +38,8 @@ def dot_image_containers(binary: str, path: Path):
 
 
 def run(cmd, cwd):
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
-
-
-def codes(stderr: str):
-    return [json.loads(l)["code"] for l in stderr.splitlines() if l.startswith("{")]
+    env = {**os.environ, "NO_COLOR": "1", "SCORE_RS_DIAGNOSTICS": "json"}
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
 
 
 def main():
@@ -54,6 +51,10 @@ def main():
     ap.add_argument("--k8s-validate")
     args = ap.parse_args()
     binary = str(Path(args.bin).resolve())
+    if args.compose_bin:
+        args.compose_bin = str(Path(args.compose_bin).resolve())
+    if args.k8s_validate:
+        args.k8s_validate = str(Path(args.k8s_validate).resolve())
     folders = sorted({p.parent for p in Path(args.corpus).resolve().rglob("*") if p.suffix in (".yaml", ".yml")})
     passed, expected, unexpected = [], [], []
     for folder in folders:
@@ -88,19 +89,18 @@ def one_folder(binary, folder, tmp, args):
                 cmd += ["--image", f"registry.example.com/{f.stem}-{c}:dev"]
         res = run(cmd, tmp)
         if res.returncode != 0:
-            failed = classify(binary, cmd, tmp)
-            if failed and all(c == "score::resource::unsupported" for c in failed):
-                types = sorted({line.split("'")[1].split(".")[0] for line in res.stderr.splitlines() if "is not supported by any provisioner" in line})
+            errors = errors_of(res.stderr)
+            if errors and all(d["code"] == "score::resource::unsupported" for d in errors):
+                types = sorted({d["message"].split("'")[1].split(".")[0] for d in errors})
                 return "unsupported", ", ".join(types)
-            return "fail", res.stderr[-3000:]
+            return "fail", "\n".join(f"    {d['code']}: {d['message']}" for d in errors) or res.stderr[-3000:]
     return validate(tmp / "out", args)
 
 
-def classify(binary, cmd, tmp):
-    """The diagnostic codes of a failed generate, read from the JSON log score-rs prints."""
-    env = {**os.environ, "NO_COLOR": "1", "SCORE_RS_DIAGNOSTICS": "json"}
-    res = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, env=env)
-    return codes(res.stderr)
+def errors_of(stderr: str):
+    """The errors (not warnings) among score-rs's JSON diagnostics."""
+    found = (json.loads(l) for l in stderr.splitlines() if l.startswith("{"))
+    return [d for d in found if d.get("severity") == "error"]
 
 
 def validate(out: Path, args):

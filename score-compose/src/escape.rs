@@ -65,7 +65,10 @@ pub(crate) fn env_file_line(key: &str, value: &str) -> String {
 /// Whether `key` can be used as `${key}` in compose interpolation.
 pub(crate) fn is_env_name(key: &str) -> bool {
     let mut chars = key.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
@@ -81,8 +84,14 @@ mod tests {
     #[test]
     fn command_args_follow_score_escapes() {
         // What the corpus writes: `$${X}` reaches the shell as `${X}`.
-        assert_eq!(command_arg("echo $${GREETING} $${NAME}!"), "echo $${GREETING} $${NAME}!");
-        assert_eq!(compose_unescape(&command_arg("echo $${GREETING}")), "echo ${GREETING}");
+        assert_eq!(
+            command_arg("echo $${GREETING} $${NAME}!"),
+            "echo $${GREETING} $${NAME}!"
+        );
+        assert_eq!(
+            compose_unescape(&command_arg("echo $${GREETING}")),
+            "echo ${GREETING}"
+        );
         // A lone `$` reaches the container as is.
         assert_eq!(command_arg("echo $HOME"), "echo $$HOME");
         assert_eq!(command_arg("cost: 5$"), "cost: 5$$");
@@ -98,7 +107,10 @@ mod tests {
     #[test]
     fn env_file_lines() {
         assert_eq!(env_file_line("A", "plain"), "A=\"plain\"\n");
-        assert_eq!(env_file_line("A", "q\"b\\s\nx $$y ${Z}"), "A=\"q\\\"b\\\\s\\nx $$y ${Z}\"\n");
+        assert_eq!(
+            env_file_line("A", "q\"b\\s\nx $$y ${Z}"),
+            "A=\"q\\\"b\\\\s\\nx $$y ${Z}\"\n"
+        );
     }
 
     #[test]

@@ -45,25 +45,48 @@ pub(crate) fn lower(
     let mut mounts = Vec::new();
     let mut seen: BTreeMap<PathBuf, &str> = BTreeMap::new();
     for (target, file) in &container.files {
-        let at = format!("workload `{}`, containers.{cname}.files[{target}]", ctx.workload);
-        let err = |code: &str, msg: String| Diagnostic::error(format!("score::compose::{code}"), format!("{at}: {msg}"));
+        let at = format!(
+            "workload `{}`, containers.{cname}.files[{target}]",
+            ctx.workload
+        );
+        let err = |code: &str, msg: String| {
+            Diagnostic::error(format!("score::compose::{code}"), format!("{at}: {msg}"))
+        };
         let Some(rel) = paths::contained(target) else {
-            diags.push(err("file_target", "the target must name a file, not `/`".into()));
+            diags.push(err(
+                "file_target",
+                "the target must name a file, not `/`".into(),
+            ));
             continue;
         };
         if let Some(other) = seen.get(&rel) {
-            diags.push(err("file_target", format!("the target is the same file as `{other}`")));
+            diags.push(err(
+                "file_target",
+                format!("the target is the same file as `{other}`"),
+            ));
             continue;
         }
-        if let Some((other, _)) = seen.iter().find(|(p, _)| p.starts_with(&rel) || rel.starts_with(p)) {
+        if let Some((other, _)) = seen
+            .iter()
+            .find(|(p, _)| p.starts_with(&rel) || rel.starts_with(p))
+        {
             let other = seen[other];
-            diags.push(err("file_target", format!("the target and `{other}` cannot both be files (one is inside the other)")));
+            diags.push(err(
+                "file_target",
+                format!("the target and `{other}` cannot both be files (one is inside the other)"),
+            ));
             continue;
         }
         seen.insert(rel.clone(), target);
         let mode = file.mode_bits();
         if mode.is_some_and(|m| m > 0o777) {
-            diags.push(err("file_mode", format!("mode `{}` is above 0777", file.mode.as_deref().unwrap_or_default())));
+            diags.push(err(
+                "file_mode",
+                format!(
+                    "mode `{}` is above 0777",
+                    file.mode.as_deref().unwrap_or_default()
+                ),
+            ));
             continue;
         }
         let bytes = match &file.content {
@@ -80,7 +103,10 @@ pub(crate) fn lower(
                 match base64::engine::general_purpose::STANDARD.decode(compact) {
                     Ok(b) => b,
                     Err(e) => {
-                        diags.push(err("binary_content", format!("`binaryContent` is not valid base64: {e}")));
+                        diags.push(err(
+                            "binary_content",
+                            format!("`binaryContent` is not valid base64: {e}"),
+                        ));
                         continue;
                     }
                 }
@@ -91,21 +117,26 @@ pub(crate) fn lower(
                     Ok(b) => b,
                     Err(e) => {
                         diags.push(
-                            err("file_source", format!("cannot read source `{}`: {e}", path.display()))
-                                .with_help("`source` is relative to the directory of the Score file"),
+                            err(
+                                "file_source",
+                                format!("cannot read source `{}`: {e}", path.display()),
+                            )
+                            .with_help("`source` is relative to the directory of the Score file"),
                         );
                         continue;
                     }
                 };
                 match String::from_utf8(raw) {
                     // Text sources are expanded like `content`; binary ones are copied as is.
-                    Ok(text) if !file.no_expand => match ctx.resolver.file_text(&text, ctx.getenv) {
-                        Ok(t) => t.into_bytes(),
-                        Err(e) => {
-                            diags.push(err("placeholder", format!("in `{source}`: {e}")));
-                            continue;
+                    Ok(text) if !file.no_expand => {
+                        match ctx.resolver.file_text(&text, ctx.getenv) {
+                            Ok(t) => t.into_bytes(),
+                            Err(e) => {
+                                diags.push(err("placeholder", format!("in `{source}`: {e}")));
+                                continue;
+                            }
                         }
-                    },
+                    }
                     Ok(text) => text.into_bytes(),
                     Err(e) => e.into_bytes(),
                 }
@@ -141,25 +172,45 @@ mod tests {
         }))
         .unwrap();
         let mut r = Resolved::default();
-        r.workloads.insert("web".into(), ResolvedWorkload { workload, base_dir: ".".into(), resources: Default::default() });
+        r.workloads.insert(
+            "web".into(),
+            ResolvedWorkload {
+                workload,
+                base_dir: ".".into(),
+                resources: Default::default(),
+            },
+        );
         r
     }
 
     fn container(files: &[(&str, File)]) -> Container {
         let mut c: Container = serde_json::from_value(json!({"image": "nginx"})).unwrap();
-        c.files = files.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        c.files = files
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         c
     }
 
     fn file(content: FileContent, mode: Option<&str>, no_expand: bool) -> File {
-        File { mode: mode.map(Into::into), content, no_expand }
+        File {
+            mode: mode.map(Into::into),
+            content,
+            no_expand,
+        }
     }
 
     fn run(c: &Container, base: &Path) -> (Vec<Volumes>, Vec<GeneratedFile>, Vec<Diagnostic>) {
         let r = resolved();
         let resolver = Resolver::new(&r, "web");
         let getenv = |_: &str| None;
-        let ctx = FileCtx { workload: "web", base_dir: base, mounts_ref: "./.score-rs/mounts", resolver: &resolver, getenv: &getenv };
+        let ctx = FileCtx {
+            workload: "web",
+            base_dir: base,
+            mounts_ref: "./.score-rs/mounts",
+            resolver: &resolver,
+            getenv: &getenv,
+        };
         let (mut files, mut diags) = (Vec::new(), Vec::new());
         let mounts = lower(&ctx, "main", c, &mut files, &mut diags);
         (mounts, files, diags)
@@ -168,21 +219,50 @@ mod tests {
     #[test]
     fn same_basename_in_two_directories_does_not_collide() {
         let c = container(&[
-            ("/a/config", file(FileContent::Content("A ${metadata.name}".into()), Some("0600"), false)),
-            ("/b/config", file(FileContent::Content("B $${x}".into()), None, true)),
-            ("/bin/tool", file(FileContent::BinaryContent("aGVs\nbG8=".into()), Some("0755"), false)),
+            (
+                "/a/config",
+                file(
+                    FileContent::Content("A ${metadata.name}".into()),
+                    Some("0600"),
+                    false,
+                ),
+            ),
+            (
+                "/b/config",
+                file(FileContent::Content("B $${x}".into()), None, true),
+            ),
+            (
+                "/bin/tool",
+                file(
+                    FileContent::BinaryContent("aGVs\nbG8=".into()),
+                    Some("0755"),
+                    false,
+                ),
+            ),
         ]);
         let (mounts, files, diags) = run(&c, Path::new("."));
         assert!(diags.is_empty(), "{diags:?}");
         let paths: Vec<_> = files.iter().map(|f| paths::slash_path(&f.path)).collect();
-        assert_eq!(paths, ["workloads/web/main/a/config", "workloads/web/main/b/config", "workloads/web/main/bin/tool"]);
+        assert_eq!(
+            paths,
+            [
+                "workloads/web/main/a/config",
+                "workloads/web/main/b/config",
+                "workloads/web/main/bin/tool"
+            ]
+        );
         assert_eq!(files[0].bytes, b"A web");
         assert_eq!(files[0].mode, Some(0o600));
         assert_eq!(files[1].bytes, b"B $${x}");
         assert_eq!(files[2].bytes, b"hello");
         assert_eq!(files[2].mode, Some(0o755));
-        let Volumes::Advanced(m) = &mounts[0] else { panic!() };
-        assert_eq!(m.source.as_deref(), Some("./.score-rs/mounts/workloads/web/main/a/config"));
+        let Volumes::Advanced(m) = &mounts[0] else {
+            panic!()
+        };
+        assert_eq!(
+            m.source.as_deref(),
+            Some("./.score-rs/mounts/workloads/web/main/a/config")
+        );
         assert!(m.read_only);
         assert_eq!(m._type, "bind");
     }
@@ -193,14 +273,37 @@ mod tests {
         std::fs::write(dir.path().join("t.txt"), "I am ${metadata.name}").unwrap();
         std::fs::write(dir.path().join("b.bin"), [0xff, 0x00]).unwrap();
         let c = container(&[
-            ("/t.txt", file(FileContent::Source("t.txt".into()), None, false)),
-            ("/b.bin", file(FileContent::Source("b.bin".into()), None, false)),
-            ("/missing", file(FileContent::Source("missing.txt".into()), None, false)),
+            (
+                "/t.txt",
+                file(FileContent::Source("t.txt".into()), None, false),
+            ),
+            (
+                "/b.bin",
+                file(FileContent::Source("b.bin".into()), None, false),
+            ),
+            (
+                "/missing",
+                file(FileContent::Source("missing.txt".into()), None, false),
+            ),
         ]);
         let (_, files, diags) = run(&c, dir.path());
         assert_eq!(files.len(), 2);
-        assert_eq!(files.iter().find(|f| f.path.ends_with("t.txt")).unwrap().bytes, b"I am web");
-        assert_eq!(files.iter().find(|f| f.path.ends_with("b.bin")).unwrap().bytes, [0xff, 0x00]);
+        assert_eq!(
+            files
+                .iter()
+                .find(|f| f.path.ends_with("t.txt"))
+                .unwrap()
+                .bytes,
+            b"I am web"
+        );
+        assert_eq!(
+            files
+                .iter()
+                .find(|f| f.path.ends_with("b.bin"))
+                .unwrap()
+                .bytes,
+            [0xff, 0x00]
+        );
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].code, "score::compose::file_source");
         assert!(diags[0].message.contains("missing.txt"));
@@ -211,13 +314,34 @@ mod tests {
         let c = container(&[
             ("/x", file(FileContent::Content("x".into()), None, false)),
             ("/x/y", file(FileContent::Content("y".into()), None, false)),
-            ("/z", file(FileContent::BinaryContent("!!".into()), None, false)),
-            ("/m", file(FileContent::Content("m".into()), Some("1777"), false)),
-            ("/p", file(FileContent::Content("${resources.nope.x}".into()), None, false)),
+            (
+                "/z",
+                file(FileContent::BinaryContent("!!".into()), None, false),
+            ),
+            (
+                "/m",
+                file(FileContent::Content("m".into()), Some("1777"), false),
+            ),
+            (
+                "/p",
+                file(
+                    FileContent::Content("${resources.nope.x}".into()),
+                    None,
+                    false,
+                ),
+            ),
         ]);
         let (_, files, diags) = run(&c, Path::new("."));
         assert_eq!(files.len(), 1);
         let codes: Vec<_> = diags.iter().map(|d| d.code.as_str()).collect();
-        assert_eq!(codes, ["score::compose::file_mode", "score::compose::placeholder", "score::compose::file_target", "score::compose::binary_content"]);
+        assert_eq!(
+            codes,
+            [
+                "score::compose::file_mode",
+                "score::compose::placeholder",
+                "score::compose::file_target",
+                "score::compose::binary_content"
+            ]
+        );
     }
 }

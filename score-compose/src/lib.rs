@@ -1,1 +1,714 @@
-//! Placeholder
+//! # score-compose
+//!
+//! Lowers a resolved Score project (workloads plus provisioned resources, see
+//! [`score_core::provision`]) to a docker-compose project.
+//!
+//! The pipeline a CLI runs:
+//!
+//! 1. parse [`DEFAULT_PROVISIONERS`] (and the user's provisioner files),
+//! 2. describe this backend to the engine with [`target`],
+//! 3. run [`score_core::provision::provision`],
+//! 4. [`generate`] the compose document and the files to write under the mounts directory,
+//! 5. optionally patch [`Output::document`], then serialise it with [`to_yaml`] and write the
+//!    [`GeneratedFile`]s ([`write_files`]).
+//!
+//! ```
+//! use score_core::provision::{parse_provisioner_file, provision, WorkloadInput};
+//! use score_core::state::TargetState;
+//! use score_core::SourceFile;
+//!
+//! let spec = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main:\n    image: nginx:1.27\n    variables: {DB: \"${resources.db.host}\"}\nresources:\n  db: {type: redis}\n";
+//! let loaded = score_core::load::load_source(SourceFile::new("score.yaml", spec), ".".as_ref(), None).unwrap();
+//! let inputs = vec![WorkloadInput { workload: loaded.workload, base_dir: loaded.base_dir }];
+//!
+//! let opts = score_compose::Options { project: "demo".into(), mounts_dir: ".score-rs/mounts".into(), compose_dir: ".".into(), ..Default::default() };
+//! let provisioners = parse_provisioner_file(&SourceFile::new("zz-default.provisioners.yaml", score_compose::DEFAULT_PROVISIONERS)).unwrap();
+//! let mut state = TargetState::default();
+//! let resolved = provision(&mut state, &inputs, &provisioners, &score_compose::target(&inputs, &opts)).unwrap();
+//!
+//! let out = score_compose::generate(&resolved, &opts).unwrap();
+//! let yaml = score_compose::to_yaml(&out.document);
+//! assert!(yaml.contains("web-main:"));
+//! assert!(yaml.contains("hostname: web"));
+//! ```
+
+#![warn(missing_docs)]
+
+mod escape;
+mod files;
+mod options;
+mod paths;
+mod probes;
+mod quantity;
+mod resolve;
+mod resources;
+mod secrets;
+mod service;
+mod volumes;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use docker_compose_types::{
+    BuildStep, Compose, ComposeVolume, MapOrEmpty, Services, TopLevelVolumes,
+};
+use serde_json::{json, Map, Value};
+
+use score_core::provision::{Resolved, Target, WorkloadInput};
+use score_core::uid::ResourceUid;
+use score_core::{Diagnostic, DiagnosticsExt};
+
+use crate::options::{Build, Publish};
+
+/// The default compose provisioners, written to the state directory as
+/// `zz-default.provisioners.yaml` by `init`. Every entry is restricted to `targets: [compose]`.
+///
+/// Types: `postgres`, `postgres-instance`, `redis`, `mysql`, `mongodb`, `amqp`, `kafka-topic`,
+/// `s3`, `mssql`, `elasticsearch`, `dns`, `route`, `volume`, `service-port`, `environment`
+/// and `service`. Each starts a real service from a pinned image, with generated credentials
+/// kept in the resource state.
+///
+/// ```
+/// let src = score_core::SourceFile::new("zz-default.provisioners.yaml", score_compose::DEFAULT_PROVISIONERS);
+/// let entries = score_core::provision::parse_provisioner_file(&src).unwrap();
+/// assert!(entries.iter().any(|p| p.kind == "postgres"));
+/// assert!(entries.iter().all(|p| p.targets.as_deref() == Some(&["compose".to_string()][..])));
+/// ```
+pub const DEFAULT_PROVISIONERS: &str = include_str!("../provisioners/default.provisioners.yaml");
+
+/// The target name: selects the `compose` state section and `targets: [compose]` provisioners.
+pub const TARGET: &str = "compose";
+
+/// Template keys compose provisioners may render besides `init`, `state`, `shared`, `outputs`.
+///
+/// * `services`, `volumes`, `networks`: maps merged into the compose document (identical
+///   duplicates kept once, conflicting ones rejected);
+/// * `files`: relative path under the mounts directory → content (a string, or
+///   `{content, mode}`);
+/// * `info_logs`: lines shown to the user.
+pub const ARTIFACT_KEYS: &[&str] = &["services", "volumes", "networks", "files", "info_logs"];
+
+/// How to generate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The compose project name (`name:`); lower-cased and reduced to `[a-z0-9_-]` if needed.
+    pub project: String,
+    /// `--publish` values: `HOST:<workload>:PORT` (PORT: a container port or a service port
+    /// name; HOST may be `IP:PORT`; `/udp` may follow PORT) or `HOST:<resource-uid>:PORT`.
+    pub publish: Vec<String>,
+    /// `--build` values: `<container>=<dir>` or `<workload>.<container>=<dir>`; the value may
+    /// also be a JSON object of compose build options. Relative directories are taken from the
+    /// current directory.
+    pub build: Vec<String>,
+    /// Where generated files are written (usually `.score-rs/mounts`), absolute or relative to
+    /// the current directory.
+    pub mounts_dir: PathBuf,
+    /// The directory of the compose file: compose resolves relative paths against it, so bind
+    /// mounts, env files and build contexts are written relative to it.
+    pub compose_dir: PathBuf,
+    /// Also produce a skeleton `.env` listing the variables compose interpolates.
+    pub env_file: bool,
+}
+
+impl Options {
+    /// The project name as compose accepts it (see [`Options::project`]).
+    ///
+    /// ```
+    /// let o = score_compose::Options { project: "My.App".into(), ..Default::default() };
+    /// assert_eq!(o.project_name(), "my-app");
+    /// ```
+    pub fn project_name(&self) -> String {
+        let lowered: String = self
+            .project
+            .to_ascii_lowercase()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        lowered.trim_start_matches(['-', '_']).to_string()
+    }
+
+    /// The mounts directory as the compose file refers to it, e.g. `./.score-rs/mounts`.
+    ///
+    /// ```
+    /// let o = score_compose::Options { mounts_dir: "/p/.score-rs/mounts".into(), compose_dir: "/p".into(), ..Default::default() };
+    /// assert_eq!(o.mounts_ref(), "./.score-rs/mounts");
+    /// ```
+    pub fn mounts_ref(&self) -> String {
+        paths::for_compose(&self.mounts_dir, &self.compose_dir)
+    }
+}
+
+/// Describe this backend to the provisioning engine.
+///
+/// Template inputs it adds:
+/// * `workload_services`: workload name → `{hostname, ports}`, where `hostname` is the compose
+///   service that owns the workload's network (`<workload>-<container>`, resolvable by other
+///   services) and `ports` maps each service port name to `{port, targetPort, protocol}`.
+///   Compose does not remap ports, so peers connect to `targetPort`.
+/// * `project`: the compose project name.
+/// * `mounts_dir`: the mounts directory as the compose file names it (`./.score-rs/mounts`), for
+///   bind-mounting files a provisioner writes with `files`.
+///
+/// ```
+/// let t = score_compose::target(&[], &score_compose::Options::default());
+/// assert_eq!(t.name, "compose");
+/// assert!(t.vars.contains_key("workload_services"));
+/// ```
+pub fn target(workloads: &[WorkloadInput], opts: &Options) -> Target {
+    let mut services = Map::new();
+    let mut sorted: Vec<&WorkloadInput> = workloads.iter().collect();
+    sorted.sort_by(|a, b| a.workload.name().cmp(b.workload.name()));
+    for w in sorted {
+        let name = w.workload.name();
+        let ports: Map<String, Value> = w
+            .workload
+            .ports()
+            .map(|(pname, p)| (pname.clone(), json!({"port": p.port, "targetPort": p.target(), "protocol": p.protocol.as_str()})))
+            .collect();
+        let hostname = service::service_name(name, service::network_owner(&w.workload));
+        services.insert(
+            name.to_string(),
+            json!({"hostname": hostname, "ports": ports}),
+        );
+    }
+    let mut vars = Map::new();
+    vars.insert("workload_services".into(), Value::Object(services));
+    vars.insert("project".into(), Value::String(opts.project_name()));
+    vars.insert("mounts_dir".into(), Value::String(opts.mounts_ref()));
+    Target {
+        name: TARGET.into(),
+        artifact_keys: ARTIFACT_KEYS.iter().map(|s| s.to_string()).collect(),
+        vars,
+    }
+}
+
+/// A file to write under [`Options::mounts_dir`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the mounts directory (`workloads/web/main/etc/app.conf`).
+    pub path: PathBuf,
+    /// The content.
+    pub bytes: Vec<u8>,
+    /// Permission bits to set (`0o644`), when the Score file or provisioner asked for some.
+    pub mode: Option<u32>,
+}
+
+impl GeneratedFile {
+    /// Write the file under `mounts_dir` atomically (temp file + rename), creating parent
+    /// directories and applying [`GeneratedFile::mode`] (default 0644) before the file becomes
+    /// visible.
+    ///
+    /// # Errors
+    /// A `score::io::write` diagnostic naming the path.
+    pub fn write_to(&self, mounts_dir: &Path) -> Result<(), Diagnostic> {
+        let path = mounts_dir.join(&self.path);
+        let fail = |what: &str, e: std::io::Error| {
+            Diagnostic::error(
+                "score::io::write",
+                format!("cannot {what} `{}`: {e}", path.display()),
+            )
+        };
+        let dir = path.parent().unwrap_or(mounts_dir);
+        std::fs::create_dir_all(dir).map_err(|e| fail("create the directory of", e))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let result = (|| {
+            use std::io::Write;
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                // Private until the final mode is set: the file may hold secrets.
+                o.mode(0o600);
+            }
+            let mut f = o.open(&tmp)?;
+            f.write_all(&self.bytes)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                f.set_permissions(std::fs::Permissions::from_mode(self.mode.unwrap_or(0o644)))?;
+            }
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        })();
+        result.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            fail("write", e)
+        })
+    }
+}
+
+/// Write every file under `mounts_dir` (see [`GeneratedFile::write_to`]).
+///
+/// # Errors
+/// One diagnostic per file that could not be written.
+pub fn write_files(files: &[GeneratedFile], mounts_dir: &Path) -> Result<(), Vec<Diagnostic>> {
+    let errors: Vec<Diagnostic> = files
+        .iter()
+        .filter_map(|f| f.write_to(mounts_dir).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Delete regular files under `mounts_dir` that are not in `files` (left over from workloads,
+/// files or resources that no longer exist), then the directories left empty. Only call this on
+/// a directory score-rs owns. Returns the paths removed, relative to `mounts_dir`, sorted.
+///
+/// # Errors
+/// The first I/O error met.
+pub fn prune_stale_files(
+    files: &[GeneratedFile],
+    mounts_dir: &Path,
+) -> std::io::Result<Vec<PathBuf>> {
+    fn visit(
+        dir: &Path,
+        root: &Path,
+        keep: &BTreeSet<PathBuf>,
+        removed: &mut Vec<PathBuf>,
+    ) -> std::io::Result<bool> {
+        let mut empty = true;
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            let ty = entry.file_type()?;
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            if ty.is_dir() {
+                if visit(&path, root, keep, removed)? {
+                    std::fs::remove_dir(&path)?;
+                } else {
+                    empty = false;
+                }
+            } else if ty.is_file() && !keep.contains(&rel) {
+                std::fs::remove_file(&path)?;
+                removed.push(rel);
+            } else {
+                empty = false;
+            }
+        }
+        Ok(empty)
+    }
+    let keep: BTreeSet<PathBuf> = files.iter().map(|f| paths::normalize(&f.path)).collect();
+    let mut removed = Vec::new();
+    if mounts_dir.is_dir() {
+        visit(mounts_dir, mounts_dir, &keep, &mut removed)?;
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// What [`generate`] produces.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The compose project as JSON (every map sorted), so patch templates can edit it before
+    /// [`to_yaml`].
+    pub document: Value,
+    /// Files to write under the mounts directory, sorted by path: container files
+    /// (`workloads/<workload>/<container>/<target>`), provisioner `files`, and env files holding
+    /// secret environment values (`secrets/<service>.env`, mode 0600).
+    pub files: Vec<GeneratedFile>,
+    /// Skeleton `.env` (`KEY=` per variable compose interpolates), when
+    /// [`Options::env_file`] is set.
+    pub env_file: Option<String>,
+    /// Warnings (nothing failed).
+    pub warnings: Vec<Diagnostic>,
+    /// `info_logs` of the provisioners, each prefixed with the resource UID.
+    pub info_logs: Vec<String>,
+}
+
+/// Lower `resolved` to a compose project.
+///
+/// Reads the process environment only for `environment` resources used in file contents.
+///
+/// # Errors
+/// Every problem found (with the warnings collected so far, errors first) when any is an
+/// error: an image `"."` without `--build`, an unresolvable placeholder, an unreadable file
+/// source, invalid `--publish`/`--build` values, conflicting resource artifacts, ….
+pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
+    generate_with_env(resolved, opts, &|k| std::env::var(k).ok())
+}
+
+/// [`generate`] with an explicit environment lookup (for `environment` resources used in file
+/// contents); `generate` reads the process environment.
+///
+/// # Errors
+/// See [`generate`].
+pub fn generate_with_env(
+    resolved: &Resolved,
+    opts: &Options,
+    getenv: &dyn Fn(&str) -> Option<String>,
+) -> Result<Output, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let project = opts.project_name();
+    if project != opts.project && !opts.project.is_empty() {
+        diags.push(Diagnostic::warning(
+            "score::compose::project_name",
+            format!(
+                "project name `{}` is not valid for compose; using `{project}`",
+                opts.project
+            ),
+        ));
+    }
+    let mounts_ref = opts.mounts_ref();
+    let builds = parse_builds(resolved, opts, &mut diags);
+    let publishes: Vec<Publish> = opts
+        .publish
+        .iter()
+        .filter_map(|p| Publish::parse(p).map_err(|d| diags.push(d)).ok())
+        .collect();
+
+    let (resource_doc, merge_diags) = resources::merge(resolved);
+    diags.extend(merge_diags);
+
+    let ctx = service::WorkloadCtx {
+        resolved,
+        resource_doc: &resource_doc,
+        mounts_ref: &mounts_ref,
+        builds: &builds,
+        getenv,
+    };
+    let mut compose = Compose {
+        name: (!project.is_empty()).then(|| project.clone()),
+        ..Compose::default()
+    };
+    let mut files: Vec<GeneratedFile> = Vec::new();
+    let mut named_volumes = BTreeSet::new();
+    let mut env_keys = BTreeSet::new();
+    let mut services = BTreeMap::new();
+    for w in resolved.workloads.values() {
+        let lowered = service::lower(&ctx, w, &mut diags);
+        services.extend(lowered.services);
+        files.extend(lowered.files);
+        named_volumes.extend(lowered.named_volumes);
+        env_keys.extend(lowered.env_keys);
+    }
+    compose.services = Services(services.into_iter().map(|(k, v)| (k, Some(v))).collect());
+    let declared = resource_doc.sections.get("volumes");
+    compose.volumes = TopLevelVolumes(
+        named_volumes
+            .into_iter()
+            .filter(|v| !declared.is_some_and(|d| d.contains_key(v)))
+            .map(|v| (v, MapOrEmpty::<ComposeVolume>::Empty))
+            .collect(),
+    );
+
+    let mut document = match serde_json::to_value(&compose) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "score::compose::internal",
+                format!("cannot build the compose document: {e}"),
+            ));
+            return Err(diags);
+        }
+    };
+    merge_sections(&mut document, &resource_doc, &mut diags);
+    let doc = document
+        .as_object_mut()
+        .expect("compose document is an object");
+    let mut services = match doc.remove("services") {
+        Some(Value::Object(s)) => s,
+        _ => Map::new(),
+    };
+    for p in &publishes {
+        if let Err(d) = publish(p, resolved, &resource_doc, &mut services) {
+            diags.push(d);
+        }
+    }
+    resources::strip_markers(&mut services);
+    let secret_values = secrets::searchable(resolved.secret_values());
+    secrets::relocate(&mut services, &secret_values, &mounts_ref, &mut files);
+    if !services.is_empty() {
+        doc.insert("services".into(), Value::Object(services));
+    }
+    diags.extend(secrets::leaks(&document, &secret_values));
+
+    // Files: workloads and resources must not write the same path.
+    let mut by_path: BTreeMap<PathBuf, GeneratedFile> = BTreeMap::new();
+    for f in files
+        .into_iter()
+        .chain(resource_doc.files.values().cloned())
+    {
+        match by_path.get(&f.path) {
+            Some(prev) if *prev == f => {}
+            Some(_) => diags.push(Diagnostic::error(
+                "score::compose::file_conflict",
+                format!(
+                    "two different files would be written at `{}` under the mounts directory",
+                    f.path.display()
+                ),
+            )),
+            None => {
+                by_path.insert(f.path.clone(), f);
+            }
+        }
+    }
+
+    if diags.has_errors() {
+        diags.sort_by_key(|d| !d.is_error());
+        return Err(diags);
+    }
+    sort_value(&mut document);
+    let env_file = opts.env_file.then(|| env_skeleton(&env_keys));
+    Ok(Output {
+        document,
+        files: by_path.into_values().collect(),
+        env_file,
+        warnings: diags,
+        info_logs: resource_doc.info,
+    })
+}
+
+/// `--build` values by (workload, container).
+fn parse_builds(
+    resolved: &Resolved,
+    opts: &Options,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<(String, String), BuildStep> {
+    let mut out = BTreeMap::new();
+    for raw in &opts.build {
+        let b = match Build::parse(raw, &opts.compose_dir) {
+            Ok(b) => b,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let matches: Vec<&str> = resolved
+            .workloads
+            .values()
+            .filter(|w| b.workload.as_deref().is_none_or(|n| n == w.workload.name()))
+            .filter(|w| w.workload.containers.contains_key(&b.container))
+            .map(|w| w.workload.name())
+            .collect();
+        match matches.as_slice() {
+            [one] => {
+                out.insert((one.to_string(), b.container.clone()), b.step);
+            }
+            [] => diags.push(Diagnostic::error(
+                "score::compose::build",
+                format!(
+                    "--build `{}`: no workload has a container `{}`",
+                    b.raw, b.container
+                ),
+            )),
+            many => diags.push(
+                Diagnostic::error(
+                    "score::compose::build",
+                    format!(
+                        "--build `{}`: workloads {} all have a container `{}`",
+                        b.raw,
+                        many.join(", "),
+                        b.container
+                    ),
+                )
+                .with_help(format!(
+                    "name the workload: --build {}.{}=<dir>",
+                    many[0], b.container
+                )),
+            ),
+        }
+    }
+    out
+}
+
+/// Add the resources' `services`, `volumes`, `networks` to the document.
+fn merge_sections(
+    document: &mut Value,
+    resource_doc: &resources::ResourceDoc,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let doc = document
+        .as_object_mut()
+        .expect("compose document is an object");
+    for (section, entries) in &resource_doc.sections {
+        let target = doc
+            .entry(section.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(target) = target else {
+            continue;
+        };
+        for (name, def) in entries {
+            match target.get(name) {
+                Some(existing) if existing == def => {}
+                Some(_) => diags.push(
+                    Diagnostic::error(
+                        "score::compose::conflict",
+                        format!(
+                            "a resource defines `{section}.{name}`, which a workload already uses"
+                        ),
+                    )
+                    .with_help(
+                        "rename the workload or container, or change the provisioner's names",
+                    ),
+                ),
+                None => {
+                    target.insert(name.clone(), def.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Apply one `--publish`.
+fn publish(
+    p: &Publish,
+    resolved: &Resolved,
+    resource_doc: &resources::ResourceDoc,
+    services: &mut Map<String, Value>,
+) -> Result<(), Diagnostic> {
+    let err = |msg: String| {
+        Diagnostic::error(
+            "score::compose::publish",
+            format!("--publish `{}`: {msg}", p.raw),
+        )
+    };
+    let (service, port, proto) = if let Some(w) = resolved.workloads.get(&p.target) {
+        let owner = service::service_name(&p.target, service::network_owner(&w.workload));
+        let (port, proto) = match p.port.parse::<u16>() {
+            Ok(n) if n > 0 => (
+                n,
+                w.workload
+                    .ports()
+                    .find(|(_, sp)| sp.target() == n)
+                    .map(|(_, sp)| sp.protocol),
+            ),
+            _ => match w
+                .workload
+                .service
+                .as_ref()
+                .and_then(|s| s.ports.get(&p.port))
+            {
+                Some(sp) => (sp.target(), Some(sp.protocol)),
+                None => {
+                    let names: Vec<&str> = w.workload.ports().map(|(n, _)| n.as_str()).collect();
+                    return Err(err(format!(
+                        "workload `{}` has no service port `{}` (ports: {})",
+                        p.target,
+                        p.port,
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    )));
+                }
+            },
+        };
+        (owner, port, proto.map(|x| x.as_str().to_ascii_lowercase()))
+    } else if let Ok(uid) = p.target.parse::<ResourceUid>() {
+        let r = resolved
+            .resource(&uid)
+            .ok_or_else(|| err(format!("no resource `{uid}` in this project")))?;
+        let own: Vec<&String> = resource_doc
+            .services_of
+            .get(&uid)
+            .into_iter()
+            .flatten()
+            .map(|(n, _)| n)
+            .collect();
+        let named = ["host", "hostname", "server"]
+            .iter()
+            .filter_map(|k| r.record.outputs.get(*k).and_then(Value::as_str))
+            .find(|h| services.contains_key(*h))
+            .map(str::to_string);
+        let service = match (named, own.as_slice()) {
+            (Some(s), _) => s,
+            (None, [one]) => one.to_string(),
+            _ => {
+                return Err(err(format!(
+                    "cannot tell which compose service runs resource `{uid}`"
+                )))
+            }
+        };
+        let port = p
+            .port
+            .parse::<u16>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| err("the port of a resource must be a number".into()))?;
+        (service, port, None)
+    } else {
+        let names: Vec<&str> = resolved.workloads.keys().map(String::as_str).collect();
+        return Err(err(format!(
+            "`{}` is neither a workload nor a resource UID",
+            p.target
+        ))
+        .with_help(format!(
+            "workloads: {}; resource UIDs look like `postgres.default#web.db`",
+            names.join(", ")
+        )));
+    };
+    let Some(Value::Object(def)) = services.get_mut(&service) else {
+        return Err(err(format!("no compose service `{service}`")));
+    };
+    let spec = p.compose_port(port, proto.as_deref());
+    match def
+        .entry("ports")
+        .or_insert_with(|| Value::Array(Vec::new()))
+    {
+        Value::Array(ports) => ports.push(Value::String(spec)),
+        _ => return Err(err(format!("service `{service}` has malformed `ports`"))),
+    }
+    Ok(())
+}
+
+/// The skeleton `.env`.
+fn env_skeleton(keys: &BTreeSet<String>) -> String {
+    let mut out = String::from(
+        "# Variables compose.yaml reads from the environment (`environment` resources).\n",
+    );
+    for k in keys {
+        out.push_str(k);
+        out.push_str("=\n");
+    }
+    out
+}
+
+/// Sort every map of `v` by key (a no-op unless serde_json keeps insertion order).
+fn sort_value(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (k, mut item) in entries {
+                sort_value(&mut item);
+                m.insert(k, item);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_value),
+        _ => {}
+    }
+}
+
+/// Serialise a compose document as YAML, deterministically (maps sorted by key). Strings that
+/// YAML 1.1 readers would take for another type are quoted; long strings stay on one line.
+///
+/// ```
+/// let doc = serde_json::json!({"services": {"b": {"image": "nginx"}, "a": {"image": "redis", "x": "no"}}});
+/// // `no` is quoted: YAML 1.1 readers would take it for a boolean.
+/// assert_eq!(score_compose::to_yaml(&doc), "services:\n  a:\n    image: redis\n    x: \"no\"\n  b:\n    image: nginx\n");
+/// ```
+pub fn to_yaml(document: &Value) -> String {
+    let mut sorted = document.clone();
+    sort_value(&mut sorted);
+    // Long commands stay on one line (no folded `>` scalars); multi-line text uses `|`.
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    // JSON is valid YAML: the fallback keeps output correct should the emitter ever fail.
+    serde_saphyr::to_string_with_options(&sorted, options)
+        .unwrap_or_else(|_| serde_json::to_string_pretty(&sorted).unwrap_or_default() + "\n")
+}

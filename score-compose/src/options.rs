@@ -31,9 +31,15 @@ impl Publish {
         };
         let mut parts: Vec<&str> = raw.rsplitn(3, ':').collect();
         parts.reverse();
-        let [host, target, port] = parts.as_slice() else { return Err(bad("expected three `:`-separated parts")) };
+        let [host, target, port] = parts.as_slice() else {
+            return Err(bad("expected three `:`-separated parts"));
+        };
         let (port, protocol) = match port.split_once('/') {
-            Some((p, proto)) if proto.eq_ignore_ascii_case("udp") || proto.eq_ignore_ascii_case("tcp") => (p, Some(proto.to_ascii_lowercase())),
+            Some((p, proto))
+                if proto.eq_ignore_ascii_case("udp") || proto.eq_ignore_ascii_case("tcp") =>
+            {
+                (p, Some(proto.to_ascii_lowercase()))
+            }
             Some(_) => return Err(bad("the protocol must be `tcp` or `udp`")),
             None => (*port, None),
         };
@@ -44,7 +50,13 @@ impl Publish {
         if target.is_empty() || port.is_empty() {
             return Err(bad("the target and the port must not be empty"));
         }
-        Ok(Publish { raw: raw.into(), host: host.to_string(), target: target.to_string(), port: port.to_string(), protocol })
+        Ok(Publish {
+            raw: raw.into(),
+            host: host.to_string(),
+            target: target.to_string(),
+            port: port.to_string(),
+            protocol,
+        })
     }
 
     /// `HOST:PORT[/proto]` for compose's `ports` list, with the resolved container port.
@@ -75,10 +87,15 @@ impl Build {
     /// (`{"context": "api", "dockerfile": "Dockerfile.dev"}`).
     pub(crate) fn parse(raw: &str, compose_dir: &Path) -> Result<Build, Diagnostic> {
         let bad = |why: String| {
-            Diagnostic::error("score::compose::build", format!("invalid --build `{raw}`: {why}"))
-                .with_help("use <container>=<directory> or <workload>.<container>=<directory>")
+            Diagnostic::error(
+                "score::compose::build",
+                format!("invalid --build `{raw}`: {why}"),
+            )
+            .with_help("use <container>=<directory> or <workload>.<container>=<directory>")
         };
-        let (name, value) = raw.split_once('=').ok_or_else(|| bad("expected `=`".into()))?;
+        let (name, value) = raw
+            .split_once('=')
+            .ok_or_else(|| bad("expected `=`".into()))?;
         let (workload, container) = match name.split_once('.') {
             Some((w, c)) => (Some(w.to_string()), c.to_string()),
             None => (None, name.to_string()),
@@ -87,7 +104,8 @@ impl Build {
             return Err(bad("the container name is empty".into()));
         }
         let step = if value.trim_start().starts_with('{') {
-            let mut step: AdvancedBuildStep = serde_json::from_str(value).map_err(|e| bad(format!("invalid JSON build options: {e}")))?;
+            let mut step: AdvancedBuildStep = serde_json::from_str(value)
+                .map_err(|e| bad(format!("invalid JSON build options: {e}")))?;
             step.context = context(&step.context, compose_dir);
             BuildStep::Advanced(step)
         } else if value.is_empty() {
@@ -95,7 +113,12 @@ impl Build {
         } else {
             BuildStep::Simple(context(value, compose_dir))
         };
-        Ok(Build { raw: raw.into(), workload, container, step })
+        Ok(Build {
+            raw: raw.into(),
+            workload,
+            container,
+            step,
+        })
     }
 }
 
@@ -115,7 +138,10 @@ mod tests {
     #[test]
     fn publish_flags() {
         let p = Publish::parse("8080:web:80").unwrap();
-        assert_eq!((p.host.as_str(), p.target.as_str(), p.port.as_str()), ("8080", "web", "80"));
+        assert_eq!(
+            (p.host.as_str(), p.target.as_str(), p.port.as_str()),
+            ("8080", "web", "80")
+        );
         assert_eq!(p.compose_port(80, None), "8080:80");
         let p = Publish::parse("127.0.0.1:5432:postgres.default#web.db:5432").unwrap();
         assert_eq!(p.host, "127.0.0.1:5432");
@@ -123,7 +149,14 @@ mod tests {
         let p = Publish::parse("5353:dns:53/udp").unwrap();
         assert_eq!(p.compose_port(53, None), "5353:53/udp");
         assert_eq!(Publish::parse("8080:web:http").unwrap().port, "http");
-        for bad in ["8080", "8080:web", "x:web:80", "0:web:80", "8080::80", "8080:web:80/sctp"] {
+        for bad in [
+            "8080",
+            "8080:web",
+            "x:web:80",
+            "0:web:80",
+            "8080::80",
+            "8080:web:80/sctp",
+        ] {
             assert!(Publish::parse(bad).is_err(), "{bad}");
         }
     }
@@ -132,16 +165,33 @@ mod tests {
     fn build_flags() {
         let cwd = std::env::current_dir().unwrap();
         let b = Build::parse("main=.", &cwd).unwrap();
-        assert_eq!((b.workload, b.container.as_str(), b.step), (None, "main", BuildStep::Simple(".".into())));
+        assert_eq!(
+            (b.workload, b.container.as_str(), b.step),
+            (None, "main", BuildStep::Simple(".".into()))
+        );
         let b = Build::parse("web.main=./src", &cwd).unwrap();
         assert_eq!(b.workload.as_deref(), Some("web"));
         assert_eq!(b.step, BuildStep::Simple("./src".into()));
         let b = Build::parse("main=src", &cwd.join("out")).unwrap();
         assert_eq!(b.step, BuildStep::Simple("../src".into()));
-        let b = Build::parse(r#"main={"context":"api","dockerfile":"Dockerfile.dev"}"#, &cwd).unwrap();
-        let BuildStep::Advanced(a) = b.step else { panic!() };
-        assert_eq!((a.context.as_str(), a.dockerfile.as_deref()), ("./api", Some("Dockerfile.dev")));
-        assert_eq!(Build::parse("m=https://github.com/a/b.git", &cwd).unwrap().step, BuildStep::Simple("https://github.com/a/b.git".into()));
+        let b = Build::parse(
+            r#"main={"context":"api","dockerfile":"Dockerfile.dev"}"#,
+            &cwd,
+        )
+        .unwrap();
+        let BuildStep::Advanced(a) = b.step else {
+            panic!()
+        };
+        assert_eq!(
+            (a.context.as_str(), a.dockerfile.as_deref()),
+            ("./api", Some("Dockerfile.dev"))
+        );
+        assert_eq!(
+            Build::parse("m=https://github.com/a/b.git", &cwd)
+                .unwrap()
+                .step,
+            BuildStep::Simple("https://github.com/a/b.git".into())
+        );
         for bad in ["main", "=.", "main=", ".main=x", "main={bad"] {
             assert!(Build::parse(bad, &cwd).is_err(), "{bad}");
         }

@@ -11,7 +11,9 @@ pub(crate) fn absolute(p: &Path) -> PathBuf {
     let joined = if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")).join(p)
+        std::env::current_dir()
+            .unwrap_or_else(|_| PathBuf::from("/"))
+            .join(p)
     };
     normalize(&joined)
 }
@@ -64,7 +66,10 @@ pub(crate) fn for_compose(path: &Path, compose_dir: &Path) -> String {
 
 /// A relative path written with `/` separators, whatever the platform.
 pub(crate) fn slash_path(p: &Path) -> String {
-    p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A container target path (`/etc/app/config.yaml`) as a relative path that stays inside the
@@ -93,7 +98,9 @@ pub(crate) fn is_safe_relative(p: &str) -> bool {
     !p.is_empty()
         && !p.starts_with('/')
         && !p.starts_with('\\')
-        && Path::new(p).components().all(|c| matches!(c, Component::Normal(_)) || c == Component::CurDir)
+        && Path::new(p)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)) || c == Component::CurDir)
 }
 
 #[cfg(test)]
@@ -102,24 +109,51 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        assert_eq!(relative_to(Path::new("/a/b/c"), Path::new("/a")), PathBuf::from("b/c"));
-        assert_eq!(relative_to(Path::new("/a/x"), Path::new("/a/b")), PathBuf::from("../x"));
-        assert_eq!(relative_to(Path::new("/a"), Path::new("/a")), PathBuf::new());
-        assert_eq!(for_compose(Path::new("/p/.score-rs/mounts"), Path::new("/p")), "./.score-rs/mounts");
+        assert_eq!(
+            relative_to(Path::new("/a/b/c"), Path::new("/a")),
+            PathBuf::from("b/c")
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/x"), Path::new("/a/b")),
+            PathBuf::from("../x")
+        );
+        assert_eq!(
+            relative_to(Path::new("/a"), Path::new("/a")),
+            PathBuf::new()
+        );
+        assert_eq!(
+            for_compose(Path::new("/p/.score-rs/mounts"), Path::new("/p")),
+            "./.score-rs/mounts"
+        );
         assert_eq!(for_compose(Path::new("/p"), Path::new("/p")), ".");
-        assert_eq!(for_compose(Path::new("/q/src"), Path::new("/p")), "../q/src");
-        assert_eq!(for_compose(Path::new("/p/./a/../b"), Path::new("/p/")), "./b");
+        assert_eq!(
+            for_compose(Path::new("/q/src"), Path::new("/p")),
+            "../q/src"
+        );
+        assert_eq!(
+            for_compose(Path::new("/p/./a/../b"), Path::new("/p/")),
+            "./b"
+        );
     }
 
     #[test]
     fn relative_inputs_are_resolved_against_the_current_directory() {
-        assert_eq!(for_compose(Path::new(".score-rs/mounts"), Path::new(".")), "./.score-rs/mounts");
-        assert_eq!(for_compose(Path::new("out/mounts"), Path::new("out")), "./mounts");
+        assert_eq!(
+            for_compose(Path::new(".score-rs/mounts"), Path::new(".")),
+            "./.score-rs/mounts"
+        );
+        assert_eq!(
+            for_compose(Path::new("out/mounts"), Path::new("out")),
+            "./mounts"
+        );
     }
 
     #[test]
     fn targets_stay_contained() {
-        assert_eq!(contained("/etc/nginx/nginx.conf"), Some(PathBuf::from("etc/nginx/nginx.conf")));
+        assert_eq!(
+            contained("/etc/nginx/nginx.conf"),
+            Some(PathBuf::from("etc/nginx/nginx.conf"))
+        );
         assert_eq!(contained("/a/../../../b"), Some(PathBuf::from("b")));
         assert_eq!(contained("/./x//y"), Some(PathBuf::from("x/y")));
         assert_eq!(contained("/"), None);

@@ -61,7 +61,10 @@ pub(crate) fn healthcheck(
             )
             .with_help("the image needs `/bin/sh` and `wget` or `curl`, otherwise the service is reported unhealthy; an `exec` probe avoids the assumption"),
         );
-        vec!["CMD-SHELL".to_string(), escape::dollars(&http_command(http))]
+        vec![
+            "CMD-SHELL".to_string(),
+            escape::dollars(&http_command(http)),
+        ]
     } else {
         return None;
     };
@@ -78,11 +81,26 @@ pub(crate) fn healthcheck(
 
 /// The shell command of an HTTP probe: `wget`, falling back to `curl`; exit status 0 or 1.
 fn http_command(h: &HttpProbe) -> String {
-    let https = h.scheme.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("https"));
+    let https = h
+        .scheme
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("https"));
     let scheme = if https { "https" } else { "http" };
-    let host = h.host.as_deref().filter(|s| !s.is_empty()).unwrap_or("localhost");
-    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_string() };
-    let path = if h.path.starts_with('/') { h.path.clone() } else { format!("/{}", h.path) };
+    let host = h
+        .host
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("localhost");
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    let path = if h.path.starts_with('/') {
+        h.path.clone()
+    } else {
+        format!("/{}", h.path)
+    };
     let url = shell_quote(&format!("{scheme}://{host}:{}{path}", h.port));
     let mut wget = vec!["wget -q -O /dev/null".to_string()];
     let mut curl = vec!["curl -fsS -o /dev/null".to_string()];
@@ -112,7 +130,13 @@ mod tests {
 
     fn http(path: &str) -> Probe {
         Probe {
-            http_get: Some(HttpProbe { scheme: None, host: None, path: path.into(), port: 8080, http_headers: vec![] }),
+            http_get: Some(HttpProbe {
+                scheme: None,
+                host: None,
+                path: path.into(),
+                port: 8080,
+                http_headers: vec![],
+            }),
             exec: None,
         }
     }
@@ -126,7 +150,12 @@ mod tests {
 
     #[test]
     fn exec_probe() {
-        let p = Probe { http_get: None, exec: Some(ExecProbe { command: vec!["pg_isready".into(), "-U".into(), "$$USER".into()] }) };
+        let p = Probe {
+            http_get: None,
+            exec: Some(ExecProbe {
+                command: vec!["pg_isready".into(), "-U".into(), "$$USER".into()],
+            }),
+        };
         let mut w = Vec::new();
         let h = healthcheck(Some(&p), None, "c", &mut w).unwrap();
         assert_eq!(test_of(&h), ["CMD", "pg_isready", "-U", "$$USER"]);
@@ -156,7 +185,10 @@ mod tests {
                 host: Some("127.0.0.1".into()),
                 path: "ready?x=$a'b".into(),
                 port: 443,
-                http_headers: vec![HttpHeader { name: "X-Probe".into(), value: "1".into() }],
+                http_headers: vec![HttpHeader {
+                    name: "X-Probe".into(),
+                    value: "1".into(),
+                }],
             }),
             exec: None,
         };
@@ -164,7 +196,10 @@ mod tests {
         let h = healthcheck(Some(&p), None, "c", &mut w).unwrap();
         let cmd = &test_of(&h)[1];
         assert!(cmd.starts_with("wget -q -O /dev/null --no-check-certificate --header 'X-Probe: 1' 'https://127.0.0.1:443/ready?x=$$a'\\''b'"), "{cmd}");
-        assert!(cmd.contains("curl -fsS -o /dev/null -k -H 'X-Probe: 1'"), "{cmd}");
+        assert!(
+            cmd.contains("curl -fsS -o /dev/null -k -H 'X-Probe: 1'"),
+            "{cmd}"
+        );
     }
 
     #[test]
@@ -172,10 +207,14 @@ mod tests {
         let mut w = Vec::new();
         let h = healthcheck(Some(&http("/ready")), Some(&http("/live")), "c", &mut w).unwrap();
         assert!(test_of(&h)[1].contains("/ready"));
-        assert!(w.iter().any(|d| d.code == "score::compose::liveness_probe_ignored"));
+        assert!(w
+            .iter()
+            .any(|d| d.code == "score::compose::liveness_probe_ignored"));
         let mut w = Vec::new();
         healthcheck(Some(&http("/x")), Some(&http("/x")), "c", &mut w).unwrap();
-        assert!(!w.iter().any(|d| d.code == "score::compose::liveness_probe_ignored"));
+        assert!(!w
+            .iter()
+            .any(|d| d.code == "score::compose::liveness_probe_ignored"));
         assert!(healthcheck(None, None, "c", &mut w).is_none());
     }
 }

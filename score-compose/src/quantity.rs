@@ -15,16 +15,24 @@ struct Quantity {
 
 fn parse(s: &str) -> Result<Quantity, String> {
     let s = s.trim();
-    let number_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+')).unwrap_or(s.len());
+    let number_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+'))
+        .unwrap_or(s.len());
     let (number, suffix) = s.split_at(number_end);
     let number = number.strip_prefix('+').unwrap_or(number);
     let (int, frac) = number.split_once('.').unwrap_or((number, ""));
-    if int.is_empty() && frac.is_empty() || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit()) {
+    if int.is_empty() && frac.is_empty()
+        || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+    {
         return Err(format!("`{s}` is not a quantity"));
     }
     let digits = format!("{int}{frac}");
     let digits = digits.trim_start_matches('0');
-    let mantissa: u128 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| format!("`{s}` is too large"))? };
+    let mantissa: u128 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().map_err(|_| format!("`{s}` is too large"))?
+    };
     let mut exp10 = -(frac.len() as i32);
     let mut exp1024 = 0;
     match suffix {
@@ -45,14 +53,20 @@ fn parse(s: &str) -> Result<Quantity, String> {
         "Pi" => exp1024 = 5,
         "Ei" => exp1024 = 6,
         other => {
-            let exp = other.strip_prefix(['e', 'E']).and_then(|e| e.parse::<i32>().ok());
+            let exp = other
+                .strip_prefix(['e', 'E'])
+                .and_then(|e| e.parse::<i32>().ok());
             match exp {
                 Some(e) if e.abs() <= 30 => exp10 += e,
                 _ => return Err(format!("`{s}` has an unknown unit `{other}`")),
             }
         }
     }
-    Ok(Quantity { mantissa, exp10, exp1024 })
+    Ok(Quantity {
+        mantissa,
+        exp10,
+        exp1024,
+    })
 }
 
 /// CPUs as compose's decimal string: `500m` → `0.5`, `2` → `2`, `1500m` → `1.5`.
@@ -73,7 +87,10 @@ pub(crate) fn cpus(s: &str) -> Result<String, String> {
         }
     } else {
         let shift = (-q.exp10) as usize;
-        let padded = format!("{}{digits}", "0".repeat((shift + 1).saturating_sub(digits.len())));
+        let padded = format!(
+            "{}{digits}",
+            "0".repeat((shift + 1).saturating_sub(digits.len()))
+        );
         let (int, frac) = padded.split_at(padded.len() - shift);
         let frac = frac.trim_end_matches('0');
         if frac.is_empty() {
@@ -95,11 +112,18 @@ pub(crate) fn cpus(s: &str) -> Result<String, String> {
 pub(crate) fn memory(s: &str) -> Result<String, String> {
     let q = parse(s)?;
     let too_large = || format!("`{s}` is too large");
-    let mut bytes = q.mantissa.checked_mul(1024u128.checked_pow(q.exp1024).ok_or_else(too_large)?).ok_or_else(too_large)?;
+    let mut bytes = q
+        .mantissa
+        .checked_mul(1024u128.checked_pow(q.exp1024).ok_or_else(too_large)?)
+        .ok_or_else(too_large)?;
     if q.exp10 >= 0 {
-        bytes = bytes.checked_mul(10u128.checked_pow(q.exp10 as u32).ok_or_else(too_large)?).ok_or_else(too_large)?;
+        bytes = bytes
+            .checked_mul(10u128.checked_pow(q.exp10 as u32).ok_or_else(too_large)?)
+            .ok_or_else(too_large)?;
     } else {
-        let div = 10u128.checked_pow((-q.exp10) as u32).ok_or_else(too_large)?;
+        let div = 10u128
+            .checked_pow((-q.exp10) as u32)
+            .ok_or_else(too_large)?;
         bytes = bytes.div_ceil(div);
     }
     if bytes == 0 {

@@ -18,9 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use score_core::placeholder::{self, value_to_string, Context, Placeholder, RefError, RefRoot, Template};
-use score_core::suggest::closest;
+use score_core::placeholder::{
+    self, value_to_string, Context, Placeholder, RefError, RefRoot, Template,
+};
 use score_core::provision::Resolved;
+use score_core::suggest::closest;
 
 use crate::escape;
 
@@ -54,13 +56,19 @@ impl Resolver {
             .filter(|(_, uid)| uid.kind == ENVIRONMENT_TYPE)
             .map(|(name, _)| name.clone())
             .collect();
-        Resolver { metadata: w.workload.metadata_json(), outputs: resolved.outputs_for(workload), env_resources }
+        Resolver {
+            metadata: w.workload.metadata_json(),
+            outputs: resolved.outputs_for(workload),
+            env_resources,
+        }
     }
 
     /// The environment variable an `environment` reference names, when `p` is one whose
     /// provisioner did not produce the output.
     fn env_reference(&self, p: &Placeholder) -> Result<Option<String>, String> {
-        let Ok(RefRoot::Resource { name, output }) = p.root() else { return Ok(None) };
+        let Ok(RefRoot::Resource { name, output }) = p.root() else {
+            return Ok(None);
+        };
         if !self.env_resources.contains(name) {
             return Ok(None);
         }
@@ -77,25 +85,42 @@ impl Resolver {
     }
 
     fn lookup(&self, p: &Placeholder) -> Result<Value, String> {
-        Context::new(&self.metadata, &self.outputs).resolve(p).map_err(|e| {
-            let mut msg = e.to_string();
-            // A misspelt output: say which outputs exist (names only, never values).
-            if let (RefError::KeyNotFound { key, .. }, Ok(RefRoot::Resource { name, output: [_] })) = (&e, p.root()) {
-                if let Some(Value::Object(outputs)) = self.outputs.get(name) {
-                    let keys: Vec<&str> = outputs.keys().map(String::as_str).collect();
-                    if let Some(best) = closest(key, keys.iter().copied()) {
-                        msg.push_str(&format!(" (did you mean `{best}`?)"));
+        Context::new(&self.metadata, &self.outputs)
+            .resolve(p)
+            .map_err(|e| {
+                let mut msg = e.to_string();
+                // A misspelt output: say which outputs exist (names only, never values).
+                if let (
+                    RefError::KeyNotFound { key, .. },
+                    Ok(RefRoot::Resource { name, output: [_] }),
+                ) = (&e, p.root())
+                {
+                    if let Some(Value::Object(outputs)) = self.outputs.get(name) {
+                        let keys: Vec<&str> = outputs.keys().map(String::as_str).collect();
+                        if let Some(best) = closest(key, keys.iter().copied()) {
+                            msg.push_str(&format!(" (did you mean `{best}`?)"));
+                        }
+                        msg.push_str(&format!(
+                            "; outputs of `{name}`: {}",
+                            if keys.is_empty() {
+                                "none".to_string()
+                            } else {
+                                keys.join(", ")
+                            }
+                        ));
                     }
-                    msg.push_str(&format!("; outputs of `{name}`: {}", if keys.is_empty() { "none".to_string() } else { keys.join(", ") }));
                 }
-            }
-            msg
-        })
+                msg
+            })
     }
 
     /// An environment value for compose (see the module docs). Compose-time variables used
     /// are added to `env_keys`.
-    pub(crate) fn env_value(&self, text: &str, env_keys: &mut BTreeSet<String>) -> Result<String, String> {
+    pub(crate) fn env_value(
+        &self,
+        text: &str,
+        env_keys: &mut BTreeSet<String>,
+    ) -> Result<String, String> {
         let t = Template::parse(text).map_err(|e| e.to_string())?;
         let mut out = String::new();
         for seg in &t.segments {
@@ -115,7 +140,11 @@ impl Resolver {
 
     /// File content with placeholders substituted; `environment` references are read from the
     /// process environment (via `getenv`, so tests can inject one).
-    pub(crate) fn file_text(&self, text: &str, getenv: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    pub(crate) fn file_text(
+        &self,
+        text: &str,
+        getenv: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, String> {
         let t = Template::parse(text).map_err(|e| e.to_string())?;
         t.render(|p| match self.env_reference(p)? {
             Some(key) => getenv(&key).map(Value::String).ok_or_else(|| {
@@ -141,7 +170,9 @@ impl Resolver {
         }
         // A volume source is a name or path, not shell text: substitute without compose escaping.
         let text = t.render(|p| match self.env_reference(p)? {
-            Some(key) => Err(format!("a volume source cannot use the environment variable `{key}`")),
+            Some(key) => Err(format!(
+                "a volume source cannot use the environment variable `{key}`"
+            )),
             None => self.lookup(p),
         })?;
         Ok(VolumeSource::Text(text))
@@ -167,9 +198,17 @@ mod tests {
         let mut resources = BTreeMap::new();
         let mut list = Vec::new();
         for (name, kind, outputs) in [
-            ("db", "postgres", json!({"host": "pg", "port": 5432, "password": "p$ss"})),
+            (
+                "db",
+                "postgres",
+                json!({"host": "pg", "port": 5432, "password": "p$ss"}),
+            ),
             ("env", "environment", json!({"PRESET": "from-provisioner"})),
-            ("data", "volume", json!({"source": "vol-1", "type": "volume"})),
+            (
+                "data",
+                "volume",
+                json!({"source": "vol-1", "type": "volume"}),
+            ),
         ] {
             let uid = ResourceUid::new(kind, "default", None, "web", name);
             resources.insert(name.to_string(), uid.clone());
@@ -192,17 +231,36 @@ mod tests {
             });
         }
         let mut workloads = BTreeMap::new();
-        workloads.insert("web".to_string(), ResolvedWorkload { workload, base_dir: ".".into(), resources });
-        Resolved { workloads, resources: list, shared_state: Default::default() }
+        workloads.insert(
+            "web".to_string(),
+            ResolvedWorkload {
+                workload,
+                base_dir: ".".into(),
+                resources,
+            },
+        );
+        Resolved {
+            workloads,
+            resources: list,
+            shared_state: Default::default(),
+        }
     }
 
     #[test]
     fn env_values_are_escaped_for_compose() {
         let r = Resolver::new(&resolved(), "web");
         let mut keys = BTreeSet::new();
-        let v = r.env_value("postgres://${resources.db.host}:${resources.db.port} pw=${resources.db.password}", &mut keys).unwrap();
+        let v = r
+            .env_value(
+                "postgres://${resources.db.host}:${resources.db.port} pw=${resources.db.password}",
+                &mut keys,
+            )
+            .unwrap();
         assert_eq!(v, "postgres://pg:5432 pw=p$$ss");
-        assert_eq!(r.env_value("$$_$${fizzbuzz} $x", &mut keys).unwrap(), "$$_$${fizzbuzz} $$x");
+        assert_eq!(
+            r.env_value("$$_$${fizzbuzz} $x", &mut keys).unwrap(),
+            "$$_$${fizzbuzz} $$x"
+        );
         assert_eq!(r.env_value("${metadata.team}", &mut keys).unwrap(), "a$$b");
         assert!(keys.is_empty());
     }
@@ -211,31 +269,64 @@ mod tests {
     fn environment_references_become_compose_variables() {
         let r = Resolver::new(&resolved(), "web");
         let mut keys = BTreeSet::new();
-        assert_eq!(r.env_value("Hi ${resources.env.NAME}!", &mut keys).unwrap(), "Hi ${NAME}!");
-        assert_eq!(r.env_value("${resources.env.PRESET}", &mut keys).unwrap(), "from-provisioner");
+        assert_eq!(
+            r.env_value("Hi ${resources.env.NAME}!", &mut keys).unwrap(),
+            "Hi ${NAME}!"
+        );
+        assert_eq!(
+            r.env_value("${resources.env.PRESET}", &mut keys).unwrap(),
+            "from-provisioner"
+        );
         assert_eq!(keys.into_iter().collect::<Vec<_>>(), ["NAME"]);
         let mut keys = BTreeSet::new();
-        assert!(r.env_value("${resources.env}", &mut keys).unwrap_err().contains("environment resource itself"));
+        assert!(r
+            .env_value("${resources.env}", &mut keys)
+            .unwrap_err()
+            .contains("environment resource itself"));
         assert!(r.env_value("${resources.env.A.B}", &mut keys).is_err());
         assert!(r.env_value("${resources.env.A-B}", &mut keys).is_err());
         let e = r.env_value("${resources.db.hots}", &mut keys).unwrap_err();
-        assert!(e.contains("'hots' not found (did you mean `host`?); outputs of `db`: host, password, port"), "{e}");
+        assert!(
+            e.contains(
+                "'hots' not found (did you mean `host`?); outputs of `db`: host, password, port"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
     fn files_read_the_process_environment() {
         let r = Resolver::new(&resolved(), "web");
         let env = |k: &str| (k == "TEST").then(|| "v$1".to_string());
-        assert_eq!(r.file_text("${resources.env.TEST} in file, $$ ${resources.db.password}", &env).unwrap(), "v$1 in file, $ p$ss");
-        assert!(r.file_text("${resources.env.MISSING}", &env).unwrap_err().contains("`MISSING` is not set"));
+        assert_eq!(
+            r.file_text(
+                "${resources.env.TEST} in file, $$ ${resources.db.password}",
+                &env
+            )
+            .unwrap(),
+            "v$1 in file, $ p$ss"
+        );
+        assert!(r
+            .file_text("${resources.env.MISSING}", &env)
+            .unwrap_err()
+            .contains("`MISSING` is not set"));
     }
 
     #[test]
     fn volume_sources() {
         let r = Resolver::new(&resolved(), "web");
-        assert_eq!(r.volume_source("${resources.data}").unwrap(), VolumeSource::Resource("data".into()));
-        assert_eq!(r.volume_source("${resources.data.source}").unwrap(), VolumeSource::Text("vol-1".into()));
-        assert_eq!(r.volume_source("plain").unwrap(), VolumeSource::Text("plain".into()));
+        assert_eq!(
+            r.volume_source("${resources.data}").unwrap(),
+            VolumeSource::Resource("data".into())
+        );
+        assert_eq!(
+            r.volume_source("${resources.data.source}").unwrap(),
+            VolumeSource::Text("vol-1".into())
+        );
+        assert_eq!(
+            r.volume_source("plain").unwrap(),
+            VolumeSource::Text("plain".into())
+        );
         assert!(r.volume_source("${resources.nope}").is_err());
     }
 }

@@ -21,7 +21,11 @@ use crate::{paths, GeneratedFile};
 
 /// Extension key on resource services: how dependants wait for them.
 pub(crate) const WAIT_KEY: &str = "x-score-rs-wait";
-const CONDITIONS: &[&str] = &["service_started", "service_healthy", "service_completed_successfully"];
+const CONDITIONS: &[&str] = &[
+    "service_started",
+    "service_healthy",
+    "service_completed_successfully",
+];
 
 /// Everything the resources contributed.
 #[derive(Debug, Default)]
@@ -49,15 +53,26 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
     for r in &resolved.resources {
         let by = &r.uid;
         let err = |code: &str, msg: String| {
-            Diagnostic::error(format!("score::compose::{code}"), format!("resource `{by}` (provisioner `{}`): {msg}", r.record.provisioner))
+            Diagnostic::error(
+                format!("score::compose::{code}"),
+                format!(
+                    "resource `{by}` (provisioner `{}`): {msg}",
+                    r.record.provisioner
+                ),
+            )
         };
         for section in ["services", "volumes", "networks"] {
-            let Some(v) = r.artifacts.get(section) else { continue };
+            let Some(v) = r.artifacts.get(section) else {
+                continue;
+            };
             let entries = match v {
                 Value::Object(m) => m,
                 Value::Null => continue,
                 _ => {
-                    diags.push(err("artifact", format!("`{section}` must render a mapping of name → definition")));
+                    diags.push(err(
+                        "artifact",
+                        format!("`{section}` must render a mapping of name → definition"),
+                    ));
                     continue;
                 }
             };
@@ -66,7 +81,10 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                     Value::Null => Value::Object(Map::new()),
                     Value::Object(_) => def.clone(),
                     _ => {
-                        diags.push(err("artifact", format!("`{section}.{name}` must be a mapping")));
+                        diags.push(err(
+                            "artifact",
+                            format!("`{section}.{name}` must be a mapping"),
+                        ));
                         continue;
                     }
                 };
@@ -78,7 +96,10 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                             continue;
                         }
                     };
-                    doc.services_of.entry(by.clone()).or_default().push((name.clone(), wait));
+                    doc.services_of
+                        .entry(by.clone())
+                        .or_default()
+                        .push((name.clone(), wait));
                 }
                 let existing = doc.sections.entry(section_key(section)).or_default();
                 match existing.get(name) {
@@ -122,13 +143,23 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                     }
                 }
                 Value::Null => {}
-                _ => diags.push(err("artifact", "`files` must render a mapping of relative path → content".into())),
+                _ => diags.push(err(
+                    "artifact",
+                    "`files` must render a mapping of relative path → content".into(),
+                )),
             }
         }
         match r.artifacts.get("info_logs") {
             None | Some(Value::Null) => {}
-            Some(Value::Array(lines)) => doc.info.extend(lines.iter().map(|l| format!("{by}: {}", score_core::placeholder::value_to_string(l)))),
-            Some(other) => doc.info.push(format!("{by}: {}", score_core::placeholder::value_to_string(other))),
+            Some(Value::Array(lines)) => doc.info.extend(
+                lines
+                    .iter()
+                    .map(|l| format!("{by}: {}", score_core::placeholder::value_to_string(l))),
+            ),
+            Some(other) => doc.info.push(format!(
+                "{by}: {}",
+                score_core::placeholder::value_to_string(other)
+            )),
         }
     }
     for services in doc.services_of.values_mut() {
@@ -152,14 +183,32 @@ fn wait_condition(def: &Value) -> Result<Option<String>, String> {
     match def.get(WAIT_KEY) {
         Some(Value::String(s)) if s == "none" => return Ok(None),
         Some(Value::String(s)) if CONDITIONS.contains(&s.as_str()) => return Ok(Some(s.clone())),
-        Some(other) => return Err(format!("`{WAIT_KEY}` must be one of {}, none; got {other}", CONDITIONS.join(", "))),
+        Some(other) => {
+            return Err(format!(
+                "`{WAIT_KEY}` must be one of {}, none; got {other}",
+                CONDITIONS.join(", ")
+            ))
+        }
         None => {}
     }
     let hc = def.get("healthcheck");
-    let disabled = hc.and_then(|h| h.get("disable")).and_then(Value::as_bool).unwrap_or(false)
-        || hc.and_then(|h| h.get("test")).and_then(Value::as_array).is_some_and(|t| t.first().and_then(Value::as_str) == Some("NONE"));
+    let disabled = hc
+        .and_then(|h| h.get("disable"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        || hc
+            .and_then(|h| h.get("test"))
+            .and_then(Value::as_array)
+            .is_some_and(|t| t.first().and_then(Value::as_str) == Some("NONE"));
     let has_test = hc.and_then(|h| h.get("test")).is_some();
-    Ok(Some(if has_test && !disabled { "service_healthy" } else { "service_started" }.to_string()))
+    Ok(Some(
+        if has_test && !disabled {
+            "service_healthy"
+        } else {
+            "service_started"
+        }
+        .to_string(),
+    ))
 }
 
 /// One `files` entry: a string, or `{content: <string>, mode: "0600"}`.
@@ -177,8 +226,14 @@ fn file_entry(path: &str, content: &Value) -> Result<GeneratedFile, String> {
             };
             let mode = match m.get("mode") {
                 None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(u32::from_str_radix(s, 8).map_err(|_| format!("mode `{s}` is not octal"))?),
-                Some(Value::Number(n)) => Some(n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("mode must be a string like \"0644\"")?),
+                Some(Value::String(s)) => Some(
+                    u32::from_str_radix(s, 8).map_err(|_| format!("mode `{s}` is not octal"))?,
+                ),
+                Some(Value::Number(n)) => Some(
+                    n.as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or("mode must be a string like \"0644\"")?,
+                ),
                 Some(_) => return Err("mode must be a string like \"0644\"".into()),
             };
             if mode.is_some_and(|m| m > 0o777) {
@@ -189,7 +244,11 @@ fn file_entry(path: &str, content: &Value) -> Result<GeneratedFile, String> {
         Value::Null => (String::new(), None),
         other => (score_core::placeholder::value_to_string(other), None),
     };
-    Ok(GeneratedFile { path: paths::normalize(std::path::Path::new(path)), bytes: text.into_bytes(), mode })
+    Ok(GeneratedFile {
+        path: paths::normalize(std::path::Path::new(path)),
+        bytes: text.into_bytes(),
+        mode,
+    })
 }
 
 /// Remove the [`WAIT_KEY`] markers from services.
@@ -208,12 +267,34 @@ mod tests {
 
     #[test]
     fn wait_conditions() {
-        assert_eq!(wait_condition(&json!({})).unwrap().as_deref(), Some("service_started"));
-        assert_eq!(wait_condition(&json!({"healthcheck": {"test": ["CMD", "x"]}})).unwrap().as_deref(), Some("service_healthy"));
-        assert_eq!(wait_condition(&json!({"healthcheck": {"test": ["NONE"]}})).unwrap().as_deref(), Some("service_started"));
-        assert_eq!(wait_condition(&json!({"healthcheck": {"test": "x", "disable": true}})).unwrap().as_deref(), Some("service_started"));
         assert_eq!(
-            wait_condition(&json!({WAIT_KEY: "service_completed_successfully", "healthcheck": {"test": "x"}})).unwrap().as_deref(),
+            wait_condition(&json!({})).unwrap().as_deref(),
+            Some("service_started")
+        );
+        assert_eq!(
+            wait_condition(&json!({"healthcheck": {"test": ["CMD", "x"]}}))
+                .unwrap()
+                .as_deref(),
+            Some("service_healthy")
+        );
+        assert_eq!(
+            wait_condition(&json!({"healthcheck": {"test": ["NONE"]}}))
+                .unwrap()
+                .as_deref(),
+            Some("service_started")
+        );
+        assert_eq!(
+            wait_condition(&json!({"healthcheck": {"test": "x", "disable": true}}))
+                .unwrap()
+                .as_deref(),
+            Some("service_started")
+        );
+        assert_eq!(
+            wait_condition(
+                &json!({WAIT_KEY: "service_completed_successfully", "healthcheck": {"test": "x"}})
+            )
+            .unwrap()
+            .as_deref(),
             Some("service_completed_successfully")
         );
         assert_eq!(wait_condition(&json!({WAIT_KEY: "none"})).unwrap(), None);

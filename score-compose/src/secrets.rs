@@ -18,11 +18,19 @@ const MIN_SECRET_LEN: usize = 4;
 
 /// The secret values worth looking for.
 pub(crate) fn searchable(values: Vec<String>) -> Vec<String> {
-    values.into_iter().filter(|v| v.len() >= MIN_SECRET_LEN).collect()
+    values
+        .into_iter()
+        .filter(|v| v.len() >= MIN_SECRET_LEN)
+        .collect()
 }
 
 /// Move secret environment entries of every service into env files.
-pub(crate) fn relocate(services: &mut Map<String, Value>, secrets: &[String], mounts_ref: &str, files: &mut Vec<GeneratedFile>) {
+pub(crate) fn relocate(
+    services: &mut Map<String, Value>,
+    secrets: &[String],
+    mounts_ref: &str,
+    files: &mut Vec<GeneratedFile>,
+) {
     if secrets.is_empty() {
         return;
     }
@@ -32,8 +40,11 @@ pub(crate) fn relocate(services: &mut Map<String, Value>, secrets: &[String], mo
         let mut moved: Vec<(String, String)> = Vec::new();
         match def.get_mut("environment") {
             Some(Value::Object(env)) => {
-                let keys: Vec<String> =
-                    env.iter().filter(|(_, v)| v.as_str().is_some_and(is_secret)).map(|(k, _)| k.clone()).collect();
+                let keys: Vec<String> = env
+                    .iter()
+                    .filter(|(_, v)| v.as_str().is_some_and(is_secret))
+                    .map(|(k, _)| k.clone())
+                    .collect();
                 for k in keys {
                     if let Some(Value::String(v)) = env.remove(&k) {
                         moved.push((k, v));
@@ -45,7 +56,9 @@ pub(crate) fn relocate(services: &mut Map<String, Value>, secrets: &[String], mo
             }
             Some(Value::Array(items)) => {
                 items.retain(|item| {
-                    let Some((k, v)) = item.as_str().and_then(|s| s.split_once('=')) else { return true };
+                    let Some((k, v)) = item.as_str().and_then(|s| s.split_once('=')) else {
+                        return true;
+                    };
                     if is_secret(v) {
                         moved.push((k.to_string(), v.to_string()));
                         false
@@ -64,8 +77,15 @@ pub(crate) fn relocate(services: &mut Map<String, Value>, secrets: &[String], mo
         }
         moved.sort();
         let rel = format!("secrets/{name}.env");
-        let text: String = moved.iter().map(|(k, v)| escape::env_file_line(k, v)).collect();
-        files.push(GeneratedFile { path: rel.clone().into(), bytes: text.into_bytes(), mode: Some(0o600) });
+        let text: String = moved
+            .iter()
+            .map(|(k, v)| escape::env_file_line(k, v))
+            .collect();
+        files.push(GeneratedFile {
+            path: rel.clone().into(),
+            bytes: text.into_bytes(),
+            mode: Some(0o600),
+        });
         let reference = Value::String(format!("{mounts_ref}/{rel}"));
         match def.get_mut("env_file") {
             Some(Value::Array(list)) => list.push(reference),
@@ -95,7 +115,9 @@ pub(crate) fn leaks(doc: &Value, secrets: &[String]) -> Vec<Diagnostic> {
 
 fn walk(v: &Value, path: &mut String, secrets: &[String], found: &mut Vec<String>) {
     match v {
-        Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => found.push(path.clone()),
+        Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => {
+            found.push(path.clone())
+        }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
@@ -132,7 +154,12 @@ mod tests {
             "other": {"environment": {"ONLY": "s3cret!"}},
         });
         let mut files = Vec::new();
-        relocate(services.as_object_mut().unwrap(), &["s3cret!".into()], "./m", &mut files);
+        relocate(
+            services.as_object_mut().unwrap(),
+            &["s3cret!".into()],
+            "./m",
+            &mut files,
+        );
         assert_eq!(
             services,
             json!({
@@ -141,18 +168,39 @@ mod tests {
                 "other": {"env_file": ["./m/secrets/other.env"]},
             })
         );
-        let f: Vec<_> = files.iter().map(|f| (f.path.display().to_string(), String::from_utf8(f.bytes.clone()).unwrap(), f.mode)).collect();
-        assert_eq!(f[0], ("secrets/db.env".into(), "POSTGRES_PASSWORD=\"s3cret!\"\n".into(), Some(0o600)));
+        let f: Vec<_> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.path.display().to_string(),
+                    String::from_utf8(f.bytes.clone()).unwrap(),
+                    f.mode,
+                )
+            })
+            .collect();
+        assert_eq!(
+            f[0],
+            (
+                "secrets/db.env".into(),
+                "POSTGRES_PASSWORD=\"s3cret!\"\n".into(),
+                Some(0o600)
+            )
+        );
         assert_eq!(f[2].1, "URL=\"pg://u:s3cret!@db\"\n");
         assert!(leaks(&services, &["s3cret!".into()]).is_empty());
     }
 
     #[test]
     fn leaks_are_located() {
-        let doc = json!({"services": {"r": {"command": ["redis-server", "--requirepass", "s3cret!"]}}});
+        let doc =
+            json!({"services": {"r": {"command": ["redis-server", "--requirepass", "s3cret!"]}}});
         let w = leaks(&doc, &["s3cret!".into()]);
         assert_eq!(w.len(), 1);
-        assert!(w[0].message.contains("services.r.command[2]"), "{}", w[0].message);
+        assert!(
+            w[0].message.contains("services.r.command[2]"),
+            "{}",
+            w[0].message
+        );
         assert_eq!(searchable(vec!["abc".into(), "abcd".into()]), ["abcd"]);
     }
 }

@@ -18,8 +18,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use docker_compose_types::{
-    BuildStep, Command, Deploy, DependsCondition, DependsOnOptions, Entrypoint, Environment, Limits, Resources, Service,
-    SingleValue, Volumes,
+    BuildStep, Command, DependsCondition, DependsOnOptions, Deploy, Entrypoint, Environment,
+    Limits, Resources, Service, SingleValue, Volumes,
 };
 use indexmap::IndexMap;
 use score_core::ir::{ComputeAmounts, Container, Readiness, Workload};
@@ -54,8 +54,14 @@ pub(crate) fn network_owner(w: &Workload) -> &str {
     let first = w.containers.keys().next().map_or("", String::as_str);
     w.containers
         .iter()
-        .find(|(name, c)| !init.contains(name.as_str()) && c.before.keys().all(|dep| init.contains(dep.as_str())))
-        .or_else(|| w.containers.iter().find(|(name, _)| !init.contains(name.as_str())))
+        .find(|(name, c)| {
+            !init.contains(name.as_str()) && c.before.keys().all(|dep| init.contains(dep.as_str()))
+        })
+        .or_else(|| {
+            w.containers
+                .iter()
+                .find(|(name, _)| !init.contains(name.as_str()))
+        })
         .map_or(first, |(name, _)| name.as_str())
 }
 
@@ -87,12 +93,22 @@ pub(crate) struct LoweredWorkload {
 }
 
 /// Lower workload `w`; errors and warnings go to `diags`.
-pub(crate) fn lower(ctx: &WorkloadCtx<'_>, w: &ResolvedWorkload, diags: &mut Vec<Diagnostic>) -> LoweredWorkload {
+pub(crate) fn lower(
+    ctx: &WorkloadCtx<'_>,
+    w: &ResolvedWorkload,
+    diags: &mut Vec<Diagnostic>,
+) -> LoweredWorkload {
     let name = w.workload.name();
     let resolver = Resolver::new(ctx.resolved, name);
     let owner = network_owner(&w.workload);
     let init = init_containers(&w.workload);
-    let file_ctx = FileCtx { workload: name, base_dir: &w.base_dir, mounts_ref: ctx.mounts_ref, resolver: &resolver, getenv: ctx.getenv };
+    let file_ctx = FileCtx {
+        workload: name,
+        base_dir: &w.base_dir,
+        mounts_ref: ctx.mounts_ref,
+        resolver: &resolver,
+        getenv: ctx.getenv,
+    };
     let mut out = LoweredWorkload::default();
     let resource_deps = resource_dependencies(ctx, w);
     for (cname, c) in &w.workload.containers {
@@ -108,17 +124,29 @@ pub(crate) fn lower(ctx: &WorkloadCtx<'_>, w: &ResolvedWorkload, diags: &mut Vec
             None => svc.image = Some(c.image.clone()),
         }
         if let Some(cmd) = &c.command {
-            svc.entrypoint = Some(Entrypoint::List(cmd.iter().map(|a| escape::command_arg(a)).collect()));
+            svc.entrypoint = Some(Entrypoint::List(
+                cmd.iter().map(|a| escape::command_arg(a)).collect(),
+            ));
         }
         if let Some(args) = &c.args {
-            svc.command = Some(Command::Args(args.iter().map(|a| escape::command_arg(a)).collect()));
+            svc.command = Some(Command::Args(
+                args.iter().map(|a| escape::command_arg(a)).collect(),
+            ));
         }
         svc.environment = environment(&resolver, name, cname, c, &mut out.env_keys, diags);
 
         let mut mounts = files::lower(&file_ctx, cname, c, &mut out.files, diags);
         for (target, vol) in &c.volumes {
             let vat = format!("workload `{name}`, containers.{cname}.volumes[{target}]");
-            match volumes::lower(ctx.resolved, w, &resolver, &vat, target, vol, &mut out.named_volumes) {
+            match volumes::lower(
+                ctx.resolved,
+                w,
+                &resolver,
+                &vat,
+                target,
+                vol,
+                &mut out.named_volumes,
+            ) {
                 Ok(m) => mounts.push(m),
                 Err(d) => diags.push(d),
             }
@@ -126,12 +154,20 @@ pub(crate) fn lower(ctx: &WorkloadCtx<'_>, w: &ResolvedWorkload, diags: &mut Vec
         mounts.sort_by(|a, b| mount_target(a).cmp(mount_target(b)));
         svc.volumes = mounts;
 
-        svc.healthcheck = probes::healthcheck(c.readiness_probe.as_ref(), c.liveness_probe.as_ref(), &at, diags);
+        svc.healthcheck = probes::healthcheck(
+            c.readiness_probe.as_ref(),
+            c.liveness_probe.as_ref(),
+            &at,
+            diags,
+        );
         svc.deploy = deploy(c, &at, diags);
 
-        let mut depends = indexmap_sorted(before_dependencies(&w.workload, name, cname, c, &at, diags));
+        let mut depends =
+            indexmap_sorted(before_dependencies(&w.workload, name, cname, c, &at, diags));
         for (svc_name, cond) in &resource_deps {
-            depends.entry(svc_name.clone()).or_insert_with(|| DependsCondition::new(cond.clone()));
+            depends
+                .entry(svc_name.clone())
+                .or_insert_with(|| DependsCondition::new(cond.clone()));
         }
         depends.sort_keys();
         if !depends.is_empty() {
@@ -199,11 +235,17 @@ fn before_dependencies(
     let mut out = BTreeMap::new();
     for (other, b) in &c.before {
         let Some(oc) = w.containers.get(other) else {
-            diags.push(Diagnostic::error("score::compose::before", format!("{at}: `before` names unknown container `{other}`")));
+            diags.push(Diagnostic::error(
+                "score::compose::before",
+                format!("{at}: `before` names unknown container `{other}`"),
+            ));
             continue;
         };
         if other == cname {
-            diags.push(Diagnostic::error("score::compose::before", format!("{at}: a container cannot wait for itself")));
+            diags.push(Diagnostic::error(
+                "score::compose::before",
+                format!("{at}: a container cannot wait for itself"),
+            ));
             continue;
         }
         let cond = match b.ready {
@@ -235,8 +277,18 @@ fn resource_dependencies(ctx: &WorkloadCtx<'_>, w: &ResolvedWorkload) -> BTreeMa
         for (svc, cond) in ctx.resource_doc.services_of.get(uid).into_iter().flatten() {
             if let Some(cond) = cond {
                 // Two resources may share a service; the strictest wait wins.
-                let rank = |c: &str| ["service_started", "service_healthy", "service_completed_successfully"].iter().position(|x| *x == c);
-                let keep = out.get(svc).is_some_and(|prev: &String| rank(prev) >= rank(cond));
+                let rank = |c: &str| {
+                    [
+                        "service_started",
+                        "service_healthy",
+                        "service_completed_successfully",
+                    ]
+                    .iter()
+                    .position(|x| *x == c)
+                };
+                let keep = out
+                    .get(svc)
+                    .is_some_and(|prev: &String| rank(prev) >= rank(cond));
                 if !keep {
                     out.insert(svc.clone(), cond.clone());
                 }
@@ -255,13 +307,19 @@ fn deploy(c: &Container, at: &str, diags: &mut Vec<Diagnostic>) -> Option<Deploy
         if let Some(cpu) = &a.cpu {
             match quantity::cpus(cpu) {
                 Ok(v) => limits.cpus = Some(v),
-                Err(e) => diags.push(Diagnostic::error("score::compose::quantity", format!("{at}: resources.{field}.cpu: {e}"))),
+                Err(e) => diags.push(Diagnostic::error(
+                    "score::compose::quantity",
+                    format!("{at}: resources.{field}.cpu: {e}"),
+                )),
             }
         }
         if let Some(mem) = &a.memory {
             match quantity::memory(mem) {
                 Ok(v) => limits.memory = Some(v),
-                Err(e) => diags.push(Diagnostic::error("score::compose::quantity", format!("{at}: resources.{field}.memory: {e}"))),
+                Err(e) => diags.push(Diagnostic::error(
+                    "score::compose::quantity",
+                    format!("{at}: resources.{field}.memory: {e}"),
+                )),
             }
         }
         (limits.cpus.is_some() || limits.memory.is_some()).then_some(limits)
@@ -271,7 +329,13 @@ fn deploy(c: &Container, at: &str, diags: &mut Vec<Diagnostic>) -> Option<Deploy
     if limits.is_none() && reservations.is_none() {
         return None;
     }
-    Some(Deploy { resources: Some(Resources { limits, reservations }), ..Deploy::default() })
+    Some(Deploy {
+        resources: Some(Resources {
+            limits,
+            reservations,
+        }),
+        ..Deploy::default()
+    })
 }
 
 #[cfg(test)]
@@ -298,7 +362,10 @@ mod tests {
             "sidecar": {"image": "x"}
         }));
         assert_eq!(network_owner(&w), "app");
-        assert_eq!(init_containers(&w).into_iter().collect::<Vec<_>>(), ["migrate"]);
+        assert_eq!(
+            init_containers(&w).into_iter().collect::<Vec<_>>(),
+            ["migrate"]
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ fn env_value(key: &str) -> String {
 /// Run `bin -f compose.yaml <args>` in `dir` with the `.env` keys set; Err(message) on failure.
 fn compose(bin: &str, dir: &Path, env_keys: &[String], args: &[&str]) -> Result<String, String> {
     let mut cmd = Command::new(bin);
-    cmd.current_dir(dir).arg("-f").arg("compose.yaml").args(args);
+    cmd.current_dir(dir)
+        .arg("-f")
+        .arg("compose.yaml")
+        .args(args);
     for k in env_keys {
         cmd.env(k, env_value(k));
     }
@@ -41,7 +44,11 @@ fn compose(bin: &str, dir: &Path, env_keys: &[String], args: &[&str]) -> Result<
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(format!("{}{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout)))
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        ))
     }
 }
 
@@ -72,7 +79,10 @@ fn read_env_file(text: &str) -> BTreeMap<String, String> {
     text.lines()
         .map(|line| {
             let (k, v) = line.split_once('=').expect("KEY=value");
-            let inner = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).expect("double-quoted value");
+            let inner = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .expect("double-quoted value");
             let mut out = String::new();
             let mut chars = inner.chars();
             while let Some(c) = chars.next() {
@@ -94,15 +104,31 @@ fn read_env_file(text: &str) -> BTreeMap<String, String> {
 
 /// The environment we expect compose to compute for each service.
 fn expected_env(output: &score_compose::Output) -> BTreeMap<String, BTreeMap<String, String>> {
-    let files: BTreeMap<String, &score_compose::GeneratedFile> =
-        output.files.iter().map(|f| (f.path.to_string_lossy().into_owned(), f)).collect();
+    let files: BTreeMap<String, &score_compose::GeneratedFile> = output
+        .files
+        .iter()
+        .map(|f| (f.path.to_string_lossy().into_owned(), f))
+        .collect();
     let mut out = BTreeMap::new();
-    let services = output.document["services"].as_object().cloned().unwrap_or_default();
+    let services = output.document["services"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     for (name, def) in services {
         let mut env = BTreeMap::new();
-        for f in def.get("env_file").and_then(Value::as_array).into_iter().flatten() {
-            let path = f.as_str().unwrap().trim_start_matches("./.score-rs/mounts/");
-            let file = files.get(path).unwrap_or_else(|| panic!("env file {path} is generated"));
+        for f in def
+            .get("env_file")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let path = f
+                .as_str()
+                .unwrap()
+                .trim_start_matches("./.score-rs/mounts/");
+            let file = files
+                .get(path)
+                .unwrap_or_else(|| panic!("env file {path} is generated"));
             for (k, v) in read_env_file(std::str::from_utf8(&file.bytes).unwrap()) {
                 env.insert(k, interpolate(&v));
             }
@@ -110,7 +136,10 @@ fn expected_env(output: &score_compose::Output) -> BTreeMap<String, BTreeMap<Str
         match def.get("environment") {
             Some(Value::Object(m)) => {
                 for (k, v) in m {
-                    env.insert(k.clone(), interpolate(&score_core::placeholder::value_to_string(v)));
+                    env.insert(
+                        k.clone(),
+                        interpolate(&score_core::placeholder::value_to_string(v)),
+                    );
                 }
             }
             Some(Value::Array(items)) => {
@@ -158,8 +187,16 @@ fn every_fixture_loads_in_docker_compose() {
         let dir = tempfile::tempdir().unwrap();
         common::materialise(output, dir.path());
         // Build contexts and bind sources named relative to the project must exist.
-        for def in output.document["services"].as_object().into_iter().flatten().map(|(_, d)| d) {
-            let ctx = def.get("build").and_then(|b| b.as_str().or_else(|| b.get("context").and_then(Value::as_str)));
+        for def in output.document["services"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, d)| d)
+        {
+            let ctx = def.get("build").and_then(|b| {
+                b.as_str()
+                    .or_else(|| b.get("context").and_then(Value::as_str))
+            });
             if let Some(ctx) = ctx.filter(|c| c.starts_with("./")) {
                 std::fs::create_dir_all(dir.path().join(ctx)).unwrap();
             }
@@ -172,10 +209,20 @@ fn every_fixture_loads_in_docker_compose() {
                 Ok(json) => {
                     let project: Value = serde_json::from_str(&json).expect("compose prints JSON");
                     for (service, want) in expected_env(output) {
-                        let got: BTreeMap<String, String> = project["services"][&service]["environment"]
+                        let got: BTreeMap<String, String> = project["services"][&service]
+                            ["environment"]
                             .as_object()
                             // `config` prints the values re-escaped for compose (`$` as `$$`).
-                            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().replace("$$", "$"))).collect())
+                            .map(|m| {
+                                m.iter()
+                                    .map(|(k, v)| {
+                                        (
+                                            k.clone(),
+                                            v.as_str().unwrap_or_default().replace("$$", "$"),
+                                        )
+                                    })
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         if got != want {
                             failures.push(common::redact(
@@ -189,7 +236,12 @@ fn every_fixture_loads_in_docker_compose() {
             },
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) rejected by docker compose:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) rejected by docker compose:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert!(checked >= 25, "only {checked} fixtures were checked");
     eprintln!("docker compose accepted all {checked} generated projects");
 }

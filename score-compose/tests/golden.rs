@@ -69,13 +69,25 @@ fn deterministic_and_secret_free() {
     for case in common::cases() {
         let a = common::run_case(&case);
         let b = common::run_case(&case);
-        let (Ok(oa), Ok(ob)) = (&a.result, &b.result) else { continue };
+        let (Ok(oa), Ok(ob)) = (&a.result, &b.result) else {
+            continue;
+        };
         let ya = score_compose::to_yaml(&oa.document);
-        assert_eq!(ya, score_compose::to_yaml(&ob.document), "case {case}: output differs between runs");
+        assert_eq!(
+            ya,
+            score_compose::to_yaml(&ob.document),
+            "case {case}: output differs between runs"
+        );
         assert_eq!(oa.files, ob.files, "case {case}: files differ between runs");
-        let flagged = oa.warnings.iter().any(|w| w.code == "score::compose::secret_in_output");
+        let flagged = oa
+            .warnings
+            .iter()
+            .any(|w| w.code == "score::compose::secret_in_output");
         for s in a.secrets.iter().filter(|_| !flagged) {
-            assert!(!ya.contains(s.as_str()), "case {case}: a secret output appears in compose.yaml");
+            assert!(
+                !ya.contains(s.as_str()),
+                "case {case}: a secret output appears in compose.yaml"
+            );
         }
     }
 }

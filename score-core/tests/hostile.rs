@@ -1,13 +1,16 @@
 //! Hostile input: every case must end in a clear diagnostic (or a clean load), never a panic,
 //! quickly and in bounded memory.
 //!
-//! Each case runs under [`bounded`], which serialises the cases (so the measurements do not mix),
-//! asserts it took less than [`TIME_LIMIT`] and, where Linux lets us reset the peak-RSS counter,
-//! that the whole test process stayed under [`MEMORY_LIMIT_KIB`].
+//! Every test holds [`serial`] for its whole run, so the cases run one at a time and their
+//! measurements do not mix. [`bounded`] asserts a step took less than [`TIME_LIMIT`] and that the
+//! heap grew by less than [`MEMORY_LIMIT`] at its peak (counted by [`Counting`], this test
+//! binary's global allocator).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use score_core::load::{load_path, load_source, source_from_bytes};
@@ -15,41 +18,88 @@ use score_core::render::render;
 use score_core::{Diagnostic, DiagnosticsExt, SourceFile};
 
 const TIME_LIMIT: Duration = Duration::from_secs(1);
-/// Peak resident memory of the whole test process while one case runs.
-const MEMORY_LIMIT_KIB: u64 = 256 * 1024;
+/// Most heap a case may hold at once beyond what was allocated when it started. Inputs are at
+/// most 8 MiB once the size limit applies; this leaves room for the tree, JSON and IR copies.
+const MEMORY_LIMIT: usize = 128 * 1024 * 1024;
+
+/// The system allocator, counting the bytes currently allocated and their peak.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(n: usize) {
+    let now = CURRENT.fetch_add(n, Ordering::Relaxed) + n;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(n: usize) {
+    CURRENT.fetch_sub(n, Ordering::Relaxed);
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; only sizes are counted.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                grew(new_size - layout.size());
+            } else {
+                shrank(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Reset the kernel's peak-RSS counter (`VmHWM`) for this process; false where not allowed.
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+/// Run the calling test alone (held for the whole test).
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Run one hostile case alone, asserting it is fast and (where measurable) small.
+/// Run one hostile step, asserting it is fast and small. Call it while holding [`serial`].
 fn bounded<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let measure_memory = reset_peak_rss();
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
     let start = Instant::now();
     let out = f();
     let elapsed = start.elapsed();
+    let grown = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    eprintln!("{what}: {elapsed:?}, heap peak +{} KiB", grown / 1024);
     assert!(
         elapsed < TIME_LIMIT,
         "{what}: took {elapsed:?}, limit {TIME_LIMIT:?}"
     );
-    if measure_memory {
-        if let Some(peak) = peak_rss_kib() {
-            assert!(
-                peak < MEMORY_LIMIT_KIB,
-                "{what}: peak RSS {peak} KiB, limit {MEMORY_LIMIT_KIB} KiB"
-            );
-        }
-    }
+    assert!(
+        grown < MEMORY_LIMIT,
+        "{what}: the heap grew by {grown} bytes at its peak, limit {MEMORY_LIMIT}"
+    );
     out
 }
 
@@ -102,6 +152,7 @@ fn workload_with(container_lines: &str) -> String {
 
 #[test]
 fn alias_bomb_is_stopped() {
+    let _serial = serial();
     // "Billion laughs": 9 levels of 10 aliases each expand to 10^9 nodes.
     let mut text = String::from("lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for i in 1..=9 {
@@ -120,6 +171,7 @@ fn alias_bomb_is_stopped() {
 
 #[test]
 fn alias_bomb_in_block_style_is_stopped() {
+    let _serial = serial();
     let mut text = String::from("a: &a\n");
     for _ in 0..10 {
         text.push_str("  - lol\n");
@@ -141,6 +193,7 @@ fn alias_bomb_in_block_style_is_stopped() {
 
 #[test]
 fn deep_flow_nesting_is_stopped() {
+    let _serial = serial();
     let text = "[".repeat(10_000) + &"]".repeat(10_000);
     bounded("10k-deep flow sequence", || {
         expect_error("flow", load_text(&text), "score::parse::too_deep")
@@ -159,6 +212,7 @@ fn deep_flow_nesting_is_stopped() {
 
 #[test]
 fn deep_block_nesting_is_stopped() {
+    let _serial = serial();
     // A 10,000-deep block sequence fits on one line.
     let text = "- ".repeat(10_000) + "x\n";
     bounded("10k-deep block sequence", || {
@@ -182,10 +236,11 @@ fn deep_block_nesting_is_stopped() {
 
 #[test]
 fn nesting_inside_free_form_params_is_limited_too() {
+    let _serial = serial();
     // `params` is free-form, so deep nesting there passes the schema; only the depth limit applies.
     let deep = |n: usize| {
         format!(
-            "apiVersion: score.dev/v1b1\nmetadata: {{name: deep}}\ncontainers: {{app: {{image: x}}}}\nresources:\n  db:\n    type: postgres\n    params: {}x{}\n",
+            "apiVersion: score.dev/v1b1\nmetadata: {{name: deep}}\ncontainers: {{app: {{image: x}}}}\nresources:\n  db:\n    type: postgres\n    params: {{deep: {}x{}}}\n",
             "[".repeat(n),
             "]".repeat(n)
         )
@@ -204,6 +259,7 @@ fn nesting_inside_free_form_params_is_limited_too() {
 
 #[test]
 fn a_20_mb_file_is_rejected_by_size() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("score.yaml");
     let mut text = workload_with("    variables:\n");
@@ -224,7 +280,52 @@ fn a_20_mb_file_is_rejected_by_size() {
 }
 
 #[test]
+#[ignore = "bug: load::read_source reads the whole input before the size check (unbounded memory on /dev/zero, a FIFO or stdin); see report"]
+fn an_endless_stream_is_cut_off_at_the_size_limit() {
+    let _serial = serial();
+    use std::io::Write;
+    // A FIFO stands in for `/dev/zero` or an endless stdin, but stops after 64 MiB so that a
+    // loader that reads everything cannot take the machine down.
+    const OFFERED: usize = 64 * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("endless.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED: mkfifo is not available");
+        return;
+    }
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(writer_path)
+            .unwrap();
+        let chunk = vec![b'#'; 1024 * 1024];
+        let mut written = 0;
+        while written < OFFERED {
+            // Fails with EPIPE once the reader has closed its end.
+            if f.write_all(&chunk).is_err() {
+                break;
+            }
+            written += chunk.len();
+        }
+        written
+    });
+    let result = bounded("endless stream", || match load_path(&fifo) {
+        Ok(loaded) => (true, loaded.warnings),
+        Err(diags) => (false, diags),
+    });
+    let written = writer.join().unwrap();
+    expect_error("endless stream", result, "score::parse::too_large");
+    assert!(
+        written < OFFERED,
+        "the loader consumed all {written} bytes offered instead of stopping after the limit"
+    );
+}
+
+#[test]
 fn a_20_mb_file_of_newlines_is_rejected_by_size() {
+    let _serial = serial();
     // The worst case for per-line bookkeeping: one line per byte.
     let bytes = vec![b'\n'; 20 * 1024 * 1024];
     bounded("20 MB of newlines", || {
@@ -234,6 +335,7 @@ fn a_20_mb_file_of_newlines_is_rejected_by_size() {
 
 #[test]
 fn invalid_utf8_is_located() {
+    let _serial = serial();
     // Line 4 starts with multi-byte characters, so the column must count characters, not bytes.
     let mut bytes =
         b"apiVersion: score.dev/v1b1\nmetadata:\n  name: cafe\n  note: \xc3\xa9t\xc3\xa9 ".to_vec();
@@ -243,12 +345,29 @@ fn invalid_utf8_is_located() {
     });
     // `  note: été ` is 12 characters, so the bad byte is column 13.
     assert_eq!(d.location(), Some((4, 13)));
-    let text = render(&d, false);
-    assert!(text.contains("hostile.yaml:4:13"), "{text}");
+}
+
+#[test]
+#[ignore = "bug: the rendered `file:line:col` header counts bytes, not characters (miette), so it disagrees with --format json; see report"]
+fn rendered_columns_count_characters() {
+    let _serial = serial();
+    let text = "apiVersion: score.dev/v1b1\nmetadata:\n  name: \"héllo\"\n";
+    let (_, diags) = load_text(text);
+    let d = &diags[0];
+    assert_eq!(d.code, "score::schema::pattern");
+    assert_eq!(d.location(), Some((3, 9)));
+    // On a line with multi-byte characters before the label.
+    let text = "apiVersion: score.dev/v1b1\nmetadata: {note: \"été\", name: Bad}\n";
+    let (_, diags) = load_text(text);
+    let d = &diags[0];
+    assert_eq!(d.location(), Some((2, 31)));
+    let rendered = render(d, false);
+    assert!(rendered.contains("hostile.yaml:2:31"), "{rendered}");
 }
 
 #[test]
 fn invalid_utf8_from_a_file_is_located() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("latin1.yaml");
     std::fs::write(
@@ -266,6 +385,7 @@ fn invalid_utf8_from_a_file_is_located() {
 
 #[test]
 fn a_truncated_utf8_sequence_at_the_end_is_located() {
+    let _serial = serial();
     let mut bytes = b"apiVersion: score.dev/v1b1\n# \xe2\x82".to_vec();
     bytes.truncate(bytes.len());
     let d = bounded("truncated UTF-8", || {
@@ -276,6 +396,7 @@ fn a_truncated_utf8_sequence_at_the_end_is_located() {
 
 #[test]
 fn duplicate_keys_are_rejected() {
+    let _serial = serial();
     let text = workload_with("    image: busybox:1.37\n");
     let d = bounded("duplicate keys", || {
         expect_error("dup", load_text(&text), "score::parse::duplicate_key")
@@ -291,6 +412,7 @@ fn duplicate_keys_are_rejected() {
 
 #[test]
 fn an_empty_file_is_rejected() {
+    let _serial = serial();
     for (what, text) in [
         ("empty", ""),
         ("whitespace", "   \n\n\t\n"),
@@ -305,6 +427,7 @@ fn an_empty_file_is_rejected() {
 
 #[test]
 fn a_json_array_at_top_level_is_a_type_error() {
+    let _serial = serial();
     let text = r#"[{"apiVersion": "score.dev/v1b1", "metadata": {"name": "x"}, "containers": {"a": {"image": "x"}}}]"#;
     let d = bounded("JSON array", || {
         expect_error("array", load_text(text), "score::schema::type")
@@ -315,6 +438,7 @@ fn a_json_array_at_top_level_is_a_type_error() {
 
 #[test]
 fn scalars_at_top_level_are_type_errors() {
+    let _serial = serial();
     for text in ["42\n", "\"just a string\"\n", "true\n", "null\n"] {
         bounded(text, || {
             expect_error(text, load_text(text), "score::schema::type")
@@ -328,6 +452,7 @@ fn scalars_at_top_level_are_type_errors() {
 
 #[test]
 fn a_file_of_only_a_document_marker_is_rejected() {
+    let _serial = serial();
     // `---` alone is one document holding null: not a workload.
     for text in ["---", "---\n", "---\n...\n", "--- \n# nothing\n"] {
         let (ok, diags) = bounded(text, || load_text(text));
@@ -345,6 +470,7 @@ fn a_file_of_only_a_document_marker_is_rejected() {
 
 #[test]
 fn many_documents_are_rejected_at_the_second() {
+    let _serial = serial();
     let text = workload_with("") + &"---\n".repeat(1_000_000);
     let d = bounded("a million `---`", || {
         expect_error("docs", load_text(&text), "score::parse::multiple_documents")
@@ -354,6 +480,7 @@ fn many_documents_are_rejected_at_the_second() {
 
 #[test]
 fn a_5_mb_string_value_loads() {
+    let _serial = serial();
     let big = "x".repeat(5 * 1024 * 1024);
     let text = workload_with(&format!(
         "    files:\n      /data/big.txt:\n        content: \"{big}\"\n"
@@ -365,6 +492,7 @@ fn a_5_mb_string_value_loads() {
 
 #[test]
 fn a_5_mb_string_full_of_dollars_loads() {
+    let _serial = serial();
     // Placeholder scanning must stay linear: `$$` escapes and lone `$` everywhere.
     let big = "$$ $ ".repeat(1024 * 1024);
     let text = workload_with(&format!(
@@ -376,7 +504,9 @@ fn a_5_mb_string_full_of_dollars_loads() {
 }
 
 #[test]
+#[ignore = "bug: check.rs placeholder_span rescans the string for every placeholder (quadratic) and every bad placeholder gets its own diagnostic; see report"]
 fn a_5_mb_string_of_broken_placeholders_fails_fast() {
+    let _serial = serial();
     // 800k unknown placeholders: one diagnostic each would be a flood; it must still end quickly.
     let big = "${a.b}".repeat(800 * 1024);
     let text = workload_with(&format!("    variables:\n      BIG: \"{big}\"\n"));
@@ -390,16 +520,63 @@ fn a_5_mb_string_of_broken_placeholders_fails_fast() {
 }
 
 #[test]
-fn a_5_mb_unknown_key_fails_fast() {
+fn a_5_mb_explicit_key_is_an_unknown_field() {
+    let _serial = serial();
+    // An explicit (`? `) key may be any length.
     let key = "k".repeat(5 * 1024 * 1024);
-    let text = workload_with(&format!("    {key}: 1\n"));
-    bounded("5 MB key", || {
+    let text = workload_with(&format!("    ? {key}\n    : 1\n"));
+    let d = bounded("5 MB explicit key", || {
         expect_error("key", load_text(&text), "score::schema::unknown_field")
     });
+    assert_eq!(d.location(), Some((7, 7)));
 }
 
 #[test]
+fn a_5_mb_implicit_key_is_a_syntax_error() {
+    let _serial = serial();
+    // YAML limits implicit keys to 1024 characters.
+    let key = "k".repeat(5 * 1024 * 1024);
+    let text = workload_with(&format!("    {key}: 1\n"));
+    let (ok, diags) = bounded("5 MB implicit key", || load_text(&text));
+    assert!(!ok);
+    let codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["score::parse::syntax"]);
+    assert_eq!(diags[0].location().map(|(line, _)| line), Some(7));
+}
+
+/// A diagnostic on a line longer than 65,535 columns: miette pads with `{:width$}`, which
+/// panics ("Formatting argument out of range") once the width exceeds `u16::MAX`.
+fn wide_line_diagnostics() -> Vec<Diagnostic> {
+    // A minified one-line JSON workload with a large embedded value and one unknown field.
+    let text = format!(
+        r#"{{"apiVersion": "score.dev/v1b1", "metadata": {{"name": "wide", "note": "{}"}}, "containers": {{"app": {{"image": "x"}}}}, "bogus": 1}}"#,
+        "x".repeat(70_000)
+    );
+    let (ok, diags) = load_text(&text);
+    assert!(!ok);
+    assert_eq!(diags[0].code, "score::schema::unknown_field");
+    let col = text.find("\"bogus\"").expect("bogus") + 1;
+    assert_eq!(diags[0].location(), Some((1, col)));
+    diags
+}
+
+#[test]
+#[ignore = "bug: render() panics inside miette when a label is past column 65535; see report"]
+fn diagnostics_on_very_long_lines_render_without_panicking() {
+    let _serial = serial();
+    let diags = wide_line_diagnostics();
+    let text = bounded("render a 70k-column line", || render(&diags[0], false));
+    assert!(text.contains("bogus"), "{text}");
+    // The same through the syntax-error path (5 MB implicit key).
+    let key = "k".repeat(5 * 1024 * 1024);
+    let (_, diags) = load_text(&workload_with(&format!("    x{key}: 1\n")));
+    bounded("render a 5 MB line", || render(&diags[0], false));
+}
+
+#[test]
+#[ignore = "bug: quadratic lookups of mapping entries (check.rs placeholder paths, schema.rs unknown fields); see report"]
 fn a_hundred_thousand_variables_load() {
+    let _serial = serial();
     let mut lines = String::from("    variables:\n");
     for i in 0..100_000 {
         writeln!(lines, "      VAR_{i}: v{i}").unwrap();
@@ -409,7 +586,9 @@ fn a_hundred_thousand_variables_load() {
 }
 
 #[test]
+#[ignore = "bug: quadratic lookups of mapping entries (check.rs placeholder paths, schema.rs unknown fields); see report"]
 fn a_hundred_thousand_unknown_keys_fail_fast() {
+    let _serial = serial();
     let mut text = workload_with("");
     for i in 0..100_000 {
         writeln!(text, "unknown_{i}: {i}").unwrap();
@@ -420,7 +599,9 @@ fn a_hundred_thousand_unknown_keys_fail_fast() {
 }
 
 #[test]
+#[ignore = "bug: quadratic lookups of mapping entries (check.rs placeholder paths, schema.rs unknown fields); see report"]
 fn a_hundred_thousand_keys_in_free_form_params_load() {
+    let _serial = serial();
     let mut text = String::from(
         "apiVersion: score.dev/v1b1\nmetadata: {name: many}\ncontainers: {app: {image: x}}\nresources:\n  db:\n    type: postgres\n    params:\n",
     );
@@ -434,6 +615,7 @@ fn a_hundred_thousand_keys_in_free_form_params_load() {
 
 #[test]
 fn tab_indentation_is_a_syntax_error_with_help() {
+    let _serial = serial();
     let text = "apiVersion: score.dev/v1b1\nmetadata:\n\tname: web\n";
     let d = bounded("tabs", || {
         expect_error("tabs", load_text(text), "score::parse::syntax")
@@ -444,6 +626,7 @@ fn tab_indentation_is_a_syntax_error_with_help() {
 
 #[test]
 fn a_nul_byte_is_an_error() {
+    let _serial = serial();
     for (what, text) in [
         ("NUL in a value", workload_with("    command: [\"a\0b\"]\n")),
         ("NUL at the start", "\0".to_string()),
@@ -457,6 +640,7 @@ fn a_nul_byte_is_an_error() {
 
 #[test]
 fn a_byte_order_mark_is_skipped() {
+    let _serial = serial();
     let text = format!("\u{feff}{}", workload_with(""));
     bounded("BOM", || expect_loads("BOM", load_text(&text)));
     // Locations after a BOM still count columns from the real start of the line.
@@ -472,6 +656,7 @@ fn a_byte_order_mark_is_skipped() {
 
 #[test]
 fn crlf_line_endings_load_and_locate() {
+    let _serial = serial();
     let text = workload_with("    variables: {A: \"1\"}\n").replace('\n', "\r\n");
     bounded("CRLF", || expect_loads("CRLF", load_text(&text)));
     let text = "apiVersion: score.dev/v1b1\r\nmetadata:\r\n  name: Web\r\n";
@@ -485,6 +670,7 @@ fn crlf_line_endings_load_and_locate() {
 
 #[test]
 fn aliases_to_unknown_or_enclosing_anchors_are_errors() {
+    let _serial = serial();
     for (what, text) in [
         ("unknown anchor", "a: *nope\n"),
         ("self-referencing anchor", "a: &x [*x]\n"),
@@ -502,6 +688,7 @@ fn aliases_to_unknown_or_enclosing_anchors_are_errors() {
 
 #[test]
 fn complex_keys_are_rejected() {
+    let _serial = serial();
     for text in ["? [a, b]\n: c\n", "{[a]: b}\n", "? {a: 1}\n: x\n"] {
         bounded(text, || {
             expect_error(text, load_text(text), "score::parse::complex_key")
@@ -511,6 +698,7 @@ fn complex_keys_are_rejected() {
 
 #[test]
 fn huge_numbers_are_range_or_type_errors() {
+    let _serial = serial();
     for port in [
         "99999999999999999999999999",
         "-1",
@@ -535,7 +723,9 @@ fn huge_numbers_are_range_or_type_errors() {
 }
 
 #[test]
+#[ignore = "bug: control characters from the input are printed raw in diagnostics (terminal escape injection); see report"]
 fn control_characters_do_not_reach_the_terminal() {
+    let _serial = serial();
     // YAML double-quoted `\e` is ESC; a key or value must not smuggle terminal escapes into
     // the rendered diagnostic (clearing the screen, rewriting earlier lines, …).
     let text = workload_with("    \"\\e[2J\\e[1;1Hpwned\": 1\n");
@@ -552,6 +742,7 @@ fn control_characters_do_not_reach_the_terminal() {
 
 #[test]
 fn unicode_line_breaks_and_wide_characters_keep_locations_right() {
+    let _serial = serial();
     // U+2028 is not a YAML line break; emoji are one character wide for columns.
     let text = "apiVersion: score.dev/v1b1\nmetadata:\n  name: \"🦀🦀\u{2028}\"\n";
     let (ok, diags) = bounded("unicode", || load_text(text));
@@ -566,6 +757,7 @@ fn unicode_line_breaks_and_wide_characters_keep_locations_right() {
 
 #[test]
 fn a_million_blank_lines_are_empty_quickly() {
+    let _serial = serial();
     let text = "\n".repeat(1_000_000);
     bounded("blank lines", || {
         expect_error("blank", load_text(&text), "score::parse::empty")
@@ -574,6 +766,7 @@ fn a_million_blank_lines_are_empty_quickly() {
 
 #[test]
 fn deeply_indented_scalar_lines_are_fine() {
+    let _serial = serial();
     // A long literal block with deep indentation: large but legal.
     let mut block = String::from("    files:\n      /a:\n        content: |\n");
     for _ in 0..20_000 {
@@ -587,6 +780,7 @@ fn deeply_indented_scalar_lines_are_fine() {
 
 #[test]
 fn sources_in_memory_report_their_own_name() {
+    let _serial = serial();
     let src = SourceFile::new("memory://x", "a: [\n");
     let diags = load_source(src, Path::new("."), None).unwrap_err();
     assert_eq!(diags[0].code, "score::parse::syntax");

@@ -68,7 +68,7 @@ pub fn controller(rw: &ResolvedWorkload) -> Result<Controller, Diagnostic> {
             Err(match other.to_ascii_lowercase().as_str() {
                 "deployment" => d.with_help("write `Deployment` (the kind is case-sensitive)"),
                 "statefulset" => d.with_help("write `StatefulSet` (the kind is case-sensitive)"),
-                _ => d.with_help(format!("remove the annotation for a Deployment, or set it to `StatefulSet`; other kinds can be produced with a patch template")),
+                _ => d.with_help(format!("remove the annotation for a Deployment, or set it to `StatefulSet`")),
             })
         }
     }
@@ -167,9 +167,7 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
         init.push(c);
     }
     let mut main: Vec<Container> = built.into_values().filter(|c| plan.roles.get(&c.name).is_none_or(|r| *r == Role::Main)).collect();
-    if let Some(first) = main.first_mut() {
-        first.ports = container_ports(w);
-    }
+    assign_ports(w, &mut main);
 
     if let Some(s) = secrets.into_secret(meta.clone()) {
         config.push(serde_json::to_value(s).expect("a Secret serialises"));
@@ -239,23 +237,31 @@ fn insert_same<T: PartialEq>(map: &mut BTreeMap<String, T>, key: String, value: 
     }
 }
 
-/// The Service's target ports, once each, on the first main container.
-fn container_ports(w: &score_core::ir::Workload) -> Option<Vec<ContainerPort>> {
-    let mut out: Vec<ContainerPort> = Vec::new();
+/// Put each Service target port on the main container that serves it: the one whose HTTP
+/// probe uses it, else the first. Each (port, protocol) appears once.
+fn assign_ports(w: &score_core::ir::Workload, main: &mut [Container]) {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    let probes_port = |c: &Container, port: i32| {
+        [&c.liveness_probe, &c.readiness_probe]
+            .into_iter()
+            .flatten()
+            .any(|p| p.http_get.as_ref().is_some_and(|h| h.port == IntOrString::Int(port)))
+    };
     for (name, p) in w.ports() {
         let port = i32::from(p.target());
         let protocol = p.protocol.as_str().to_string();
-        if out.iter().any(|c| c.container_port == port && c.protocol.as_deref() == Some(protocol.as_str())) {
+        let Some(i) = main.iter().position(|c| probes_port(c, port)).or((!main.is_empty()).then_some(0)) else { return };
+        let ports = main[i].ports.get_or_insert_with(Vec::new);
+        if ports.iter().any(|c| c.container_port == port && c.protocol.as_deref() == Some(protocol.as_str())) {
             continue;
         }
-        out.push(ContainerPort {
+        ports.push(ContainerPort {
             name: names::is_iana_svc_name(name).then(|| name.clone()),
             container_port: port,
             protocol: Some(protocol),
             ..ContainerPort::default()
         });
     }
-    (!out.is_empty()).then_some(out)
 }
 
 /// Rank of a kind in a workload's output.

@@ -172,7 +172,8 @@ fn plain_ok(s: &str) -> bool {
     if "?:,[]{}#&*!|>'\"%@`".contains(first) || s.contains(": ") || s.contains(" #") || s.ends_with(':') {
         return false;
     }
-    if first == '-' && !s[1..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+    // `-` starts a plain scalar only when a non-space follows (`-c`, `--flag`); `---` is a marker.
+    if first == '-' && (s.len() == 1 || s[1..].starts_with(' ') || s.starts_with("---")) {
         return false;
     }
     if s.contains(['{', '}', '[', ']', ',']) {
@@ -217,10 +218,10 @@ mod tests {
 
     #[test]
     fn ambiguous_strings_are_quoted() {
-        for s in ["", "0644", "1e3", "12:30", "true", "Yes", "off", "null", "~", "2024-01-01", "1_000", "0x1F", "+1", "-1", ".5", "=", "<<", " lead", "trail ", "a: b", "a #b", "x:", "- a", "-", "*ref", "&a", "!tag", "{a}", "[a]", "a,b", "'q'", "\"q\"", "%x", "@x", "`x`", "tab\there", "über", "2001-12-14 21:59:43"] {
+        for s in ["", "0644", "1e3", "12:30", "true", "Yes", "off", "null", "~", "2024-01-01", "1_000", "0x1F", "+1", "-1", ".5", "=", "<<", " lead", "trail ", "a: b", "a #b", "x:", "- a", "-", "---", "--- x", "*ref", "&a", "!tag", "{a}", "[a]", "a,b", "'q'", "\"q\"", "%x", "@x", "`x`", "tab\there", "über", "2001-12-14 21:59:43"] {
             assert!(!plain_ok(s), "{s:?} must be quoted");
         }
-        for s in ["250m", "1Gi", "nginx:1.27", "-c", "echo hi", "/etc/nginx/nginx.conf", "http://a:8080/x", "app.kubernetes.io/name", "deadbeef", "a#b", "$(VAR)", "5L6g3nShT-eMCtK--X86sw"] {
+        for s in ["250m", "1Gi", "nginx:1.27", "-c", "--flag=x", "echo hi", "/etc/nginx/nginx.conf", "http://a:8080/x", "app.kubernetes.io/name", "deadbeef", "a#b", "$(VAR)", "5L6g3nShT-eMCtK--X86sw"] {
             assert!(plain_ok(s), "{s:?} should be plain");
         }
         assert_eq!(double_quoted("a\"b\\c\u{2028}\u{1}"), r#""a\"b\\c\u2028\u0001""#);

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use score_compose::{GeneratedFile, Options, Output};
-use score_core::provision::{parse_provisioner_file, provision, Provisioner, Resolved, WorkloadInput};
+use score_core::provision::{
+    parse_provisioner_file, provision, Provisioner, Resolved, WorkloadInput,
+};
 use score_core::state::TargetState;
 use score_core::{Diagnostic, SourceFile};
 use serde_json::Value;
@@ -91,24 +93,42 @@ pub fn run_case(case: &str) -> Run {
             }
         } else if file_name == "options.yaml" {
             let text = std::fs::read_to_string(path).unwrap();
-            options = score_core::yaml::parse("options.yaml", &text).expect("valid options.yaml").to_json();
+            options = score_core::yaml::parse("options.yaml", &text)
+                .expect("valid options.yaml")
+                .to_json();
         } else {
             match score_core::load::load_path(path) {
-                Ok(l) => inputs.push(WorkloadInput { workload: l.workload, base_dir: l.base_dir }),
+                Ok(l) => inputs.push(WorkloadInput {
+                    workload: l.workload,
+                    base_dir: l.base_dir,
+                }),
                 Err(e) => errors.extend(e),
             }
         }
     }
-    let defaults = parse_provisioner_file(&SourceFile::new("zz-default.provisioners.yaml", score_compose::DEFAULT_PROVISIONERS))
-        .expect("default provisioners parse");
+    let defaults = parse_provisioner_file(&SourceFile::new(
+        "zz-default.provisioners.yaml",
+        score_compose::DEFAULT_PROVISIONERS,
+    ))
+    .expect("default provisioners parse");
     provisioners.extend(defaults);
     let strings = |key: &str| -> Vec<String> {
-        options.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+        options
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     let build = strings("build")
         .into_iter()
         .map(|b| match b.split_once('=') {
-            Some((k, v)) if !v.starts_with('{') && !v.contains("://") => format!("{k}={PROJECT}/{v}"),
+            Some((k, v)) if !v.starts_with('{') && !v.contains("://") => {
+                format!("{k}={PROJECT}/{v}")
+            }
             _ => b,
         })
         .collect();
@@ -118,21 +138,38 @@ pub fn run_case(case: &str) -> Run {
         build,
         mounts_dir: PathBuf::from(PROJECT).join(".score-rs/mounts"),
         compose_dir: PathBuf::from(PROJECT),
-        env_file: options.get("env_file").and_then(Value::as_bool).unwrap_or(false),
+        env_file: options
+            .get("env_file")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     };
     let env: BTreeMap<String, String> = options
         .get("env")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), score_core::placeholder::value_to_string(v))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), score_core::placeholder::value_to_string(v)))
+                .collect()
+        })
         .unwrap_or_default();
     if !errors.is_empty() {
-        return Run { result: Err(errors), secrets: Vec::new(), resolved: None };
+        return Run {
+            result: Err(errors),
+            secrets: Vec::new(),
+            resolved: None,
+        };
     }
     let mut state = TargetState::default();
     let target = score_compose::target(&inputs, &opts);
     let resolved = match provision(&mut state, &inputs, &provisioners, &target) {
         Ok(r) => r,
-        Err(e) => return Run { result: Err(e), secrets: Vec::new(), resolved: None },
+        Err(e) => {
+            return Run {
+                result: Err(e),
+                secrets: Vec::new(),
+                resolved: None,
+            }
+        }
     };
     let getenv = |k: &str| env.get(k).cloned();
     let result = score_compose::generate_with_env(&resolved, &opts, &getenv);
@@ -140,12 +177,18 @@ pub fn run_case(case: &str) -> Run {
     secrets.retain(|s| s.len() >= 4);
     // Longest first, so a secret containing another is redacted whole.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    Run { result, secrets, resolved: Some(resolved) }
+    Run {
+        result,
+        secrets,
+        resolved: Some(resolved),
+    }
 }
 
 /// Replace every secret value by `<secret>`.
 pub fn redact(text: &str, secrets: &[String]) -> String {
-    secrets.iter().fold(text.to_string(), |t, s| t.replace(s.as_str(), "<secret>"))
+    secrets
+        .iter()
+        .fold(text.to_string(), |t, s| t.replace(s.as_str(), "<secret>"))
 }
 
 fn diag_line(d: &Diagnostic) -> String {
@@ -190,7 +233,9 @@ pub fn report(run: &Run) -> String {
             }
             if !o.info_logs.is_empty() {
                 out.push_str("--- info\n");
-                o.info_logs.iter().for_each(|l| out.push_str(&format!("{l}\n")));
+                o.info_logs
+                    .iter()
+                    .for_each(|l| out.push_str(&format!("{l}\n")));
             }
             if let Some(env) = &o.env_file {
                 out.push_str("--- .env\n");

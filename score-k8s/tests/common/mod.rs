@@ -144,3 +144,15 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
 pub fn name(dir: &Path) -> String {
     dir.file_name().unwrap().to_string_lossy().into_owned()
 }
+
+/// Replace the value of every `checksum/config` annotation by `<checksum>`.
+pub fn redact_checksums(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find("checksum/config: ") {
+            Some(i) => format!("{}checksum/config: <checksum>", &l[..i]),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + if text.ends_with('\n') { "\n" } else { "" }
+}

@@ -1,0 +1,338 @@
+//! End-to-end tests of `init` + `generate` on the real binary: idempotence, sharing,
+//! deprovisioning, state safety on failure, and targets sharing one state directory.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+const WEB: &str = "apiVersion: score.dev/v1b1
+metadata:
+  name: web
+service:
+  ports:
+    http: {port: 80, targetPort: 8080}
+containers:
+  main:
+    image: nginx:1.27
+    variables:
+      DB_HOST: ${resources.db.host}
+      CACHE: ${resources.cache.host}
+resources:
+  db: {type: postgres}
+  cache: {type: redis, id: shared-cache}
+";
+
+const API: &str = "apiVersion: score.dev/v1b1
+metadata:
+  name: api
+containers:
+  main:
+    image: busybox:1.37
+    variables:
+      CACHE: ${resources.c.host}
+resources:
+  c: {type: redis, id: shared-cache}
+";
+
+fn score_rs(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("score-rs").unwrap();
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("SCORE_RS_RANDOM_SEED");
+    c
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("web.yaml"), WEB).unwrap();
+    fs::write(dir.path().join("api.yaml"), API).unwrap();
+    score_rs(dir.path())
+        .args(["init", "--no-sample", "--project", "demo"])
+        .assert()
+        .success();
+    dir
+}
+
+fn state(dir: &Path) -> String {
+    fs::read_to_string(dir.join(".score-rs/state.yaml")).unwrap()
+}
+
+#[test]
+fn generate_is_idempotent_and_shares_resources_by_id() {
+    let dir = project();
+    let d = dir.path();
+    score_rs(d)
+        .args(["generate", "web.yaml", "api.yaml"])
+        .assert()
+        .success();
+    let first = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    let first_state = state(d);
+    score_rs(d)
+        .args(["generate", "web.yaml", "api.yaml"])
+        .assert()
+        .success();
+    assert_eq!(
+        first,
+        fs::read_to_string(d.join("compose.yaml")).unwrap(),
+        "byte-identical re-run"
+    );
+    assert_eq!(first_state, state(d), "state is stable across re-runs");
+    score_rs(d).args(["generate"]).assert().success();
+    assert_eq!(
+        first,
+        fs::read_to_string(d.join("compose.yaml")).unwrap(),
+        "no files re-renders state"
+    );
+    let redis_services = first.lines().filter(|l| l.starts_with("  redis-")).count();
+    assert_eq!(redis_services, 1, "one redis for the shared id:\n{first}");
+}
+
+#[test]
+fn removing_a_workload_drops_its_orphaned_resources() {
+    let dir = project();
+    let d = dir.path();
+    score_rs(d)
+        .args(["generate", "web.yaml", "api.yaml"])
+        .assert()
+        .success();
+    assert!(state(d).contains("postgres.default#web.db"));
+    score_rs(d)
+        .args(["workloads", "remove", "web"])
+        .assert()
+        .success();
+    score_rs(d).args(["generate"]).assert().success();
+    let s = state(d);
+    assert!(!s.contains("postgres.default#web.db"), "{s}");
+    assert!(
+        s.contains("redis.default#shared-cache"),
+        "still used by api"
+    );
+    let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    assert!(!compose.contains("web-main"), "{compose}");
+    score_rs(d)
+        .args(["workloads", "remove", "nope"])
+        .assert()
+        .failure()
+        .stderr(contains("no workload `nope`"));
+}
+
+#[test]
+fn failed_runs_leave_the_state_byte_identical() {
+    let dir = project();
+    let d = dir.path();
+    score_rs(d)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .success();
+    let before = state(d);
+    fs::write(
+        d.join("bad.yaml"),
+        WEB.replace("type: postgres", "type: no-such-type"),
+    )
+    .unwrap();
+    score_rs(d)
+        .args(["generate", "bad.yaml"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "resource 'no-such-type.default#web.db' is not supported by any provisioner",
+        ));
+    assert_eq!(before, state(d));
+    fs::write(
+        d.join("broken.provisioners.yaml"),
+        "- uri: cmd:///bin/sh\n  type: postgres\n  args: ['-c', 'echo garbage']\n",
+    )
+    .unwrap();
+    score_rs(d)
+        .args([
+            "init",
+            "--no-sample",
+            "--provisioners",
+            "broken.provisioners.yaml",
+        ])
+        .assert()
+        .success();
+    score_rs(d)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .code(1)
+        .stderr(contains("did not print valid JSON"));
+    assert_eq!(before, state(d));
+}
+
+#[test]
+fn truncated_or_edited_state_is_a_clear_error_and_is_not_rewritten() {
+    let dir = project();
+    let d = dir.path();
+    score_rs(d)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .success();
+    let path = d.join(".score-rs/state.yaml");
+    let full = state(d);
+    let truncated = &full[..full.len() / 2];
+    fs::write(&path, truncated).unwrap();
+    score_rs(d)
+        .args(["generate"])
+        .assert()
+        .code(1)
+        .stderr(contains("state"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), truncated);
+    let edited = full.replacen("workloads:", "workloadz:", 1);
+    fs::write(&path, &edited).unwrap();
+    score_rs(d)
+        .args(["generate"])
+        .assert()
+        .code(1)
+        .stderr(contains("workloadz"));
+    assert_eq!(fs::read_to_string(&path).unwrap(), edited);
+}
+
+#[test]
+fn a_held_lock_refuses_a_second_run() {
+    let dir = project();
+    let d = dir.path();
+    // pid 1 always runs: the lock looks held by a live process.
+    fs::write(d.join(".score-rs/lock"), "1").unwrap();
+    score_rs(d)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .code(1)
+        .stderr(contains("another score-rs run"));
+    fs::remove_file(d.join(".score-rs/lock")).unwrap();
+    score_rs(d)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn compose_and_k8s_share_one_state_directory() {
+    let dir = project();
+    let d = dir.path();
+    score_rs(d)
+        .args(["generate", "web.yaml", "api.yaml"])
+        .assert()
+        .success();
+    let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    score_rs(d)
+        .args(["generate", "--target", "k8s"])
+        .assert()
+        .success();
+    let manifests = fs::read_to_string(d.join("manifests.yaml")).unwrap();
+    assert!(manifests.contains("kind: Deployment"));
+    score_rs(d).args(["generate"]).assert().success();
+    assert_eq!(
+        compose,
+        fs::read_to_string(d.join("compose.yaml")).unwrap(),
+        "k8s did not clobber compose state"
+    );
+    score_rs(d)
+        .args(["generate", "--target", "k8s"])
+        .assert()
+        .success();
+    assert_eq!(
+        manifests,
+        fs::read_to_string(d.join("manifests.yaml")).unwrap()
+    );
+    let s = state(d);
+    assert!(s.contains("compose:") && s.contains("k8s:"), "{s}");
+}
+
+#[test]
+fn overrides_apply_before_validation() {
+    let dir = project();
+    let d = dir.path();
+    score_rs(d)
+        .args([
+            "generate",
+            "api.yaml",
+            "--override-property",
+            "containers.main.variables.EXTRA=yes",
+            "-o",
+            "-",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("EXTRA: \"yes\""));
+    score_rs(d)
+        .args([
+            "generate",
+            "api.yaml",
+            "--override-property",
+            "containers.main.image=",
+            "-o",
+            "-",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("missing the required field `image`"));
+    score_rs(d)
+        .args(["generate", "api.yaml", "web.yaml", "--image", "x"])
+        .assert()
+        .code(1)
+        .stderr(contains("need exactly one Score file"));
+}
+
+#[test]
+fn resources_and_provisioners_can_be_listed() {
+    let dir = project();
+    let d = dir.path();
+    score_rs(d)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .success();
+    score_rs(d)
+        .args(["resources", "list"])
+        .assert()
+        .success()
+        .stdout(contains("postgres.default#web.db"));
+    score_rs(d)
+        .args([
+            "resources",
+            "get-outputs",
+            "postgres.default#web.db",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("\"port\""));
+    score_rs(d)
+        .args(["resources", "get-outputs", "postgres.default#web.dd"])
+        .assert()
+        .code(1)
+        .stderr(contains("did you mean"));
+    score_rs(d)
+        .args(["provisioners", "list", "--target", "compose"])
+        .assert()
+        .success()
+        .stdout(contains("postgres"));
+    score_rs(d)
+        .args(["provisioners", "list", "--format", "json"])
+        .assert()
+        .success()
+        .stdout(contains("\"uri\""));
+}
+
+#[test]
+fn patch_templates_edit_the_output() {
+    let dir = project();
+    let d = dir.path();
+    fs::write(
+        d.join("restart.tpl"),
+        "{% for name in output.services %}- op: set\n  path: services.{{ name }}.restart\n  value: always\n{% endfor %}",
+    )
+    .unwrap();
+    score_rs(d)
+        .args(["init", "--no-sample", "--patch-templates", "restart.tpl"])
+        .assert()
+        .success();
+    score_rs(d)
+        .args(["generate", "api.yaml", "-o", "-"])
+        .assert()
+        .success()
+        .stdout(contains("restart: always"));
+}

@@ -1,0 +1,444 @@
+//! The public API on small inline projects: error paths, options and file writing.
+
+use std::path::{Path, PathBuf};
+
+use score_compose::{generate_with_env, target, GeneratedFile, Options, Output};
+use score_core::provision::{parse_provisioner_file, provision, Resolved, WorkloadInput};
+use score_core::state::TargetState;
+use score_core::{Diagnostic, SourceFile};
+
+fn opts() -> Options {
+    Options {
+        project: "demo".into(),
+        mounts_dir: "/p/.score-rs/mounts".into(),
+        compose_dir: "/p".into(),
+        ..Options::default()
+    }
+}
+
+fn inputs(specs: &[&str]) -> Vec<WorkloadInput> {
+    specs
+        .iter()
+        .map(|s| {
+            let l = score_core::load::load_source(
+                SourceFile::new("score.yaml", *s),
+                Path::new("."),
+                None,
+            )
+            .unwrap_or_else(|e| panic!("{e:?}"));
+            WorkloadInput {
+                workload: l.workload,
+                base_dir: l.base_dir,
+            }
+        })
+        .collect()
+}
+
+fn resolve_with(specs: &[&str], extra_provisioners: &str, o: &Options) -> Resolved {
+    let inputs = inputs(specs);
+    let mut provisioners = Vec::new();
+    if !extra_provisioners.is_empty() {
+        provisioners.extend(
+            parse_provisioner_file(&SourceFile::new(
+                "10-test.provisioners.yaml",
+                extra_provisioners,
+            ))
+            .unwrap(),
+        );
+    }
+    provisioners.extend(
+        parse_provisioner_file(&SourceFile::new(
+            "zz-default.provisioners.yaml",
+            score_compose::DEFAULT_PROVISIONERS,
+        ))
+        .unwrap(),
+    );
+    let mut state = TargetState::default();
+    provision(&mut state, &inputs, &provisioners, &target(&inputs, o))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn run(specs: &[&str], o: &Options) -> Result<Output, Vec<Diagnostic>> {
+    let resolved = resolve_with(specs, "", o);
+    generate_with_env(&resolved, o, &|_| None)
+}
+
+fn errors(r: Result<Output, Vec<Diagnostic>>) -> Vec<Diagnostic> {
+    match r {
+        Ok(o) => panic!(
+            "expected errors, got:\n{}",
+            score_compose::to_yaml(&o.document)
+        ),
+        Err(d) => d.into_iter().filter(Diagnostic::is_error).collect(),
+    }
+}
+
+const WEB: &str = "apiVersion: score.dev/v1b1
+metadata: {name: web}
+service:
+  ports:
+    http: {port: 8080, targetPort: 80}
+containers:
+  main: {image: nginx:1.27-alpine}
+resources:
+  db: {type: postgres}
+";
+
+const API: &str = "apiVersion: score.dev/v1b1
+metadata: {name: api}
+containers:
+  main: {image: .}
+";
+
+#[test]
+fn target_describes_workload_services() {
+    let i = inputs(&[WEB]);
+    let t = target(&i, &opts());
+    assert_eq!(t.name, "compose");
+    assert_eq!(
+        t.artifact_keys,
+        ["services", "volumes", "networks", "files", "info_logs"]
+    );
+    assert_eq!(
+        t.vars["workload_services"],
+        serde_json::json!({"web": {"hostname": "web-main", "ports": {"http": {"port": 8080, "targetPort": 80, "protocol": "TCP"}}}})
+    );
+    assert_eq!(t.vars["project"], "demo");
+    assert_eq!(t.vars["mounts_dir"], "./.score-rs/mounts");
+}
+
+#[test]
+fn publish_errors_name_the_problem() {
+    for (flag, needle) in [
+        ("8080:nope:80", "neither a workload nor a resource UID"),
+        (
+            "8080:web:https",
+            "has no service port `https` (ports: http)",
+        ),
+        (
+            "8080:redis.default#x.y:6379",
+            "no resource `redis.default#x.y`",
+        ),
+        ("8080:web", "expected three"),
+    ] {
+        let o = Options {
+            publish: vec![flag.into()],
+            ..opts()
+        };
+        let e = errors(run(&[WEB], &o));
+        assert!(
+            e.iter().any(|d| d.message.contains(needle)),
+            "{flag}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn publish_by_port_name_and_resource_uid() {
+    let o = Options {
+        publish: vec![
+            "8080:web:http".into(),
+            "5432:postgres.default#web.db:5432".into(),
+        ],
+        ..opts()
+    };
+    let out = run(&[WEB], &o).unwrap();
+    assert_eq!(
+        out.document["services"]["web-main"]["ports"],
+        serde_json::json!(["8080:80"])
+    );
+    assert_eq!(
+        out.document["services"]["postgres-web-db"]["ports"],
+        serde_json::json!(["5432:5432"])
+    );
+}
+
+#[test]
+fn build_flags_must_match_exactly_one_container() {
+    let other = API.replace("name: api", "name: worker");
+    let o = Options {
+        build: vec!["main=.".into()],
+        ..opts()
+    };
+    let e = errors(run(&[API, &other], &o));
+    assert!(
+        e.iter().any(|d| d
+            .message
+            .contains("workloads api, worker all have a container `main`")),
+        "{e:?}"
+    );
+    let o = Options {
+        build: vec!["nope=.".into()],
+        ..opts()
+    };
+    let e = errors(run(&[WEB], &o));
+    assert!(
+        e.iter()
+            .any(|d| d.message.contains("no workload has a container `nope`")),
+        "{e:?}"
+    );
+    let o = Options {
+        build: vec!["api.main=/p/src".into()],
+        ..opts()
+    };
+    let out = run(&[API], &o).unwrap();
+    assert_eq!(out.document["services"]["api-main"]["build"], "./src");
+    assert!(out.document["services"]["api-main"].get("image").is_none());
+}
+
+#[test]
+fn missing_build_context_is_an_error() {
+    let e = errors(run(&[API], &opts()));
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].code, "score::compose::no_image");
+    assert!(e[0]
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("--build main=<directory>"));
+}
+
+#[test]
+fn project_names_are_made_valid() {
+    let o = Options {
+        project: "My.Project".into(),
+        ..opts()
+    };
+    let out = run(&[WEB], &o).unwrap();
+    assert_eq!(out.document["name"], "my-project");
+    assert!(out
+        .warnings
+        .iter()
+        .any(|w| w.code == "score::compose::project_name"));
+}
+
+#[test]
+fn paths_are_relative_to_the_compose_file() {
+    let spec = "apiVersion: score.dev/v1b1
+metadata: {name: web}
+containers:
+  main:
+    image: nginx
+    files:
+      /etc/x.conf: {content: x}
+";
+    let o = Options {
+        mounts_dir: "/p/.score-rs/mounts".into(),
+        compose_dir: "/p/deploy".into(),
+        ..opts()
+    };
+    let out = run(&[spec], &o).unwrap();
+    assert_eq!(
+        out.document["services"]["web-main"]["volumes"][0]["source"],
+        "../.score-rs/mounts/workloads/web/main/etc/x.conf"
+    );
+    assert_eq!(
+        out.files[0].path,
+        PathBuf::from("workloads/web/main/etc/x.conf")
+    );
+}
+
+#[test]
+fn before_healthy_needs_a_probe() {
+    // The loader rejects this already; the backend does not rely on it.
+    let workload = serde_json::from_value(serde_json::json!({
+        "apiVersion": "score.dev/v1b1",
+        "metadata": {"name": "web"},
+        "containers": {"main": {"image": "nginx", "before": {"cache": {"ready": "healthy"}}}, "cache": {"image": "redis"}}
+    }))
+    .unwrap();
+    let inputs = vec![WorkloadInput {
+        workload,
+        base_dir: ".".into(),
+    }];
+    let o = opts();
+    let resolved = provision(
+        &mut TargetState::default(),
+        &inputs,
+        &[],
+        &target(&inputs, &o),
+    )
+    .unwrap();
+    let e = errors(generate_with_env(&resolved, &o, &|_| None));
+    assert!(
+        e.iter().any(|d| d
+            .message
+            .contains("waits for container `cache` to be healthy, but `cache` has no probe")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn environment_resource_misuse() {
+    let spec = |var: &str| {
+        format!(
+            "apiVersion: score.dev/v1b1
+metadata: {{name: web}}
+containers:
+  main:
+    image: nginx
+    {var}
+resources:
+  env: {{type: environment}}
+"
+        )
+    };
+    let e = errors(run(
+        &[&spec("variables: {ALL: '${resources.env}'}")],
+        &opts(),
+    ));
+    assert!(
+        e[0].message
+            .contains("refers to the environment resource itself"),
+        "{e:?}"
+    );
+    let e = errors(run(
+        &[&spec(
+            "files: {/x: {content: '${resources.env.UNSET_VAR}'}}",
+        )],
+        &opts(),
+    ));
+    assert!(
+        e[0].message
+            .contains("environment variable `UNSET_VAR` is not set"),
+        "{e:?}"
+    );
+    let e = errors(run(
+        &[&spec("volumes: {/x: {source: '${resources.env.VOL}'}}")],
+        &opts(),
+    ));
+    assert!(
+        e[0].message
+            .contains("a volume source cannot use the environment variable `VOL`"),
+        "{e:?}"
+    );
+    let out = run(
+        &[&spec("variables: {A: 'x-${resources.env.A}'}")],
+        &Options {
+            env_file: true,
+            ..opts()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        out.document["services"]["web-main"]["environment"]["A"],
+        "x-${A}"
+    );
+    assert!(out.env_file.unwrap().contains("\nA=\n"));
+}
+
+const SVC: &str = "
+- uri: template://test/thing
+  type: thing
+  services: |
+    shared-thing:
+      image: busybox:{{ params.tag }}
+";
+
+#[test]
+fn conflicting_resource_services_are_rejected() {
+    let spec = "apiVersion: score.dev/v1b1
+metadata: {name: web}
+containers:
+  main: {image: nginx}
+resources:
+  one: {type: thing, params: {tag: '1.36'}}
+  two: {type: thing, params: {tag: '1.37'}}
+";
+    let o = opts();
+    let resolved = resolve_with(&[spec], SVC, &o);
+    let e = errors(generate_with_env(&resolved, &o, &|_| None));
+    assert!(
+        e.iter().any(|d| d.code == "score::compose::conflict"
+            && d.message
+                .contains("`services.shared-thing` is also defined, differently")),
+        "{e:?}"
+    );
+    // Identical definitions are merged.
+    let same = spec.replace("'1.37'", "'1.36'");
+    let resolved = resolve_with(&[&same], SVC, &o);
+    let out = generate_with_env(&resolved, &o, &|_| None).unwrap();
+    assert_eq!(
+        out.document["services"]["shared-thing"]["image"],
+        "busybox:1.36"
+    );
+    assert_eq!(
+        out.document["services"]["web-main"]["depends_on"]["shared-thing"]["condition"],
+        "service_started"
+    );
+}
+
+#[test]
+fn resource_services_cannot_take_workload_names() {
+    let prov = "
+- uri: template://test/clash
+  type: clash
+  services: |
+    web-main:
+      image: busybox
+";
+    let spec = "apiVersion: score.dev/v1b1
+metadata: {name: web}
+containers:
+  main: {image: nginx}
+resources:
+  clash: {type: clash}
+";
+    let o = opts();
+    let resolved = resolve_with(&[spec], prov, &o);
+    let e = errors(generate_with_env(&resolved, &o, &|_| None));
+    assert!(
+        e.iter().any(|d| d
+            .message
+            .contains("`services.web-main`, which a workload already uses")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn files_are_written_with_their_mode_and_stale_ones_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = vec![
+        GeneratedFile {
+            path: "a/b.txt".into(),
+            bytes: b"hi".to_vec(),
+            mode: Some(0o600),
+        },
+        GeneratedFile {
+            path: "c.sh".into(),
+            bytes: b"#!/bin/sh".to_vec(),
+            mode: Some(0o755),
+        },
+        GeneratedFile {
+            path: "d.txt".into(),
+            bytes: b"d".to_vec(),
+            mode: None,
+        },
+    ];
+    score_compose::write_files(&files, dir.path()).unwrap();
+    assert_eq!(std::fs::read(dir.path().join("a/b.txt")).unwrap(), b"hi");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| {
+            std::fs::metadata(dir.path().join(p))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        assert_eq!(
+            (mode("a/b.txt"), mode("c.sh"), mode("d.txt")),
+            (0o600, 0o755, 0o644)
+        );
+    }
+    std::fs::create_dir_all(dir.path().join("old/deep")).unwrap();
+    std::fs::write(dir.path().join("old/deep/x"), "stale").unwrap();
+    let removed = score_compose::prune_stale_files(&files[..2], dir.path()).unwrap();
+    assert_eq!(
+        removed,
+        [PathBuf::from("d.txt"), PathBuf::from("old/deep/x")]
+    );
+    assert!(!dir.path().join("old").exists());
+    assert!(dir.path().join("a/b.txt").exists());
+}
