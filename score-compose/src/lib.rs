@@ -31,6 +31,45 @@
 //! assert!(yaml.contains("web-main:"));
 //! assert!(yaml.contains("hostname: web"));
 //! ```
+//!
+//! ## Lowering rules
+//!
+//! * **Services** are named `<workload>-<container>`. A workload's containers share one network
+//!   namespace, owned by the first container by name (skipping init containers — those another
+//!   container waits to `complete` — and containers that wait for one in the namespace), which
+//!   gets `hostname: <workload>`; the others get `network_mode: service:<owner>`. Peers reach a
+//!   workload at the owner's service name (`workload_services[..].hostname`).
+//! * **`command`/`args`** become `entrypoint`/`command`. They are not substituted, but Score's
+//!   `$$` escape is honoured (`$${X}` reaches the container as `${X}`, as with score-compose) and
+//!   every `$` of the result is doubled so compose never interpolates it.
+//! * **`variables`** become `environment`: placeholders substituted, every literal `$` and every
+//!   `$` in a substituted value doubled. `${resources.<env>.KEY}` of an `environment` resource
+//!   becomes the compose-time reference `${KEY}` (listed in the `.env` skeleton); in file
+//!   contents it is read from the process environment when generating (unset: an error).
+//! * **Secrets stay out of `compose.yaml`**: every `environment` entry of any service whose value
+//!   contains a secret output moves to `secrets/<service>.env` (mode 0600) under the mounts
+//!   directory, referenced by `env_file`; any secret still left in the document is a warning.
+//! * **`files`** are written under the mounts directory at
+//!   `workloads/<workload>/<container>/<target path>` (so targets never collide), with their
+//!   `mode`, binary content decoded, placeholders substituted unless `noExpand`, and
+//!   bind-mounted read-only. `source` is read relative to the Score file.
+//! * **`volumes`** take `type`/`source` from the volume resource's outputs (`volume`, `bind`,
+//!   `tmpfs`); `path` becomes the sub-path; `readOnly` is kept.
+//! * **Probes**: `readinessProbe`, else `livenessProbe`, becomes the `healthcheck`; `exec` as
+//!   `[CMD, …]`; `httpGet` as a `CMD-SHELL` running `wget`, else `curl`, inside the container,
+//!   always with a warning because the image may lack both (see the `probes` module docs).
+//! * **Resources** (cpu/memory) become `deploy.resources.limits|reservations` (`500m` → `"0.5"`,
+//!   `128Mi` → `128m`).
+//! * **Dependencies**: `before` becomes `depends_on` (`service_started`, `service_healthy`,
+//!   `service_completed_successfully`); every container also waits for the services its
+//!   workload's resources created — healthy when they have a health check, or as the service's
+//!   `x-score-rs-wait` marker says (`service_completed_successfully` for one-off jobs such as
+//!   bucket creation, `none` for the route gateway); the marker is removed from the output.
+//! * **Resource artifacts** (`services`, `volumes`, `networks`) are merged into the document:
+//!   identical duplicates once, conflicting definitions (or a name a workload uses) an error.
+//! * **`--publish`** adds `ports` to the workload's network owner (a named port maps to its
+//!   `targetPort` and protocol) or to the service running a resource. **`--build`** replaces the
+//!   image with a build context; image `"."` without one is an error.
 
 #![warn(missing_docs)]
 
@@ -388,9 +427,21 @@ pub fn generate_with_env(
     let mut named_volumes = BTreeSet::new();
     let mut env_keys = BTreeSet::new();
     let mut services = BTreeMap::new();
+    let mut service_owner: BTreeMap<String, &str> = BTreeMap::new();
     for w in resolved.workloads.values() {
         let lowered = service::lower(&ctx, w, &mut diags);
-        services.extend(lowered.services);
+        for (name, svc) in lowered.services {
+            if let Some(other) = service_owner.insert(name.clone(), w.workload.name()) {
+                diags.push(
+                    Diagnostic::error(
+                        "score::compose::service_name",
+                        format!("workloads `{other}` and `{}` both produce the compose service `{name}`", w.workload.name()),
+                    )
+                    .with_help("services are named <workload>-<container>; rename a workload or a container"),
+                );
+            }
+            services.insert(name, svc);
+        }
         files.extend(lowered.files);
         named_volumes.extend(lowered.named_volumes);
         env_keys.extend(lowered.env_keys);

@@ -442,3 +442,16 @@ fn files_are_written_with_their_mode_and_stale_ones_pruned() {
     assert!(!dir.path().join("old").exists());
     assert!(dir.path().join("a/b.txt").exists());
 }
+
+#[test]
+fn colliding_service_names_are_rejected() {
+    let a = "apiVersion: score.dev/v1b1\nmetadata: {name: web-api}\ncontainers:\n  main: {image: nginx}\n";
+    let b = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  api-main: {image: nginx}\n";
+    let e = errors(run(&[a, b], &opts()));
+    assert!(
+        e.iter().any(|d| d.message.contains(
+            "workloads `web` and `web-api` both produce the compose service `web-api-main`"
+        )),
+        "{e:?}"
+    );
+}

@@ -44,7 +44,12 @@ pub fn plan(containers: &BTreeMap<String, Container>) -> Result<Plan, Vec<String
     let mut required: BTreeMap<&str, BTreeMap<Readiness, Vec<&str>>> = BTreeMap::new();
     for (name, c) in containers {
         for (other, b) in &c.before {
-            required.entry(other.as_str()).or_default().entry(b.ready).or_default().push(name.as_str());
+            required
+                .entry(other.as_str())
+                .or_default()
+                .entry(b.ready)
+                .or_default()
+                .push(name.as_str());
         }
     }
     let mut errors = Vec::new();
@@ -65,23 +70,47 @@ pub fn plan(containers: &BTreeMap<String, Container>) -> Result<Plan, Vec<String
             Some(r) => {
                 let healthy = r.contains_key(&Readiness::Healthy);
                 if healthy && c.readiness_probe.is_none() && c.liveness_probe.is_none() {
-                    errors.push(format!("`before`: `ready: healthy` needs a probe on container `{name}`"));
+                    errors.push(format!(
+                        "`before`: `ready: healthy` needs a probe on container `{name}`"
+                    ));
                 }
-                Role::Sidecar { startup_probe: healthy }
+                Role::Sidecar {
+                    startup_probe: healthy,
+                }
             }
         };
         roles.insert(name.clone(), role);
     }
     // Kahn's algorithm over the non-main containers, ties by name.
-    let pending: BTreeSet<&str> = roles.iter().filter(|(_, r)| **r != Role::Main).map(|(n, _)| n.as_str()).collect();
+    let pending: BTreeSet<&str> = roles
+        .iter()
+        .filter(|(_, r)| **r != Role::Main)
+        .map(|(n, _)| n.as_str())
+        .collect();
     let mut deps: BTreeMap<&str, BTreeSet<&str>> = pending
         .iter()
-        .map(|n| (*n, containers[*n].before.keys().map(String::as_str).filter(|d| pending.contains(d)).collect()))
+        .map(|n| {
+            (
+                *n,
+                containers[*n]
+                    .before
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|d| pending.contains(d))
+                    .collect(),
+            )
+        })
         .collect();
     let mut init_order = Vec::new();
     while !deps.is_empty() {
         let Some(next) = deps.iter().find(|(_, d)| d.is_empty()).map(|(n, _)| *n) else {
-            errors.push(format!("`before` forms a cycle among {}", deps.keys().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")));
+            errors.push(format!(
+                "`before` forms a cycle among {}",
+                deps.keys()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             break;
         };
         deps.remove(next);
@@ -117,8 +146,18 @@ mod tests {
         let p = plan(&c).unwrap();
         assert_eq!(p.roles["app"], Role::Main);
         assert_eq!(p.roles["migrate"], Role::Init);
-        assert_eq!(p.roles["proxy"], Role::Sidecar { startup_probe: true });
-        assert_eq!(p.roles["agent"], Role::Sidecar { startup_probe: false });
+        assert_eq!(
+            p.roles["proxy"],
+            Role::Sidecar {
+                startup_probe: true
+            }
+        );
+        assert_eq!(
+            p.roles["agent"],
+            Role::Sidecar {
+                startup_probe: false
+            }
+        );
         assert_eq!(p.init_order, ["agent", "proxy", "migrate"]);
     }
 

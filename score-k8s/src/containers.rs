@@ -22,17 +22,23 @@ pub fn base(name: &str, c: &ir::Container) -> Result<Container, Vec<String>> {
     if c.image == "." {
         errors.push("image is `.` (built locally): pass `--image <reference>` or override `image` with a pushed image".to_string());
     }
-    let resources = c.resources.as_ref().map(resources).transpose().unwrap_or_else(|e| {
-        errors.extend(e);
-        None
-    });
-    let mut probe = |p: &Option<ir::Probe>, which: &str| match p.as_ref().map(probes::probe).transpose() {
-        Ok(p) => p,
-        Err(e) => {
-            errors.push(format!("`{which}` {e}"));
+    let resources = c
+        .resources
+        .as_ref()
+        .map(resources)
+        .transpose()
+        .unwrap_or_else(|e| {
+            errors.extend(e);
             None
-        }
-    };
+        });
+    let mut probe =
+        |p: &Option<ir::Probe>, which: &str| match p.as_ref().map(probes::probe).transpose() {
+            Ok(p) => p,
+            Err(e) => {
+                errors.push(format!("`{which}` {e}"));
+                None
+            }
+        };
     let liveness_probe = probe(&c.liveness_probe, "livenessProbe");
     let readiness_probe = probe(&c.readiness_probe, "readinessProbe");
     if !errors.is_empty() {
@@ -57,7 +63,10 @@ pub fn apply_role(c: &mut Container, role: Role) -> Option<String> {
         Role::Main => None,
         Role::Init => {
             // Kubernetes rejects probes on init containers that run to completion.
-            let had = [c.liveness_probe.take().map(|_| "livenessProbe"), c.readiness_probe.take().map(|_| "readinessProbe")];
+            let had = [
+                c.liveness_probe.take().map(|_| "livenessProbe"),
+                c.readiness_probe.take().map(|_| "readinessProbe"),
+            ];
             let dropped: Vec<&str> = had.into_iter().flatten().collect();
             (!dropped.is_empty()).then(|| {
                 format!(
@@ -69,7 +78,10 @@ pub fn apply_role(c: &mut Container, role: Role) -> Option<String> {
         Role::Sidecar { startup_probe } => {
             c.restart_policy = Some("Always".into());
             if startup_probe {
-                c.startup_probe = c.readiness_probe.clone().or_else(|| c.liveness_probe.clone());
+                c.startup_probe = c
+                    .readiness_probe
+                    .clone()
+                    .or_else(|| c.liveness_probe.clone());
             }
             None
         }
@@ -79,20 +91,21 @@ pub fn apply_role(c: &mut Container, role: Role) -> Option<String> {
 /// Score `resources` → canonical Kubernetes quantities; requests must not exceed limits.
 fn resources(r: &ir::ContainerResources) -> Result<ResourceRequirements, Vec<String>> {
     let mut errors = Vec::new();
-    let mut amounts = |a: &Option<ir::ComputeAmounts>, which: &str| -> Option<BTreeMap<String, Quantity>> {
-        let a = a.as_ref()?;
-        let mut out = BTreeMap::new();
-        for (key, v) in [("cpu", &a.cpu), ("memory", &a.memory)] {
-            let Some(v) = v else { continue };
-            match quantity::canonical(v) {
-                Ok(q) => {
-                    out.insert(key.to_string(), Quantity(q));
+    let mut amounts =
+        |a: &Option<ir::ComputeAmounts>, which: &str| -> Option<BTreeMap<String, Quantity>> {
+            let a = a.as_ref()?;
+            let mut out = BTreeMap::new();
+            for (key, v) in [("cpu", &a.cpu), ("memory", &a.memory)] {
+                let Some(v) = v else { continue };
+                match quantity::canonical(v) {
+                    Ok(q) => {
+                        out.insert(key.to_string(), Quantity(q));
+                    }
+                    Err(e) => errors.push(format!("`resources.{which}.{key}`: {e}")),
                 }
-                Err(e) => errors.push(format!("`resources.{which}.{key}`: {e}")),
             }
-        }
-        (!out.is_empty()).then_some(out)
-    };
+            (!out.is_empty()).then_some(out)
+        };
     let limits = amounts(&r.limits, "limits");
     let requests = amounts(&r.requests, "requests");
     if let (Some(l), Some(q)) = (&limits, &requests) {
@@ -108,7 +121,11 @@ fn resources(r: &ir::ContainerResources) -> Result<ResourceRequirements, Vec<Str
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(ResourceRequirements { limits, requests, ..ResourceRequirements::default() })
+    Ok(ResourceRequirements {
+        limits,
+        requests,
+        ..ResourceRequirements::default()
+    })
 }
 
 #[cfg(test)]
@@ -135,9 +152,20 @@ mod tests {
     #[test]
     fn roles() {
         let probe = json!({"exec": {"command": ["ok"]}});
-        let mut c = base("p", &container(json!({"image": "x", "readinessProbe": probe}))).unwrap();
-        assert!(apply_role(&mut c.clone(), Role::Init).unwrap().contains("readinessProbe"));
-        apply_role(&mut c, Role::Sidecar { startup_probe: true });
+        let mut c = base(
+            "p",
+            &container(json!({"image": "x", "readinessProbe": probe})),
+        )
+        .unwrap();
+        assert!(apply_role(&mut c.clone(), Role::Init)
+            .unwrap()
+            .contains("readinessProbe"));
+        apply_role(
+            &mut c,
+            Role::Sidecar {
+                startup_probe: true,
+            },
+        );
         assert_eq!(c.restart_policy.as_deref(), Some("Always"));
         assert!(c.startup_probe.is_some() && c.readiness_probe.is_some());
     }

@@ -14,7 +14,12 @@ pub type Identity = (String, String, String, String);
 /// The identity of an object (namespace empty when unset).
 pub fn identity(o: &Value) -> Identity {
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    (s(&o["apiVersion"]), s(&o["kind"]), s(&o["metadata"]["namespace"]), s(&o["metadata"]["name"]))
+    (
+        s(&o["apiVersion"]),
+        s(&o["kind"]),
+        s(&o["metadata"]["namespace"]),
+        s(&o["metadata"]["name"]),
+    )
 }
 
 /// Keep the first of identical objects, in order; `origin` says who emitted each (for errors).
@@ -31,7 +36,11 @@ pub fn dedupe(objects: Vec<(Value, String)>) -> Result<Vec<Value>, Vec<Diagnosti
             Some((i, _)) if out[*i] == object => {}
             Some((_, first)) => {
                 let (api, kind, ns, name) = &id;
-                let ns = if ns.is_empty() { String::new() } else { format!(" in namespace `{ns}`") };
+                let ns = if ns.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in namespace `{ns}`")
+                };
                 errors.push(
                     Diagnostic::error(
                         "score::k8s::duplicate_object",
@@ -63,9 +72,23 @@ mod tests {
         let a = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kafka"}, "spec": {"x": 1}});
         let b = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kafka"}, "spec": {"x": 2}});
         let other_ns = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kafka", "namespace": "n"}, "spec": {"x": 2}});
-        let out = dedupe(vec![(a.clone(), "r1".into()), (a.clone(), "r2".into()), (other_ns, "r3".into())]).unwrap();
+        let out = dedupe(vec![
+            (a.clone(), "r1".into()),
+            (a.clone(), "r2".into()),
+            (other_ns, "r3".into()),
+        ])
+        .unwrap();
         assert_eq!(out.len(), 2);
-        let e = dedupe(vec![(a, "resource `x`".into()), (b, "workload `kafka`".into())]).unwrap_err();
-        assert!(e[0].message.contains("by resource `x` and by workload `kafka`"), "{}", e[0].message);
+        let e = dedupe(vec![
+            (a, "resource `x`".into()),
+            (b, "workload `kafka`".into()),
+        ])
+        .unwrap_err();
+        assert!(
+            e[0].message
+                .contains("by resource `x` and by workload `kafka`"),
+            "{}",
+            e[0].message
+        );
     }
 }

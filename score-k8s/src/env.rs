@@ -39,7 +39,11 @@ pub fn escape(s: &str) -> String {
 ///
 /// # Errors
 /// A message naming the variable whose placeholder cannot be resolved.
-pub fn env_vars(variables: &BTreeMap<String, String>, resolver: &Resolver, secrets: &mut SecretStore) -> Result<Vec<EnvVar>, Vec<String>> {
+pub fn env_vars(
+    variables: &BTreeMap<String, String>,
+    resolver: &Resolver,
+    secrets: &mut SecretStore,
+) -> Result<Vec<EnvVar>, Vec<String>> {
     let mut helpers: Vec<EnvVar> = Vec::new();
     // Secret key → helper variable name.
     let mut helper_names: BTreeMap<String, String> = BTreeMap::new();
@@ -67,7 +71,10 @@ pub fn env_vars(variables: &BTreeMap<String, String>, resolver: &Resolver, secre
                         Piece::Secret { hint, value } => {
                             let key = secrets.add(hint, value);
                             let helper = helper_names.entry(key.clone()).or_insert_with(|| {
-                                let helper = unique(&format!("{HELPER_PREFIX}{}", names::env_name(&key)), &mut taken);
+                                let helper = unique(
+                                    &format!("{HELPER_PREFIX}{}", names::env_name(&key)),
+                                    &mut taken,
+                                );
                                 helpers.push(secret_ref(&helper, secrets.name(), &key));
                                 helper
                             });
@@ -75,9 +82,17 @@ pub fn env_vars(variables: &BTreeMap<String, String>, resolver: &Resolver, secre
                         }
                     }
                 }
-                out.push(EnvVar { name: name.clone(), value: Some(text), value_from: None });
+                out.push(EnvVar {
+                    name: name.clone(),
+                    value: Some(text),
+                    value_from: None,
+                });
             }
-            _ => out.push(EnvVar { name: name.clone(), value: Some(escape(&rendered.text())), value_from: None }),
+            _ => out.push(EnvVar {
+                name: name.clone(),
+                value: Some(escape(&rendered.text())),
+                value_from: None,
+            }),
         }
     }
     if !errors.is_empty() {
@@ -92,7 +107,11 @@ fn secret_ref(name: &str, secret: &str, key: &str) -> EnvVar {
         name: name.to_string(),
         value: None,
         value_from: Some(EnvVarSource {
-            secret_key_ref: Some(SecretKeySelector { name: secret.to_string(), key: key.to_string(), optional: None }),
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.to_string(),
+                key: key.to_string(),
+                optional: None,
+            }),
             ..EnvVarSource::default()
         }),
     }
@@ -157,8 +176,28 @@ mod tests {
     #[test]
     fn escaping_survives_kubelet_expansion() {
         let vars = BTreeMap::from([("HOME", "/root"), ("X", "x")]);
-        for s in ["plain", "$", "a$", "$$", "$$$", "$(X)", "$$(X)", "$(HOME) and $X", "${X}", "$((1+2))", "cost $5", "$(", "end $(X", "ünï $(X) $"] {
-            assert_eq!(kubelet_expand(&escape(s), &vars), s, "{s:?} -> {:?}", escape(s));
+        for s in [
+            "plain",
+            "$",
+            "a$",
+            "$$",
+            "$$$",
+            "$(X)",
+            "$$(X)",
+            "$(HOME) and $X",
+            "${X}",
+            "$((1+2))",
+            "cost $5",
+            "$(",
+            "end $(X",
+            "ünï $(X) $",
+        ] {
+            assert_eq!(
+                kubelet_expand(&escape(s), &vars),
+                s,
+                "{s:?} -> {:?}",
+                escape(s)
+            );
         }
         assert_eq!(escape("no dollars"), "no dollars");
         assert_eq!(escape("$(X)"), "$$(X)");

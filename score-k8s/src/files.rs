@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use base64::Engine as _;
-use k8s_openapi::api::core::v1::{ConfigMap, ConfigMapVolumeSource, KeyToPath, Secret, SecretVolumeSource, Volume, VolumeMount};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapVolumeSource, KeyToPath, Secret, SecretVolumeSource, Volume, VolumeMount,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::ByteString;
 use serde_json::Value;
@@ -56,7 +58,8 @@ pub fn lower(
         FileContent::Content(s) => Content::Text(s.clone()),
         FileContent::Source(rel) => {
             let path = base_dir.join(rel);
-            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read source `{}`: {e}", path.display()))?;
+            let bytes = std::fs::read(&path)
+                .map_err(|e| format!("cannot read source `{}`: {e}", path.display()))?;
             match String::from_utf8(bytes) {
                 Ok(s) => Content::Text(s),
                 Err(e) => Content::Binary(e.into_bytes()),
@@ -87,35 +90,69 @@ pub fn lower(
     let object_name = format!("{workload}-file-{hash}");
     let volume_name = format!("file-{hash}");
     let key = key_for(target);
-    let items = Some(vec![KeyToPath { key: key.clone(), path: key.clone(), mode: file.mode_bits().map(|m| m as i32) }]);
-    let meta = ObjectMeta { name: Some(object_name.clone()), ..meta.clone() };
+    let items = Some(vec![KeyToPath {
+        key: key.clone(),
+        path: key.clone(),
+        mode: file.mode_bits().map(|m| m as i32),
+    }]);
+    let meta = ObjectMeta {
+        name: Some(object_name.clone()),
+        ..meta.clone()
+    };
     let (object, volume) = if secret {
-        let mut s = Secret { metadata: meta, type_: Some("Opaque".into()), ..Secret::default() };
+        let mut s = Secret {
+            metadata: meta,
+            type_: Some("Opaque".into()),
+            ..Secret::default()
+        };
         match content {
             Content::Text(t) => s.string_data = Some(BTreeMap::from([(key.clone(), t)])),
             Content::Binary(b) => s.data = Some(BTreeMap::from([(key.clone(), ByteString(b))])),
         }
         let v = Volume {
             name: volume_name.clone(),
-            secret: Some(SecretVolumeSource { secret_name: Some(object_name), items, ..SecretVolumeSource::default() }),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(object_name),
+                items,
+                ..SecretVolumeSource::default()
+            }),
             ..Volume::default()
         };
         (to_value(&s)?, v)
     } else {
-        let mut c = ConfigMap { metadata: meta, ..ConfigMap::default() };
+        let mut c = ConfigMap {
+            metadata: meta,
+            ..ConfigMap::default()
+        };
         match content {
             Content::Text(t) => c.data = Some(BTreeMap::from([(key.clone(), t)])),
-            Content::Binary(b) => c.binary_data = Some(BTreeMap::from([(key.clone(), ByteString(b))])),
+            Content::Binary(b) => {
+                c.binary_data = Some(BTreeMap::from([(key.clone(), ByteString(b))]))
+            }
         }
         let v = Volume {
             name: volume_name.clone(),
-            config_map: Some(ConfigMapVolumeSource { name: object_name, items, ..ConfigMapVolumeSource::default() }),
+            config_map: Some(ConfigMapVolumeSource {
+                name: object_name,
+                items,
+                ..ConfigMapVolumeSource::default()
+            }),
             ..Volume::default()
         };
         (to_value(&c)?, v)
     };
-    let mount = VolumeMount { name: volume_name, mount_path: target.to_string(), sub_path: Some(key), read_only: Some(true), ..VolumeMount::default() };
-    Ok(LoweredFile { object, volume, mount })
+    let mount = VolumeMount {
+        name: volume_name,
+        mount_path: target.to_string(),
+        sub_path: Some(key),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    };
+    Ok(LoweredFile {
+        object,
+        volume,
+        mount,
+    })
 }
 
 /// The ConfigMap key: the file's base name when that is a valid key, else `content`.

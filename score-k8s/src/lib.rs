@@ -68,9 +68,16 @@ pub fn target(workloads: &[WorkloadInput], opts: &Options) -> Target {
         })
         .collect();
     let mut vars = Map::new();
-    vars.insert("namespace".into(), opts.namespace.clone().map_or(Value::Null, Value::String));
+    vars.insert(
+        "namespace".into(),
+        opts.namespace.clone().map_or(Value::Null, Value::String),
+    );
     vars.insert("workload_services".into(), Value::Object(services));
-    Target { name: TARGET.to_string(), artifact_keys: vec![manifests::KEY.to_string()], vars }
+    Target {
+        name: TARGET.to_string(),
+        artifact_keys: vec![manifests::KEY.to_string()],
+        vars,
+    }
 }
 
 /// The generated objects (patch templates run on these) and warnings.
@@ -97,7 +104,13 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
             ));
         }
     } else if opts.generate_namespace {
-        errors.push(Diagnostic::error("score::k8s::namespace", "`--generate-namespace` needs a namespace").with_help("add `--namespace <name>`"));
+        errors.push(
+            Diagnostic::error(
+                "score::k8s::namespace",
+                "`--generate-namespace` needs a namespace",
+            )
+            .with_help("add `--namespace <name>`"),
+        );
     }
     let secret_values = resolved.secret_values();
     let mut objects: Vec<(Value, String)> = Vec::new();
@@ -105,7 +118,8 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
         match manifests::of_resource(r) {
             Ok(items) => {
                 for item in items {
-                    if let Some(w) = plain_secret_warning(&item, &secret_values, &r.uid.to_string()) {
+                    if let Some(w) = plain_secret_warning(&item, &secret_values, &r.uid.to_string())
+                    {
                         warnings.push(w);
                     }
                     objects.push((item, format!("resource `{}`", r.uid)));
@@ -118,7 +132,11 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
         match workload::lower(rw, resolved, &secret_values) {
             Ok(l) => {
                 warnings.extend(l.warnings);
-                objects.extend(l.objects.into_iter().map(|o| (o, format!("workload `{name}`"))));
+                objects.extend(
+                    l.objects
+                        .into_iter()
+                        .map(|o| (o, format!("workload `{name}`"))),
+                );
             }
             Err(es) => errors.extend(es),
         }
@@ -127,15 +145,26 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
         return Err(errors);
     }
     if let Some(ns) = &opts.namespace {
-        objects.iter_mut().for_each(|(o, _)| manifests::set_namespace(o, ns));
+        objects
+            .iter_mut()
+            .for_each(|(o, _)| manifests::set_namespace(o, ns));
     }
     let mut documents = Vec::new();
     if let (Some(ns), true) = (&opts.namespace, opts.generate_namespace) {
-        let namespace = Namespace { metadata: ObjectMeta { name: Some(ns.clone()), ..ObjectMeta::default() }, ..Namespace::default() };
+        let namespace = Namespace {
+            metadata: ObjectMeta {
+                name: Some(ns.clone()),
+                ..ObjectMeta::default()
+            },
+            ..Namespace::default()
+        };
         documents.push(serde_json::to_value(namespace).expect("a Namespace serialises"));
     }
     documents.extend(dedupe::dedupe(objects)?);
-    Ok(Output { documents, warnings })
+    Ok(Output {
+        documents,
+        warnings,
+    })
 }
 
 /// Multi-document YAML, `---` before each document, byte-identical for equal input.
@@ -150,7 +179,9 @@ fn plain_secret_warning(object: &Value, secret_values: &[String], uid: &str) -> 
     }
     let text = object.to_string();
     // Short values (a port that happens to be marked secret) would match by accident.
-    let leaked = secret_values.iter().any(|s| s.len() >= 8 && text.contains(s.as_str()));
+    let leaked = secret_values
+        .iter()
+        .any(|s| s.len() >= 8 && text.contains(s.as_str()));
     leaked.then(|| {
         Diagnostic::warning(
             "score::k8s::secret_in_plain_text",

@@ -39,20 +39,32 @@ pub fn of_resource(r: &ProvisionedResource) -> Result<Vec<Value>, Diagnostic> {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(items)) => items.clone(),
         Some(obj @ Value::Object(_)) => vec![obj.clone()],
-        Some(other) => return Err(bad(r, format!("`{KEY}` must be a list of objects, got `{other}`"))),
+        Some(other) => {
+            return Err(bad(
+                r,
+                format!("`{KEY}` must be a list of objects, got `{other}`"),
+            ))
+        }
     };
     let mut out = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         if item.is_null() {
             continue;
         }
-        let missing: Vec<&str> = [("apiVersion", &item["apiVersion"]), ("kind", &item["kind"]), ("metadata.name", &item["metadata"]["name"])]
-            .into_iter()
-            .filter(|(_, v)| !v.as_str().is_some_and(|s| !s.is_empty()))
-            .map(|(k, _)| k)
-            .collect();
+        let missing: Vec<&str> = [
+            ("apiVersion", &item["apiVersion"]),
+            ("kind", &item["kind"]),
+            ("metadata.name", &item["metadata"]["name"]),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.as_str().is_none_or(str::is_empty))
+        .map(|(k, _)| k)
+        .collect();
         if !missing.is_empty() {
-            return Err(bad(r, format!("item {i} of `{KEY}` has no {}", missing.join(", no "))));
+            return Err(bad(
+                r,
+                format!("item {i} of `{KEY}` has no {}", missing.join(", no ")),
+            ));
         }
         out.push(item);
     }
@@ -60,8 +72,14 @@ pub fn of_resource(r: &ProvisionedResource) -> Result<Vec<Value>, Diagnostic> {
 }
 
 fn bad(r: &ProvisionedResource, msg: String) -> Diagnostic {
-    Diagnostic::error("score::k8s::manifest", format!("resource `{}` (provisioner `{}`): {msg}", r.uid, r.record.provisioner))
-        .with_help("each manifest needs `apiVersion`, `kind` and `metadata.name`")
+    Diagnostic::error(
+        "score::k8s::manifest",
+        format!(
+            "resource `{}` (provisioner `{}`): {msg}",
+            r.uid, r.record.provisioner
+        ),
+    )
+    .with_help("each manifest needs `apiVersion`, `kind` and `metadata.name`")
 }
 
 /// Whether objects of `kind` are namespaced.
@@ -75,6 +93,7 @@ pub fn set_namespace(object: &mut Value, namespace: &str) {
         return;
     }
     if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-        meta.entry("namespace").or_insert_with(|| Value::String(namespace.to_string()));
+        meta.entry("namespace")
+            .or_insert_with(|| Value::String(namespace.to_string()));
     }
 }

@@ -28,7 +28,11 @@ pub const MAX_LABEL: usize = 63;
 
 /// The Service name of a workload: the annotation when set, else the workload name.
 pub fn service_name(w: &Workload) -> String {
-    w.metadata.annotations.get(SERVICE_NAME_ANNOTATION).cloned().unwrap_or_else(|| w.metadata.name.clone())
+    w.metadata
+        .annotations
+        .get(SERVICE_NAME_ANNOTATION)
+        .cloned()
+        .unwrap_or_else(|| w.metadata.name.clone())
 }
 
 /// First `len` hex digits of the SHA-256 of `parts` joined by NUL (unambiguous).
@@ -56,7 +60,8 @@ pub fn bounded(name: &str, max: usize) -> String {
 pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= MAX_LABEL
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -69,7 +74,10 @@ pub fn is_dns1035_label(s: &str) -> bool {
 /// IANA service name (container port names): at most 15 characters of `[a-z0-9-]`, at least
 /// one letter, no leading, trailing or doubled `-`.
 pub fn is_iana_svc_name(s: &str) -> bool {
-    is_dns_label(s) && s.len() <= 15 && s.bytes().any(|b| b.is_ascii_lowercase()) && !s.contains("--")
+    is_dns_label(s)
+        && s.len() <= 15
+        && s.bytes().any(|b| b.is_ascii_lowercase())
+        && !s.contains("--")
 }
 
 /// A valid ConfigMap / Secret key: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.`/`..`.
@@ -78,12 +86,22 @@ pub fn is_config_key(s: &str) -> bool {
         && s.len() <= 253
         && s != "."
         && s != ".."
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// `s` with every character outside `[-._a-zA-Z0-9]` replaced by `_` (for Secret keys).
 pub fn config_key(s: &str) -> String {
-    let key: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
+    let key: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if is_config_key(&key) {
         key
     } else {
@@ -93,7 +111,15 @@ pub fn config_key(s: &str) -> String {
 
 /// An environment variable name made of `[A-Z0-9_]` from `s`.
 pub fn env_name(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -102,7 +128,12 @@ mod tests {
 
     #[test]
     fn name_rules() {
-        assert!(is_dns_label("web-1") && !is_dns_label("-web") && !is_dns_label("Web") && !is_dns_label(""));
+        assert!(
+            is_dns_label("web-1")
+                && !is_dns_label("-web")
+                && !is_dns_label("Web")
+                && !is_dns_label("")
+        );
         assert!(is_dns1035_label("web") && !is_dns1035_label("1web"));
         assert!(is_iana_svc_name("http") && !is_iana_svc_name("8080") && !is_iana_svc_name("a--b"));
         assert!(!is_iana_svc_name("a-very-long-port-name"));

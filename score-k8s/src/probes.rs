@@ -46,8 +46,13 @@ mod tests {
             json!({"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTPS", "httpHeaders": [{"name": "X-A", "value": "1"}]}})
         );
         let p = probe(&score_probe(json!({"exec": {"command": ["cat", "/ok"]}}))).unwrap();
-        assert_eq!(serde_json::to_value(p).unwrap(), json!({"exec": {"command": ["cat", "/ok"]}}));
+        assert_eq!(
+            serde_json::to_value(p).unwrap(),
+            json!({"exec": {"command": ["cat", "/ok"]}})
+        );
         let both = json!({"exec": {"command": ["x"]}, "httpGet": {"path": "/", "port": 1}});
-        assert!(probe(&score_probe(both)).unwrap_err().contains("exactly one handler"));
+        assert!(probe(&score_probe(both))
+            .unwrap_err()
+            .contains("exactly one handler"));
     }
 }

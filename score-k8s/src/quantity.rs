@@ -61,10 +61,16 @@ fn parse(input: &str) -> Result<(u128, Format), String> {
     }
     let s = match s.as_bytes()[0] {
         b'+' => &s[1..],
-        b'-' => return Err(format!("`{input}` is negative; resource quantities must be positive")),
+        b'-' => {
+            return Err(format!(
+                "`{input}` is negative; resource quantities must be positive"
+            ))
+        }
         _ => s,
     };
-    let digits_end = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let digits_end = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
     let (number, suffix) = s.split_at(digits_end);
     let (int, frac) = number.split_once('.').unwrap_or((number, ""));
     if (int.is_empty() && frac.is_empty()) || frac.contains('.') {
@@ -131,10 +137,10 @@ fn format_nanos(nanos: u128, format: Format) -> String {
     if nanos == 0 {
         return "0".to_string();
     }
-    if format == Format::BinarySi && nanos % NANO == 0 && nanos / NANO >= 1024 {
+    if format == Format::BinarySi && nanos.is_multiple_of(NANO) && nanos / NANO >= 1024 {
         let mut value = nanos / NANO;
         let mut power = 0;
-        while power < 6 && value % 1024 == 0 {
+        while power < 6 && value.is_multiple_of(1024) {
             value /= 1024;
             power += 1;
         }
@@ -240,7 +246,23 @@ mod tests {
 
     #[test]
     fn rejects_what_kubernetes_rejects() {
-        for input in ["", " 1", "1 ", "500 m", "-1", "1.2.3", "abc", "1Xi", "1mi", "Mi", ".", "1e", "1e99", "9999999999999E", "2048Ei"] {
+        for input in [
+            "",
+            " 1",
+            "1 ",
+            "500 m",
+            "-1",
+            "1.2.3",
+            "abc",
+            "1Xi",
+            "1mi",
+            "Mi",
+            ".",
+            "1e",
+            "1e99",
+            "9999999999999E",
+            "2048Ei",
+        ] {
             assert!(canonical(input).is_err(), "{input}");
         }
     }

@@ -61,8 +61,17 @@ pub struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     /// A resolver for `workload`; `secret_values` is [`Resolved::secret_values`].
     pub fn new(resolved: &'a Resolved, workload: &'a str, secret_values: &'a [String]) -> Self {
-        let metadata = resolved.workloads.get(workload).map_or(Value::Null, |w| w.workload.metadata_json());
-        Resolver { resolved, workload, metadata, outputs: resolved.outputs_for(workload), secret_values }
+        let metadata = resolved
+            .workloads
+            .get(workload)
+            .map_or(Value::Null, |w| w.workload.metadata_json());
+        Resolver {
+            resolved,
+            workload,
+            metadata,
+            outputs: resolved.outputs_for(workload),
+            secret_values,
+        }
     }
 
     /// Render `input` into literal and placeholder pieces.
@@ -78,7 +87,10 @@ impl<'a> Resolver<'a> {
                 Segment::Placeholder(p) => {
                     let text = value_to_string(&self.value(p)?);
                     if self.is_secret(p, &text) {
-                        pieces.push(Piece::Secret { hint: hint(p), value: text });
+                        pieces.push(Piece::Secret {
+                            hint: hint(p),
+                            value: text,
+                        });
                     } else {
                         pieces.push(Piece::Text(text));
                     }
@@ -93,16 +105,25 @@ impl<'a> Resolver<'a> {
     /// # Errors
     /// The lookup error, as a message.
     pub fn value(&self, p: &Placeholder) -> Result<Value, String> {
-        Context::new(&self.metadata, &self.outputs).resolve(p).map_err(|e| e.to_string())
+        Context::new(&self.metadata, &self.outputs)
+            .resolve(p)
+            .map_err(|e| e.to_string())
     }
 
     fn is_secret(&self, p: &Placeholder, text: &str) -> bool {
         let declared = match p.root() {
             Ok(RefRoot::Resource { name, output: [] }) => self.resource_has_secrets(name),
-            Ok(RefRoot::Resource { name, output: [first, ..] }) => self.resolved.is_secret(self.workload, name, first),
+            Ok(RefRoot::Resource {
+                name,
+                output: [first, ..],
+            }) => self.resolved.is_secret(self.workload, name, first),
             _ => false,
         };
-        declared || self.secret_values.iter().any(|s| !s.is_empty() && text.contains(s.as_str()))
+        declared
+            || self
+                .secret_values
+                .iter()
+                .any(|s| !s.is_empty() && text.contains(s.as_str()))
     }
 
     fn resource_has_secrets(&self, name: &str) -> bool {

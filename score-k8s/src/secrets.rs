@@ -20,7 +20,10 @@ pub struct SecretStore {
 impl SecretStore {
     /// An empty store for `workload`.
     pub fn new(workload: &str) -> Self {
-        SecretStore { name: names::bounded(&format!("{workload}-secrets"), 253), entries: BTreeMap::new() }
+        SecretStore {
+            name: names::bounded(&format!("{workload}-secrets"), 253),
+            entries: BTreeMap::new(),
+        }
     }
 
     /// The Secret's name.
@@ -52,7 +55,10 @@ impl SecretStore {
             return None;
         }
         Some(Secret {
-            metadata: ObjectMeta { name: Some(self.name), ..meta },
+            metadata: ObjectMeta {
+                name: Some(self.name),
+                ..meta
+            },
             type_: Some("Opaque".into()),
             string_data: Some(self.entries),
             ..Secret::default()
@@ -72,6 +78,13 @@ mod tests {
         assert_eq!(s.add("db.password", "p2"), "db.password-2");
         assert_eq!(s.add("x/y", "p3"), "x_y");
         assert_eq!(s.name(), "web-secrets");
-        assert_eq!(s.into_secret(ObjectMeta::default()).unwrap().string_data.unwrap().len(), 3);
+        assert_eq!(
+            s.into_secret(ObjectMeta::default())
+                .unwrap()
+                .string_data
+                .unwrap()
+                .len(),
+            3
+        );
     }
 }

@@ -27,12 +27,20 @@ pub fn ports(w: &Workload) -> Vec<ServicePort> {
 ///
 /// # Errors
 /// A message when the Service name is not a valid RFC 1035 label.
-pub fn services(w: &Workload, meta: &ObjectMeta, selector: &BTreeMap<String, String>, headless: Option<&str>) -> Result<Vec<Service>, String> {
+pub fn services(
+    w: &Workload,
+    meta: &ObjectMeta,
+    selector: &BTreeMap<String, String>,
+    headless: Option<&str>,
+) -> Result<Vec<Service>, String> {
     let name = names::service_name(w);
     let ports = ports(w);
     let mut out = Vec::new();
     let object = |name: &str, cluster_ip: Option<&str>, ports: &[ServicePort]| Service {
-        metadata: ObjectMeta { name: Some(name.to_string()), ..meta.clone() },
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            ..meta.clone()
+        },
         spec: Some(ServiceSpec {
             type_: cluster_ip.is_none().then(|| "ClusterIP".to_string()),
             cluster_ip: cluster_ip.map(str::to_string),
@@ -55,14 +63,21 @@ pub fn services(w: &Workload, meta: &ObjectMeta, selector: &BTreeMap<String, Str
 
 /// The headless Service name of a StatefulSet workload.
 pub fn headless_name(w: &Workload) -> String {
-    names::bounded(&format!("{}-headless", names::service_name(w)), names::MAX_LABEL)
+    names::bounded(
+        &format!("{}-headless", names::service_name(w)),
+        names::MAX_LABEL,
+    )
 }
 
 fn check_name(w: &Workload, name: &str) -> Result<(), String> {
     if names::is_dns1035_label(name) {
         return Ok(());
     }
-    let source = if w.metadata.annotations.contains_key(names::SERVICE_NAME_ANNOTATION) {
+    let source = if w
+        .metadata
+        .annotations
+        .contains_key(names::SERVICE_NAME_ANNOTATION)
+    {
         format!("annotation `{}`", names::SERVICE_NAME_ANNOTATION)
     } else {
         "workload name".to_string()

@@ -16,13 +16,21 @@ pub fn strict<T: DeserializeOwned + Serialize>(value: &Value) -> Result<T, Strin
     let back = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
     match difference(&without_nulls(value), &back, "") {
         None => Ok(typed),
-        Some(path) => Err(format!("unknown or invalid field `{}`", path.trim_start_matches('.'))),
+        Some(path) => Err(format!(
+            "unknown or invalid field `{}`",
+            path.trim_start_matches('.')
+        )),
     }
 }
 
 fn without_nulls(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), without_nulls(x))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k.clone(), without_nulls(x)))
+                .collect(),
+        ),
         Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
         other => other.clone(),
     }
@@ -43,11 +51,15 @@ fn difference(a: &Value, b: &Value, path: &str) -> Option<String> {
                     None => return Some(p),
                 }
             }
-            y.keys().find(|k| !x.contains_key(*k)).map(|k| format!("{path}.{k}"))
+            y.keys()
+                .find(|k| !x.contains_key(*k))
+                .map(|k| format!("{path}.{k}"))
         }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| difference(v, w, &format!("{path}[{i}]")))
-        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (v, w))| difference(v, w, &format!("{path}[{i}]"))),
         _ if a == b => None,
         _ => Some(path.to_string()),
     }
@@ -63,7 +75,8 @@ mod tests {
     fn unknown_fields_are_refused() {
         let ok: Volume = strict(&json!({"name": "v", "emptyDir": {"sizeLimit": "1Gi"}})).unwrap();
         assert_eq!(ok.name, "v");
-        let err = strict::<Volume>(&json!({"name": "v", "emptyDir": {"sizeLimt": "1Gi"}})).unwrap_err();
+        let err =
+            strict::<Volume>(&json!({"name": "v", "emptyDir": {"sizeLimt": "1Gi"}})).unwrap_err();
         assert_eq!(err, "unknown or invalid field `emptyDir.sizeLimt`");
         assert!(strict::<Volume>(&json!({"name": 1})).is_err());
     }

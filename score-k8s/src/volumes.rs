@@ -5,7 +5,9 @@
 //! `{claimSpec: <PersistentVolumeClaimSpec>}`, or both; the source may also be referenced
 //! directly (`${resources.data.source}`).
 
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, PersistentVolumeClaimSpec, Volume, VolumeMount};
+use k8s_openapi::api::core::v1::{
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, Volume, VolumeMount,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
@@ -21,9 +23,9 @@ use crate::typed::strict;
 #[derive(Debug, Clone)]
 pub enum Backing {
     /// A pod-level volume (shared by every container that mounts the same resource).
-    Pod(Volume),
+    Pod(Box<Volume>),
     /// A per-replica claim template of a StatefulSet.
-    Claim(PersistentVolumeClaim),
+    Claim(Box<PersistentVolumeClaim>),
 }
 
 /// What one container volume becomes.
@@ -40,7 +42,12 @@ pub struct LoweredVolume {
 /// # Errors
 /// A message when the source is not a reference to a volume, or the resource's outputs are not
 /// a valid Kubernetes volume.
-pub fn lower(target: &str, v: &ir::Volume, resolver: &Resolver, stateful: bool) -> Result<LoweredVolume, String> {
+pub fn lower(
+    target: &str,
+    v: &ir::Volume,
+    resolver: &Resolver,
+    stateful: bool,
+) -> Result<LoweredVolume, String> {
     let template = Template::parse(&v.source).map_err(|e| e.to_string())?;
     let [Segment::Placeholder(p)] = template.segments.as_slice() else {
         return Err(format!(
@@ -48,12 +55,22 @@ pub fn lower(target: &str, v: &ir::Volume, resolver: &Resolver, stateful: bool) 
             v.source
         ));
     };
-    let Ok(RefRoot::Resource { name: resource, output }) = p.root() else {
-        return Err(format!("source `{}` must refer to a resource, not to metadata", v.source));
+    let Ok(RefRoot::Resource {
+        name: resource,
+        output,
+    }) = p.root()
+    else {
+        return Err(format!(
+            "source `{}` must refer to a resource, not to metadata",
+            v.source
+        ));
     };
     let value = resolver.value(p)?;
     let Value::Object(outputs) = &value else {
-        return Err(format!("source `{}` resolves to `{value}`, not to a volume", v.source));
+        return Err(format!(
+            "source `{}` resolves to `{value}`, not to a volume",
+            v.source
+        ));
     };
     let mut base = vec![resource.to_string()];
     base.extend(output.iter().cloned());
@@ -61,41 +78,59 @@ pub fn lower(target: &str, v: &ir::Volume, resolver: &Resolver, stateful: bool) 
     let claim = outputs.get("claimSpec");
     let source = outputs.get("source");
     let backing = match (claim, source) {
-        (Some(spec), _) if stateful => Backing::Claim(PersistentVolumeClaim {
+        (Some(spec), _) if stateful => Backing::Claim(Box::new(PersistentVolumeClaim {
             metadata: ObjectMeta { name: Some(name.clone()), ..ObjectMeta::default() },
             spec: Some(strict::<PersistentVolumeClaimSpec>(spec).map_err(|e| format!("`claimSpec` of resource `{resource}`: {e}"))?),
             ..PersistentVolumeClaim::default()
-        }),
-        (_, Some(src)) => Backing::Pod(pod_volume(&name, src).map_err(|e| format!("`source` of resource `{resource}`: {e}"))?),
+        })),
+        (_, Some(src)) => Backing::Pod(Box::new(pod_volume(&name, src).map_err(|e| format!("`source` of resource `{resource}`: {e}"))?)),
         (Some(_), None) => {
             return Err(format!(
                 "resource `{resource}` provides per-replica storage (`claimSpec`), which needs the annotation `{}: StatefulSet` on the workload",
                 names::KIND_ANNOTATION
             ))
         }
-        (None, None) => Backing::Pod(pod_volume(&name, &value).map_err(|e| {
+        (None, None) => Backing::Pod(Box::new(pod_volume(&name, &value).map_err(|e| {
             format!("resource `{resource}` has no `source` or `claimSpec` output and is not a volume source itself ({e})")
-        })?),
+        })?)),
     };
     let sub_path = match v.path.as_deref().map(|p| p.trim_start_matches('/')) {
         None | Some("") => None,
-        Some(p) if p.split('/').any(|seg| seg == "..") => return Err(format!("`path` `{p}` must not contain `..`")),
+        Some(p) if p.split('/').any(|seg| seg == "..") => {
+            return Err(format!("`path` `{p}` must not contain `..`"))
+        }
         Some(p) => Some(p.to_string()),
     };
-    let mount = VolumeMount { name, mount_path: target.to_string(), sub_path, read_only: v.read_only.then_some(true), ..VolumeMount::default() };
+    let mount = VolumeMount {
+        name,
+        mount_path: target.to_string(),
+        sub_path,
+        read_only: v.read_only.then_some(true),
+        ..VolumeMount::default()
+    };
     Ok(LoweredVolume { backing, mount })
 }
 
 /// A pod volume named `name` from a volume source object such as `{emptyDir: {}}`.
 fn pod_volume(name: &str, source: &Value) -> Result<Volume, String> {
     let Value::Object(map) = source else {
-        return Err(format!("expected a volume source object such as `{{emptyDir: {{}}}}`, got `{source}`"));
+        return Err(format!(
+            "expected a volume source object such as `{{emptyDir: {{}}}}`, got `{source}`"
+        ));
     };
     let kinds: Vec<&String> = map.keys().filter(|k| k.as_str() != "name").collect();
     if kinds.len() != 1 {
         return Err(format!(
             "a volume source has exactly one kind (`emptyDir`, `persistentVolumeClaim`, …), got {}",
-            if kinds.is_empty() { "none".to_string() } else { kinds.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ") }
+            if kinds.is_empty() {
+                "none".to_string()
+            } else {
+                kinds
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         ));
     }
     let mut map = map.clone();
@@ -110,11 +145,27 @@ mod tests {
 
     #[test]
     fn pod_volumes() {
-        assert!(pod_volume("v", &json!({"emptyDir": {}})).unwrap().empty_dir.is_some());
-        assert!(pod_volume("v", &json!({"persistentVolumeClaim": {"claimName": "c"}})).unwrap().persistent_volume_claim.is_some());
-        assert!(pod_volume("v", &json!({})).unwrap_err().contains("got none"));
-        assert!(pod_volume("v", &json!({"emptyDir": {}, "hostPath": {"path": "/x"}})).unwrap_err().contains("exactly one"));
-        assert!(pod_volume("v", &json!({"emptyDirr": {}})).unwrap_err().contains("emptyDirr"));
+        assert!(pod_volume("v", &json!({"emptyDir": {}}))
+            .unwrap()
+            .empty_dir
+            .is_some());
+        assert!(
+            pod_volume("v", &json!({"persistentVolumeClaim": {"claimName": "c"}}))
+                .unwrap()
+                .persistent_volume_claim
+                .is_some()
+        );
+        assert!(pod_volume("v", &json!({}))
+            .unwrap_err()
+            .contains("got none"));
+        assert!(
+            pod_volume("v", &json!({"emptyDir": {}, "hostPath": {"path": "/x"}}))
+                .unwrap_err()
+                .contains("exactly one")
+        );
+        assert!(pod_volume("v", &json!({"emptyDirr": {}}))
+            .unwrap_err()
+            .contains("emptyDirr"));
         assert!(pod_volume("v", &json!("x")).is_err());
     }
 }

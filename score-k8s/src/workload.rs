@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
-use k8s_openapi::api::core::v1::{Container, ContainerPort, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Volume};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, PersistentVolumeClaim, PodSpec, PodTemplateSpec, Volume,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -44,7 +46,10 @@ struct Errors<'a> {
 
 impl Errors<'_> {
     fn push(&mut self, code: &str, at: &str, msg: impl std::fmt::Display) {
-        self.list.push(Diagnostic::error(format!("score::k8s::{code}"), format!("workload `{}`{at}: {msg}", self.workload)));
+        self.list.push(Diagnostic::error(
+            format!("score::k8s::{code}"),
+            format!("workload `{}`{at}: {msg}", self.workload),
+        ));
     }
 }
 
@@ -53,7 +58,13 @@ impl Errors<'_> {
 /// # Errors
 /// Any value other than `Deployment` or `StatefulSet`, with a hint at the right spelling.
 pub fn controller(rw: &ResolvedWorkload) -> Result<Controller, Diagnostic> {
-    match rw.workload.metadata.annotations.get(names::KIND_ANNOTATION).map(String::as_str) {
+    match rw
+        .workload
+        .metadata
+        .annotations
+        .get(names::KIND_ANNOTATION)
+        .map(String::as_str)
+    {
         None | Some("Deployment") => Ok(Controller::Deployment),
         Some("StatefulSet") => Ok(Controller::StatefulSet),
         Some(other) => {
@@ -68,7 +79,9 @@ pub fn controller(rw: &ResolvedWorkload) -> Result<Controller, Diagnostic> {
             Err(match other.to_ascii_lowercase().as_str() {
                 "deployment" => d.with_help("write `Deployment` (the kind is case-sensitive)"),
                 "statefulset" => d.with_help("write `StatefulSet` (the kind is case-sensitive)"),
-                _ => d.with_help(format!("remove the annotation for a Deployment, or set it to `StatefulSet`")),
+                _ => d.with_help(
+                    "remove the annotation for a Deployment, or set it to `StatefulSet`",
+                ),
             })
         }
     }
@@ -78,20 +91,33 @@ pub fn controller(rw: &ResolvedWorkload) -> Result<Controller, Diagnostic> {
 ///
 /// # Errors
 /// Every problem found, each naming the workload and the container or field.
-pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String]) -> Result<Lowered, Vec<Diagnostic>> {
+pub fn lower(
+    rw: &ResolvedWorkload,
+    resolved: &Resolved,
+    secret_values: &[String],
+) -> Result<Lowered, Vec<Diagnostic>> {
     let w = &rw.workload;
     let name = w.name();
-    let mut errors = Errors { workload: name, list: Vec::new() };
+    let mut errors = Errors {
+        workload: name,
+        list: Vec::new(),
+    };
     let mut warnings = Vec::new();
     let controller = controller(rw).map_err(|d| vec![d])?;
     let stateful = controller == Controller::StatefulSet;
     let labels = BTreeMap::from([
         (names::LABEL_NAME.to_string(), name.to_string()),
         (names::LABEL_INSTANCE.to_string(), name.to_string()),
-        (names::LABEL_MANAGED_BY.to_string(), names::MANAGED_BY.to_string()),
+        (
+            names::LABEL_MANAGED_BY.to_string(),
+            names::MANAGED_BY.to_string(),
+        ),
     ]);
     let selector = BTreeMap::from([(names::LABEL_INSTANCE.to_string(), name.to_string())]);
-    let meta = ObjectMeta { labels: Some(labels.clone()), ..ObjectMeta::default() };
+    let meta = ObjectMeta {
+        labels: Some(labels.clone()),
+        ..ObjectMeta::default()
+    };
 
     let resolver = Resolver::new(resolved, name, secret_values);
     let mut secrets = SecretStore::new(name);
@@ -105,13 +131,16 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
         let mut container = match containers::base(cname, c) {
             Ok(k) => k,
             Err(es) => {
-                es.into_iter().for_each(|e| errors.push("container", &at, e));
+                es.into_iter()
+                    .for_each(|e| errors.push("container", &at, e));
                 continue;
             }
         };
         match env::env_vars(&c.variables, &resolver, &mut secrets) {
             Ok(vars) => container.env = (!vars.is_empty()).then_some(vars),
-            Err(es) => es.into_iter().for_each(|e| errors.push("placeholder", &at, e)),
+            Err(es) => es
+                .into_iter()
+                .for_each(|e| errors.push("placeholder", &at, e)),
         }
         let mut mounts = Vec::new();
         for (target, f) in &c.files {
@@ -132,8 +161,10 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
             match volumes::lower(target, v, &resolver, stateful) {
                 Ok(lv) => {
                     let clash = match lv.backing {
-                        Backing::Pod(vol) => insert_same(&mut pod_volumes, vol.name.clone(), vol),
-                        Backing::Claim(pvc) => insert_same(&mut claims, lv.mount.name.clone(), pvc),
+                        Backing::Pod(vol) => insert_same(&mut pod_volumes, vol.name.clone(), *vol),
+                        Backing::Claim(pvc) => {
+                            insert_same(&mut claims, lv.mount.name.clone(), *pvc)
+                        }
                     };
                     if clash {
                         errors.push("volume", &at, format!("volume `{target}`: `{}` is mounted elsewhere with a different definition", lv.mount.name));
@@ -160,13 +191,21 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
 
     let mut init = Vec::new();
     for cname in &plan.init_order {
-        let mut c = built.remove(cname).expect("every planned container was built");
+        let mut c = built
+            .remove(cname)
+            .expect("every planned container was built");
         if let Some(warning) = containers::apply_role(&mut c, plan.roles[cname]) {
-            warnings.push(Diagnostic::warning("score::k8s::probe_dropped", format!("workload `{name}`, container `{cname}` {warning}")));
+            warnings.push(Diagnostic::warning(
+                "score::k8s::probe_dropped",
+                format!("workload `{name}`, container `{cname}` {warning}"),
+            ));
         }
         init.push(c);
     }
-    let mut main: Vec<Container> = built.into_values().filter(|c| plan.roles.get(&c.name).is_none_or(|r| *r == Role::Main)).collect();
+    let mut main: Vec<Container> = built
+        .into_values()
+        .filter(|c| plan.roles.get(&c.name).is_none_or(|r| *r == Role::Main))
+        .collect();
     assign_ports(w, &mut main);
 
     if let Some(s) = secrets.into_secret(meta.clone()) {
@@ -178,7 +217,11 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
         annotations.insert(names::CHECKSUM_ANNOTATION.to_string(), checksum(&config));
     }
     let template = PodTemplateSpec {
-        metadata: Some(ObjectMeta { labels: Some(labels.clone()), annotations: (!annotations.is_empty()).then_some(annotations), ..ObjectMeta::default() }),
+        metadata: Some(ObjectMeta {
+            labels: Some(labels.clone()),
+            annotations: (!annotations.is_empty()).then_some(annotations),
+            ..ObjectMeta::default()
+        }),
         spec: Some(PodSpec {
             containers: std::mem::take(&mut main),
             init_containers: (!init.is_empty()).then_some(init),
@@ -186,13 +229,23 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
             ..PodSpec::default()
         }),
     };
-    let label_selector = LabelSelector { match_labels: Some(selector.clone()), ..LabelSelector::default() };
-    let object_meta = ObjectMeta { name: Some(name.to_string()), ..meta.clone() };
+    let label_selector = LabelSelector {
+        match_labels: Some(selector.clone()),
+        ..LabelSelector::default()
+    };
+    let object_meta = ObjectMeta {
+        name: Some(name.to_string()),
+        ..meta.clone()
+    };
     let headless = stateful.then(|| service::headless_name(w));
     let controller_object = match controller {
         Controller::Deployment => serde_json::to_value(Deployment {
             metadata: object_meta,
-            spec: Some(DeploymentSpec { selector: label_selector, template, ..DeploymentSpec::default() }),
+            spec: Some(DeploymentSpec {
+                selector: label_selector,
+                template,
+                ..DeploymentSpec::default()
+            }),
             ..Deployment::default()
         }),
         Controller::StatefulSet => serde_json::to_value(StatefulSet {
@@ -201,7 +254,8 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
                 selector: label_selector,
                 service_name: headless.clone(),
                 template,
-                volume_claim_templates: (!claims.is_empty()).then(|| claims.into_values().collect()),
+                volume_claim_templates: (!claims.is_empty())
+                    .then(|| claims.into_values().collect()),
                 ..StatefulSetSpec::default()
             }),
             ..StatefulSet::default()
@@ -209,9 +263,18 @@ pub fn lower(rw: &ResolvedWorkload, resolved: &Resolved, secret_values: &[String
     }
     .expect("a controller serialises");
 
-    let services = service::services(w, &meta, &selector, headless.as_deref()).map_err(|e| vec![Diagnostic::error("score::k8s::service_name", format!("workload `{name}`: {e}"))])?;
+    let services = service::services(w, &meta, &selector, headless.as_deref()).map_err(|e| {
+        vec![Diagnostic::error(
+            "score::k8s::service_name",
+            format!("workload `{name}`: {e}"),
+        )]
+    })?;
     let mut objects = config;
-    objects.extend(services.into_iter().map(|s| serde_json::to_value(s).expect("a Service serialises")));
+    objects.extend(
+        services
+            .into_iter()
+            .map(|s| serde_json::to_value(s).expect("a Service serialises")),
+    );
     objects.push(controller_object);
     sort_objects(&mut objects);
     Ok(Lowered { objects, warnings })
@@ -245,14 +308,27 @@ fn assign_ports(w: &score_core::ir::Workload, main: &mut [Container]) {
         [&c.liveness_probe, &c.readiness_probe]
             .into_iter()
             .flatten()
-            .any(|p| p.http_get.as_ref().is_some_and(|h| h.port == IntOrString::Int(port)))
+            .any(|p| {
+                p.http_get
+                    .as_ref()
+                    .is_some_and(|h| h.port == IntOrString::Int(port))
+            })
     };
     for (name, p) in w.ports() {
         let port = i32::from(p.target());
         let protocol = p.protocol.as_str().to_string();
-        let Some(i) = main.iter().position(|c| probes_port(c, port)).or((!main.is_empty()).then_some(0)) else { return };
+        let Some(i) = main
+            .iter()
+            .position(|c| probes_port(c, port))
+            .or((!main.is_empty()).then_some(0))
+        else {
+            return;
+        };
         let ports = main[i].ports.get_or_insert_with(Vec::new);
-        if ports.iter().any(|c| c.container_port == port && c.protocol.as_deref() == Some(protocol.as_str())) {
+        if ports
+            .iter()
+            .any(|c| c.container_port == port && c.protocol.as_deref() == Some(protocol.as_str()))
+        {
             continue;
         }
         ports.push(ContainerPort {
@@ -266,12 +342,27 @@ fn assign_ports(w: &score_core::ir::Workload, main: &mut [Container]) {
 
 /// Rank of a kind in a workload's output.
 fn kind_rank(kind: &str) -> usize {
-    ["ConfigMap", "Secret", "Service", "Deployment", "StatefulSet"].iter().position(|k| *k == kind).unwrap_or(usize::MAX)
+    [
+        "ConfigMap",
+        "Secret",
+        "Service",
+        "Deployment",
+        "StatefulSet",
+    ]
+    .iter()
+    .position(|k| *k == kind)
+    .unwrap_or(usize::MAX)
 }
 
 fn sort_objects(objects: &mut [Value]) {
     objects.sort_by_cached_key(|o| {
-        (kind_rank(o["kind"].as_str().unwrap_or_default()), o["metadata"]["name"].as_str().unwrap_or_default().to_string())
+        (
+            kind_rank(o["kind"].as_str().unwrap_or_default()),
+            o["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
     });
 }
 

@@ -30,7 +30,15 @@ pub fn to_yaml(documents: &[Value]) -> String {
 
 fn ordered_keys(m: &serde_json::Map<String, Value>) -> Vec<&String> {
     let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort_by_key(|k| (FIRST_KEYS.iter().position(|f| f == k).unwrap_or(FIRST_KEYS.len()), k.as_str()));
+    keys.sort_by_key(|k| {
+        (
+            FIRST_KEYS
+                .iter()
+                .position(|f| f == k)
+                .unwrap_or(FIRST_KEYS.len()),
+            k.as_str(),
+        )
+    });
     keys
 }
 
@@ -101,7 +109,8 @@ fn emit_scalar(v: &Value, level: usize, out: &mut String) {
 fn block_literal_ok(s: &str) -> bool {
     s.contains('\n')
         && s.trim_matches('\n').contains(|c: char| c != ' ')
-        && s.chars().all(|c| c == '\n' || c == '\t' || !needs_escape(c))
+        && s.chars()
+            .all(|c| c == '\n' || c == '\t' || !needs_escape(c))
 }
 
 fn emit_block_literal(s: &str, level: usize, out: &mut String) {
@@ -109,7 +118,11 @@ fn emit_block_literal(s: &str, level: usize, out: &mut String) {
     let trailing = s.len() - body.len();
     out.push('|');
     // The first non-empty line sets the indentation; if it starts with a space, say so.
-    if body.lines().find(|l| !l.is_empty()).is_some_and(|l| l.starts_with(' ')) {
+    if body
+        .lines()
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.starts_with(' '))
+    {
         out.push('2');
     }
     out.push_str(match trailing {
@@ -164,12 +177,18 @@ fn double_quoted(s: &str) -> String {
 
 /// Whether `s` can be written unquoted and reads back as the same string in YAML 1.1 and 1.2.
 fn plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     if s.trim() != s || !s.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
         return false;
     }
     // Indicators that start something else, and sequences that end a plain scalar.
-    if "?:,[]{}#&*!|>'\"%@`".contains(first) || s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+    if "?:,[]{}#&*!|>'\"%@`".contains(first)
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with(':')
+    {
         return false;
     }
     // `-` starts a plain scalar only when a non-space follows (`-c`, `--flag`); `---` is a marker.
@@ -184,7 +203,10 @@ fn plain_ok(s: &str) -> bool {
 
 /// Booleans and nulls of YAML 1.1 and 1.2, and PyYAML's `=` / merge key.
 fn is_reserved_word(s: &str) -> bool {
-    const WORDS: [&str; 15] = ["null", "~", "true", "false", "yes", "no", "y", "n", "on", "off", "=", "<<", ".inf", ".nan", "-.inf"];
+    const WORDS: [&str; 15] = [
+        "null", "~", "true", "false", "yes", "no", "y", "n", "on", "off", "=", "<<", ".inf",
+        ".nan", "-.inf",
+    ];
     WORDS.iter().any(|w| w.eq_ignore_ascii_case(s)) || s.eq_ignore_ascii_case("+.inf")
 }
 
@@ -193,7 +215,9 @@ fn is_reserved_word(s: &str) -> bool {
 fn looks_numeric(s: &str) -> bool {
     let body = s.trim_start_matches(['+', '-', '.']);
     body.starts_with(|c: char| c.is_ascii_digit())
-        && body.chars().all(|c| c.is_ascii_hexdigit() || "xXoObB_.:+-eEtTzZ ".contains(c))
+        && body
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || "xXoObB_.:+-eEtTzZ ".contains(c))
 }
 
 #[cfg(test)]
@@ -218,18 +242,78 @@ mod tests {
 
     #[test]
     fn ambiguous_strings_are_quoted() {
-        for s in ["", "0644", "1e3", "12:30", "true", "Yes", "off", "null", "~", "2024-01-01", "1_000", "0x1F", "+1", "-1", ".5", "=", "<<", " lead", "trail ", "a: b", "a #b", "x:", "- a", "-", "---", "--- x", "*ref", "&a", "!tag", "{a}", "[a]", "a,b", "'q'", "\"q\"", "%x", "@x", "`x`", "tab\there", "über", "2001-12-14 21:59:43"] {
+        for s in [
+            "",
+            "0644",
+            "1e3",
+            "12:30",
+            "true",
+            "Yes",
+            "off",
+            "null",
+            "~",
+            "2024-01-01",
+            "1_000",
+            "0x1F",
+            "+1",
+            "-1",
+            ".5",
+            "=",
+            "<<",
+            " lead",
+            "trail ",
+            "a: b",
+            "a #b",
+            "x:",
+            "- a",
+            "-",
+            "---",
+            "--- x",
+            "*ref",
+            "&a",
+            "!tag",
+            "{a}",
+            "[a]",
+            "a,b",
+            "'q'",
+            "\"q\"",
+            "%x",
+            "@x",
+            "`x`",
+            "tab\there",
+            "über",
+            "2001-12-14 21:59:43",
+        ] {
             assert!(!plain_ok(s), "{s:?} must be quoted");
         }
-        for s in ["250m", "1Gi", "nginx:1.27", "-c", "--flag=x", "echo hi", "/etc/nginx/nginx.conf", "http://a:8080/x", "app.kubernetes.io/name", "deadbeef", "a#b", "$(VAR)", "5L6g3nShT-eMCtK--X86sw"] {
+        for s in [
+            "250m",
+            "1Gi",
+            "nginx:1.27",
+            "-c",
+            "--flag=x",
+            "echo hi",
+            "/etc/nginx/nginx.conf",
+            "http://a:8080/x",
+            "app.kubernetes.io/name",
+            "deadbeef",
+            "a#b",
+            "$(VAR)",
+            "5L6g3nShT-eMCtK--X86sw",
+        ] {
             assert!(plain_ok(s), "{s:?} should be plain");
         }
-        assert_eq!(double_quoted("a\"b\\c\u{2028}\u{1}"), r#""a\"b\\c\u2028\u0001""#);
+        assert_eq!(
+            double_quoted("a\"b\\c\u{2028}\u{1}"),
+            r#""a\"b\\c\u2028\u0001""#
+        );
     }
 
     #[test]
     fn multi_line_text_uses_block_literals() {
-        let y = to_yaml(&[json!({"a": "line1\nline2\n", "b": "x\ny", "c": "  indented\nnext\n\n", "d": "\n", "e": "a\r\nb"})]);
+        let y = to_yaml(&[
+            json!({"a": "line1\nline2\n", "b": "x\ny", "c": "  indented\nnext\n\n", "d": "\n", "e": "a\r\nb"}),
+        ]);
         assert_eq!(y, "---\na: |\n  line1\n  line2\nb: |-\n  x\n  y\nc: |2+\n    indented\n  next\n\nd: \"\\n\"\ne: \"a\\r\\nb\"\n");
     }
 }

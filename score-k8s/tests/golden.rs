@@ -11,13 +11,17 @@ fn snapshot_text(dir: &Path) -> String {
     let expect_error = common::case_options(dir).expect_error;
     match common::run_case(dir) {
         Ok((resolved, out)) => {
-            assert!(!expect_error, "{}: expected an error, got manifests", dir.display());
+            assert!(
+                !expect_error,
+                "{}: expected an error, got manifests",
+                dir.display()
+            );
             let mut text = String::new();
             for w in &out.warnings {
                 text.push_str(&format!("# warning {}: {}\n", w.code, w.message));
             }
             text.push_str(&score_k8s::to_yaml(&out.documents));
-            let secrets = resolved.secret_values();
+            let secrets = common::all_secrets(&resolved);
             let redacted = common::redact(&text, &secrets);
             // A checksum over config that holds random secrets is random too.
             if redacted != text {
@@ -27,7 +31,12 @@ fn snapshot_text(dir: &Path) -> String {
             }
         }
         Err(diags) => {
-            assert!(expect_error, "{}: unexpected errors:\n{}", dir.display(), common::render(&diags));
+            assert!(
+                expect_error,
+                "{}: unexpected errors:\n{}",
+                dir.display(),
+                common::render(&diags)
+            );
             common::render(&diags)
         }
     }

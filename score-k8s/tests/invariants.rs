@@ -11,8 +11,9 @@ use score_core::SourceFile;
 fn secrets_never_leave_secret_objects() {
     let mut checked_secrets = 0;
     for dir in common::ok_cases() {
-        let (resolved, out) = common::run_case(&dir).unwrap_or_else(|e| panic!("{}: {}", dir.display(), common::render(&e)));
-        let secrets = resolved.secret_values();
+        let (resolved, out) = common::run_case(&dir)
+            .unwrap_or_else(|e| panic!("{}: {}", dir.display(), common::render(&e)));
+        let secrets = common::all_secrets(&resolved);
         for doc in &out.documents {
             let yaml = score_k8s::to_yaml(std::slice::from_ref(doc));
             let is_secret = doc["kind"] == "Secret";
@@ -30,9 +31,18 @@ fn secrets_never_leave_secret_objects() {
                 }
             }
         }
-        assert!(out.warnings.iter().all(|w| w.code != "score::k8s::secret_in_plain_text"), "{}", common::name(&dir));
+        assert!(
+            out.warnings
+                .iter()
+                .all(|w| w.code != "score::k8s::secret_in_plain_text"),
+            "{}",
+            common::name(&dir)
+        );
     }
-    assert!(checked_secrets > 20, "the cases should exercise many secrets, saw {checked_secrets}");
+    assert!(
+        checked_secrets > 20,
+        "the cases should exercise many secrets, saw {checked_secrets}"
+    );
 }
 
 /// Ten runs on the same resolved project give byte-identical output.
@@ -43,7 +53,12 @@ fn generation_is_deterministic() {
         let resolved = common::provision_case(&dir, &mut TargetState::default()).unwrap();
         let first = score_k8s::to_yaml(&score_k8s::generate(&resolved, &opts).unwrap().documents);
         for _ in 0..9 {
-            assert_eq!(first, score_k8s::to_yaml(&score_k8s::generate(&resolved, &opts).unwrap().documents), "{}", common::name(&dir));
+            assert_eq!(
+                first,
+                score_k8s::to_yaml(&score_k8s::generate(&resolved, &opts).unwrap().documents),
+                "{}",
+                common::name(&dir)
+            );
         }
     }
 }
@@ -55,14 +70,24 @@ fn rerun_with_saved_state_is_identical() {
     for dir in common::ok_cases() {
         let opts = common::case_options(&dir).opts;
         let mut state = TargetState::default();
-        let first = score_k8s::to_yaml(&score_k8s::generate(&common::provision_case(&dir, &mut state).unwrap(), &opts).unwrap().documents);
+        let first = score_k8s::to_yaml(
+            &score_k8s::generate(&common::provision_case(&dir, &mut state).unwrap(), &opts)
+                .unwrap()
+                .documents,
+        );
         // Through the state file format, as the CLI does.
         let text = score_core::state::to_yaml(&state).unwrap();
         let mut reloaded: TargetState = serde_json::from_value(
-            score_core::yaml::parse_source(&SourceFile::new("state.yaml", text)).unwrap().to_json(),
+            score_core::yaml::parse_source(&SourceFile::new("state.yaml", text))
+                .unwrap()
+                .to_json(),
         )
         .unwrap();
-        let second = score_k8s::to_yaml(&score_k8s::generate(&common::provision_case(&dir, &mut reloaded).unwrap(), &opts).unwrap().documents);
+        let second = score_k8s::to_yaml(
+            &score_k8s::generate(&common::provision_case(&dir, &mut reloaded).unwrap(), &opts)
+                .unwrap()
+                .documents,
+        );
         assert_eq!(first, second, "{}", common::name(&dir));
     }
 }
@@ -75,7 +100,9 @@ fn yaml_reads_back_exactly() {
         for doc in &out.documents {
             let text = score_k8s::to_yaml(std::slice::from_ref(doc));
             let body = text.strip_prefix("---\n").unwrap();
-            let parsed = score_core::yaml::parse_source(&SourceFile::new("out.yaml", body)).unwrap().to_json();
+            let parsed = score_core::yaml::parse_source(&SourceFile::new("out.yaml", body))
+                .unwrap()
+                .to_json();
             assert_eq!(&parsed, doc, "{}:\n{text}", common::name(&dir));
         }
     }
@@ -87,7 +114,9 @@ fn workload_objects_are_labelled() {
     for dir in common::ok_cases() {
         let (resolved, out) = common::run_case(&dir).unwrap();
         for doc in &out.documents {
-            let name = doc["metadata"]["labels"]["app.kubernetes.io/instance"].as_str().unwrap_or_default();
+            let name = doc["metadata"]["labels"]["app.kubernetes.io/instance"]
+                .as_str()
+                .unwrap_or_default();
             if !resolved.workloads.contains_key(name) {
                 continue;
             }
@@ -95,7 +124,10 @@ fn workload_objects_are_labelled() {
             assert_eq!(labels["app.kubernetes.io/name"], name);
             assert_eq!(labels["app.kubernetes.io/managed-by"], "score-rs");
             if let Some(sel) = doc["spec"]["selector"].as_object() {
-                let sel = sel.get("matchLabels").and_then(|m| m.as_object()).unwrap_or(sel);
+                let sel = sel
+                    .get("matchLabels")
+                    .and_then(|m| m.as_object())
+                    .unwrap_or(sel);
                 assert_eq!(sel.len(), 1, "{}", common::name(&dir));
                 assert_eq!(sel["app.kubernetes.io/instance"], name);
             }

@@ -21,14 +21,21 @@ pub fn fixtures_dir() -> PathBuf {
 
 /// Every case directory, sorted.
 pub fn cases() -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(fixtures_dir()).expect("fixtures/k8s exists").filter_map(|e| Some(e.ok()?.path())).filter(|p| p.is_dir()).collect();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures/k8s exists")
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| p.is_dir())
+        .collect();
     out.sort();
     out
 }
 
 /// Cases expected to generate manifests.
 pub fn ok_cases() -> Vec<PathBuf> {
-    cases().into_iter().filter(|c| !case_options(c).expect_error).collect()
+    cases()
+        .into_iter()
+        .filter(|c| !case_options(c).expect_error)
+        .collect()
 }
 
 /// What `options.yaml` says.
@@ -40,8 +47,12 @@ pub struct CaseOptions {
 
 pub fn case_options(dir: &Path) -> CaseOptions {
     let path = dir.join("options.yaml");
-    let Ok(text) = std::fs::read_to_string(&path) else { return CaseOptions::default() };
-    let v = score_core::yaml::parse_source(&SourceFile::new(path.display().to_string(), text)).expect("options.yaml parses").to_json();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return CaseOptions::default();
+    };
+    let v = score_core::yaml::parse_source(&SourceFile::new(path.display().to_string(), text))
+        .expect("options.yaml parses")
+        .to_json();
     CaseOptions {
         opts: Options {
             namespace: v["namespace"].as_str().map(str::to_string),
@@ -52,7 +63,9 @@ pub fn case_options(dir: &Path) -> CaseOptions {
 }
 
 fn is_provisioner_file(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(provision::PROVISIONER_FILE_SUFFIX))
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(provision::PROVISIONER_FILE_SUFFIX))
 }
 
 /// The Score files of a case, sorted.
@@ -62,7 +75,9 @@ pub fn score_files(dir: &Path) -> Vec<PathBuf> {
         .filter_map(|e| Some(e.ok()?.path()))
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            (name.ends_with(".yaml") || name.ends_with(".json")) && name != "options.yaml" && !is_provisioner_file(p)
+            (name.ends_with(".yaml") || name.ends_with(".json"))
+                && name != "options.yaml"
+                && !is_provisioner_file(p)
         })
         .collect();
     out.sort();
@@ -71,19 +86,31 @@ pub fn score_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The case's provisioner files, then the defaults.
 pub fn provisioners(dir: &Path) -> Vec<provision::Provisioner> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().filter_map(|e| Some(e.ok()?.path())).filter(|p| is_provisioner_file(p)).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| Some(e.ok()?.path()))
+        .filter(|p| is_provisioner_file(p))
+        .collect();
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let src = SourceFile::new(f.display().to_string(), std::fs::read_to_string(&f).unwrap());
-        out.extend(parse_provisioner_file(&src).unwrap_or_else(|e| panic!("{}: {:?}", f.display(), e)));
+        let src = SourceFile::new(
+            f.display().to_string(),
+            std::fs::read_to_string(&f).unwrap(),
+        );
+        out.extend(
+            parse_provisioner_file(&src).unwrap_or_else(|e| panic!("{}: {:?}", f.display(), e)),
+        );
     }
     out.extend(default_provisioners());
     out
 }
 
 pub fn default_provisioners() -> Vec<provision::Provisioner> {
-    let src = SourceFile::new("zz-default.provisioners.yaml", score_k8s::DEFAULT_PROVISIONERS);
+    let src = SourceFile::new(
+        "zz-default.provisioners.yaml",
+        score_k8s::DEFAULT_PROVISIONERS,
+    );
     parse_provisioner_file(&src).unwrap_or_else(|e| panic!("default provisioners: {}", render(&e)))
 }
 
@@ -92,7 +119,10 @@ pub fn workloads(dir: &Path) -> Result<Vec<WorkloadInput>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     for f in score_files(dir) {
         let loaded = load::load_path(&f)?;
-        out.push(WorkloadInput { workload: loaded.workload, base_dir: loaded.base_dir });
+        out.push(WorkloadInput {
+            workload: loaded.workload,
+            base_dir: loaded.base_dir,
+        });
     }
     Ok(out)
 }
@@ -118,7 +148,11 @@ pub fn render(diags: &[Diagnostic]) -> String {
     diags
         .iter()
         .map(|d| {
-            let help = d.help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default();
+            let help = d
+                .help
+                .as_ref()
+                .map(|h| format!("\n  help: {h}"))
+                .unwrap_or_default();
             format!("{:?} {}: {}{help}", d.severity, d.code, d.message)
         })
         .collect::<Vec<_>>()
@@ -129,9 +163,17 @@ pub fn render(diags: &[Diagnostic]) -> String {
 /// snapshots are stable although passwords are random. Longer values are replaced first, so a
 /// connection string that contains a password is redacted as a whole.
 pub fn redact(text: &str, secrets: &[String]) -> String {
-    let mut found: Vec<(usize, &String)> = secrets.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str()).map(|i| (i, s))).collect();
+    let mut found: Vec<(usize, &String)> = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| text.find(s.as_str()).map(|i| (i, s)))
+        .collect();
     found.sort();
-    let mut numbered: Vec<(usize, &String)> = found.into_iter().enumerate().map(|(n, (_, s))| (n + 1, s)).collect();
+    let mut numbered: Vec<(usize, &String)> = found
+        .into_iter()
+        .enumerate()
+        .map(|(n, (_, s))| (n + 1, s))
+        .collect();
     numbered.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
     let mut out = text.to_string();
     for (n, s) in numbered {
@@ -155,4 +197,42 @@ pub fn redact_checksums(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + if text.ends_with('\n') { "\n" } else { "" }
+}
+
+/// Every secret the run generated: `secret_values()` plus strings that providers keep in their
+/// private state under a password-, secret- or token-like key (e.g. a root password that is no
+/// output), so redaction and the leak check cover them too.
+pub fn all_secrets(resolved: &Resolved) -> Vec<String> {
+    fn walk(v: &serde_json::Value, key: &str, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => m.iter().for_each(|(k, x)| walk(x, k, out)),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, key, out)),
+            serde_json::Value::String(s) => {
+                let k = key.to_ascii_lowercase();
+                if ["password", "secret", "token", "root_user"]
+                    .iter()
+                    .any(|w| k.contains(w))
+                {
+                    out.push(s.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = resolved.secret_values();
+    for r in &resolved.resources {
+        walk(
+            &serde_json::Value::Object(r.record.state.clone()),
+            "",
+            &mut out,
+        );
+    }
+    walk(
+        &serde_json::Value::Object(resolved.shared_state.clone()),
+        "",
+        &mut out,
+    );
+    out.sort();
+    out.dedup();
+    out
 }

@@ -1,0 +1,124 @@
+//! The public API the CLI calls: `target`, `generate` options, `to_yaml`.
+
+mod common;
+
+use score_core::provision::{Resolved, WorkloadInput};
+use score_k8s::{generate, target, to_yaml, Options};
+
+fn web() -> WorkloadInput {
+    let w = serde_json::from_value(serde_json::json!({
+        "apiVersion": "score.dev/v1b1",
+        "metadata": {"name": "web", "annotations": {"k8s.score.dev/service-name": "frontend"}},
+        "service": {"ports": {"http": {"port": 80, "targetPort": 8080}}},
+        "containers": {"main": {"image": "nginx:1.27"}}
+    }))
+    .unwrap();
+    WorkloadInput {
+        workload: w,
+        base_dir: ".".into(),
+    }
+}
+
+#[test]
+fn target_describes_the_backend() {
+    let t = target(
+        &[web()],
+        &Options {
+            namespace: Some("prod".into()),
+            generate_namespace: false,
+        },
+    );
+    assert_eq!(t.name, "k8s");
+    assert_eq!(t.artifact_keys, ["manifests"]);
+    assert_eq!(t.vars["namespace"], "prod");
+    assert_eq!(
+        t.vars["workload_services"]["web"],
+        serde_json::json!({"service_name": "frontend", "ports": {"http": {"port": 80, "targetPort": 8080, "protocol": "TCP"}}})
+    );
+    assert!(target(&[], &Options::default()).vars["namespace"].is_null());
+}
+
+#[test]
+fn namespace_options_are_checked() {
+    let empty = Resolved::default();
+    let err = generate(
+        &empty,
+        &Options {
+            namespace: None,
+            generate_namespace: true,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err[0].code, "score::k8s::namespace");
+    let err = generate(
+        &empty,
+        &Options {
+            namespace: Some("Bad_NS".into()),
+            generate_namespace: false,
+        },
+    )
+    .unwrap_err();
+    assert!(err[0].message.contains("Bad_NS"));
+    let out = generate(
+        &empty,
+        &Options {
+            namespace: Some("prod".into()),
+            generate_namespace: true,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        to_yaml(&out.documents),
+        "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n"
+    );
+    assert_eq!(
+        to_yaml(&generate(&empty, &Options::default()).unwrap().documents),
+        ""
+    );
+}
+
+#[test]
+fn default_provisioners_all_target_k8s() {
+    let provisioners = common::default_provisioners();
+    assert!(provisioners.len() >= 15);
+    for p in &provisioners {
+        assert_eq!(
+            p.targets.as_deref(),
+            Some(&["k8s".to_string()][..]),
+            "{} must set `targets: [k8s]`",
+            p.uri
+        );
+        assert!(p.description.is_some(), "{} needs a description", p.uri);
+    }
+    // Class-specific entries come before the class-less entry of the same type.
+    for (i, p) in provisioners.iter().enumerate() {
+        if p.class.is_none() {
+            assert!(
+                provisioners[i..]
+                    .iter()
+                    .all(|q| q.kind != p.kind || q.class.is_none() || q.uri == p.uri),
+                "{} shadows a later class",
+                p.uri
+            );
+        }
+    }
+    let types: Vec<&str> = provisioners.iter().map(|p| p.kind.as_str()).collect();
+    for t in [
+        "postgres",
+        "postgres-instance",
+        "redis",
+        "mysql",
+        "mongodb",
+        "amqp",
+        "kafka-topic",
+        "s3",
+        "mssql",
+        "dns",
+        "route",
+        "volume",
+        "service-port",
+        "service",
+    ] {
+        assert!(types.contains(&t), "no default provisioner for `{t}`");
+    }
+}
