@@ -4,7 +4,7 @@
 //! directory, so two targets never share a host file (score-compose names them
 //! `<workload>-files-<basename>`, and `/a/config` overwrites `/b/config`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -52,6 +52,7 @@ pub(crate) fn lower(
         let err = |code: &str, msg: String| {
             Diagnostic::error(format!("score::compose::{code}"), format!("{at}: {msg}"))
         };
+        let mut unset = BTreeSet::new();
         let Some(rel) = paths::contained(target) else {
             diags.push(err(
                 "file_target",
@@ -91,13 +92,15 @@ pub(crate) fn lower(
         }
         let bytes = match &file.content {
             FileContent::Content(text) if file.no_expand => text.clone().into_bytes(),
-            FileContent::Content(text) => match ctx.resolver.file_text(text, ctx.getenv) {
-                Ok(t) => t.into_bytes(),
-                Err(e) => {
-                    diags.push(err("placeholder", e));
-                    continue;
+            FileContent::Content(text) => {
+                match ctx.resolver.file_text(text, ctx.getenv, &mut unset) {
+                    Ok(t) => t.into_bytes(),
+                    Err(e) => {
+                        diags.push(err("placeholder", e));
+                        continue;
+                    }
                 }
-            },
+            }
             FileContent::BinaryContent(b64) => {
                 let compact: String = b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
                 match base64::engine::general_purpose::STANDARD.decode(compact) {
@@ -129,7 +132,7 @@ pub(crate) fn lower(
                 match String::from_utf8(raw) {
                     // Text sources are expanded like `content`; binary ones are copied as is.
                     Ok(text) if !file.no_expand => {
-                        match ctx.resolver.file_text(&text, ctx.getenv) {
+                        match ctx.resolver.file_text(&text, ctx.getenv, &mut unset) {
                             Ok(t) => t.into_bytes(),
                             Err(e) => {
                                 diags.push(err("placeholder", format!("in `{source}`: {e}")));
@@ -142,6 +145,15 @@ pub(crate) fn lower(
                 }
             }
         };
+        for key in &unset {
+            diags.push(
+                Diagnostic::warning(
+                    "score::compose::unset_environment",
+                    format!("{at}: environment variable `{key}` is not set; it is blank in the file, as compose does for unset variables"),
+                )
+                .with_help(format!("set `{key}` before running `score-rs generate`")),
+            );
+        }
         let path = container_dir(ctx.workload, cname).join(&rel);
         mounts.push(Volumes::Advanced(AdvancedVolumes {
             source: Some(format!("{}/{}", ctx.mounts_ref, paths::slash_path(&path))),

@@ -139,20 +139,20 @@ impl Resolver {
     }
 
     /// File content with placeholders substituted; `environment` references are read from the
-    /// process environment (via `getenv`, so tests can inject one).
+    /// process environment (via `getenv`, so tests can inject one). Like compose itself, an
+    /// unset variable becomes a blank string; its name is added to `unset` so callers can warn.
     pub(crate) fn file_text(
         &self,
         text: &str,
         getenv: &dyn Fn(&str) -> Option<String>,
+        unset: &mut BTreeSet<String>,
     ) -> Result<String, String> {
         let t = Template::parse(text).map_err(|e| e.to_string())?;
         t.render(|p| match self.env_reference(p)? {
-            Some(key) => getenv(&key).map(Value::String).ok_or_else(|| {
-                format!(
-                    "environment variable `{key}` is not set; files are written when generating, so `${{{}}}` in a file needs the variable set now",
-                    p.raw
-                )
-            }),
+            Some(key) => Ok(Value::String(getenv(&key).unwrap_or_else(|| {
+                unset.insert(key);
+                String::new()
+            }))),
             None => self.lookup(p),
         })
     }
@@ -298,18 +298,23 @@ mod tests {
     fn files_read_the_process_environment() {
         let r = Resolver::new(&resolved(), "web");
         let env = |k: &str| (k == "TEST").then(|| "v$1".to_string());
+        let mut unset = BTreeSet::new();
         assert_eq!(
             r.file_text(
                 "${resources.env.TEST} in file, $$ ${resources.db.password}",
-                &env
+                &env,
+                &mut unset
             )
             .unwrap(),
             "v$1 in file, $ p$ss"
         );
-        assert!(r
-            .file_text("${resources.env.MISSING}", &env)
-            .unwrap_err()
-            .contains("`MISSING` is not set"));
+        assert!(unset.is_empty());
+        assert_eq!(
+            r.file_text("[${resources.env.MISSING}]", &env, &mut unset)
+                .unwrap(),
+            "[]"
+        );
+        assert!(unset.contains("MISSING"));
     }
 
     #[test]
