@@ -29,11 +29,8 @@ pub fn upgrade(root: &mut Node, src: &SourceFile) -> Vec<Diagnostic> {
             continue;
         };
         for (key, value) in fields.iter_mut() {
-            match key.as_str() {
-                Some(field @ ("files" | "volumes")) => {
-                    upgrade_list(field, key, value, src, &mut diags)
-                }
-                _ => {}
+            if let Some(field @ ("files" | "volumes")) = key.as_str() {
+                upgrade_list(field, key, value, src, &mut diags);
             }
             if key.as_str() == Some("volumes") {
                 rename_read_only(value, src, &mut diags);

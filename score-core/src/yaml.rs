@@ -153,7 +153,7 @@ impl Node {
 /// let root = score_core::yaml::parse("score.yaml", "metadata:\n  name: web\n").unwrap();
 /// let name = root.lookup(&["metadata", "name"]).unwrap().1;
 /// assert_eq!(name.as_str(), Some("web"));
-/// assert_eq!(name.span.start, 16);
+/// assert_eq!(name.span.start, 18); // byte offset of `web`
 /// ```
 pub fn parse(name: &str, text: &str) -> Result<Node, Box<Diagnostic>> {
     parse_source(&SourceFile::new(name, text))
@@ -308,15 +308,13 @@ impl<'s> Builder<'s> {
             Event::DocumentStart(_) => {
                 self.documents += 1;
                 if self.documents > 1 {
-                    return Err(self
-                        .error(
-                            "score::parse::multiple_documents",
-                            span,
-                            "the file holds more than one YAML document",
-                            "a second document starts here",
-                        )
-                        .with_help("put each workload in its own file"))
-                    .map_err(Box::new);
+                    let d = self.error(
+                        "score::parse::multiple_documents",
+                        span,
+                        "the file holds more than one YAML document",
+                        "a second document starts here",
+                    );
+                    return Err(Box::new(d.with_help("put each workload in its own file")));
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
