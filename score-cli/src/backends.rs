@@ -100,15 +100,16 @@ fn compose(
     for line in &out.info_logs {
         eprintln!("{line}");
     }
-    let mut side_files: Vec<SideFile> = out
-        .files
-        .into_iter()
-        .map(|f| SideFile {
-            path: opts.mounts_dir.join(f.path),
-            bytes: f.bytes,
-            mode: f.mode,
-        })
-        .collect();
+    // Mounted files (and secret env files, created 0600) go under the mounts dir; files from
+    // earlier runs that no workload produces any more are removed.
+    score_compose::write_files(&out.files, &opts.mounts_dir)?;
+    score_compose::prune_stale_files(&out.files, &opts.mounts_dir).map_err(|e| {
+        vec![Diagnostic::error(
+            "score::io::write",
+            format!("cannot clean `{}`: {e}", opts.mounts_dir.display()),
+        )]
+    })?;
+    let mut side_files = Vec::new();
     if let (Some(path), Some(text)) = (&args.env_file, out.env_file) {
         side_files.push(SideFile {
             path: path.clone(),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 use crate::uid::ResourceUid;
 use crate::yaml;
 
@@ -23,6 +23,8 @@ pub const STATE_VERSION: u32 = 1;
 pub const STATE_DIR: &str = ".score-rs";
 /// File name of the state inside the state directory.
 pub const STATE_FILE: &str = "state.yaml";
+/// The last line of every state file: a missing one means the file was cut short.
+pub const END_MARKER: &str = "# end of score-rs state";
 /// Where compose mounts and other generated files are written, inside the state directory.
 pub const MOUNTS_DIR: &str = "mounts";
 
@@ -171,13 +173,23 @@ impl StateDir {
 
     /// Write the state atomically: a temp file in the same directory, fsync, rename.
     pub fn save(&self, state: &State) -> Result<(), Box<Diagnostic>> {
-        let text = to_yaml(state).map_err(|e| io_diag("serialise", &self.state_file(), e))?;
+        let mut text = to_yaml(state).map_err(|e| io_diag("serialise", &self.state_file(), e))?;
+        text.push_str(END_MARKER);
+        text.push('\n');
         write_atomic(&self.state_file(), text.as_bytes())
     }
 }
 
 /// Parse state text, with clear errors for newer versions and unknown fields.
 pub fn parse_state(src: &SourceFile) -> Result<State, Box<Diagnostic>> {
+    if !src.text().trim_end().ends_with(END_MARKER) {
+        let end = src.text().len();
+        return Err(Box::new(
+            Diagnostic::error("score::state::truncated", "the state file is incomplete: its end marker is missing")
+                .with_label(src, Span::new(end, end), format!("expected `{END_MARKER}` as the last line"))
+                .with_help("an interrupted write or a bad copy cut it short; restore it from version control or a backup"),
+        ));
+    }
     let tree = yaml::parse_source(src)?;
     let version = tree.get("version").and_then(|v| match v.kind {
         yaml::NodeKind::Int(i) => Some(i),
@@ -346,18 +358,31 @@ mod tests {
 
     #[test]
     fn newer_versions_and_unknown_fields_are_refused() {
-        let newer = parse_state(&SourceFile::new("state.yaml", "version: 99\n")).unwrap_err();
+        let newer = parse_state(&SourceFile::new(
+            "state.yaml",
+            format!("version: 99\n{END_MARKER}\n"),
+        ))
+        .unwrap_err();
         assert_eq!(newer.code, "score::state::newer");
         let unknown = parse_state(&SourceFile::new(
             "state.yaml",
-            "version: 1\nworkloadz: {}\n",
+            format!("version: 1\nworkloadz: {{}}\n{END_MARKER}\n"),
         ))
         .unwrap_err();
         assert_eq!(unknown.code, "score::state::invalid");
         assert!(unknown.message.contains("workloadz"), "{}", unknown.message);
-        let truncated =
-            parse_state(&SourceFile::new("state.yaml", "workloads:\n  web:\n")).unwrap_err();
-        assert_eq!(truncated.code, "score::state::invalid");
+        let truncated = parse_state(&SourceFile::new(
+            "state.yaml",
+            "version: 1\nworkloads:\n  web:\n",
+        ))
+        .unwrap_err();
+        assert_eq!(truncated.code, "score::state::truncated");
+        let no_version = parse_state(&SourceFile::new(
+            "state.yaml",
+            format!("workloads: {{}}\n{END_MARKER}\n"),
+        ))
+        .unwrap_err();
+        assert_eq!(no_version.code, "score::state::invalid");
     }
 
     #[test]
