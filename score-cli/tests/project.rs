@@ -339,3 +339,48 @@ fn patch_templates_edit_the_output() {
         .success()
         .stdout(contains("restart: always"));
 }
+
+#[test]
+fn hostile_provisioners_fail_clearly_and_leave_state_byte_identical() {
+    let cases = [
+        (
+            "loop",
+            "- uri: template://loop\n  type: postgres\n  outputs: |\n    {% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}\n",
+            "ran too long",
+        ),
+        (
+            "explode",
+            "- uri: template://explode\n  type: postgres\n  outputs: |\n    {% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}\n",
+            "too much output",
+        ),
+        ("hang", "- uri: cmd:///bin/sh\n  type: postgres\n  timeout_seconds: 1\n  args: ['-c', 'sleep 60']\n", "did not finish within 1s"),
+        ("exit", "- uri: cmd:///bin/sh\n  type: postgres\n  args: ['-c', 'echo oops >&2; exit 1']\n", "oops"),
+    ];
+    for (name, provisioner, expected) in cases {
+        let dir = project();
+        let d = dir.path();
+        score_rs(d)
+            .args(["generate", "web.yaml"])
+            .assert()
+            .success();
+        let before = state(d);
+        let file = format!("{name}.provisioners.yaml");
+        fs::write(d.join(&file), provisioner).unwrap();
+        score_rs(d)
+            .args(["init", "--no-sample", "--provisioners", &file])
+            .assert()
+            .success();
+        let start = std::time::Instant::now();
+        score_rs(d)
+            .args(["generate", "web.yaml"])
+            .assert()
+            .code(1)
+            .stderr(contains(expected));
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "{name} took {:?}",
+            start.elapsed()
+        );
+        assert_eq!(before, state(d), "{name} changed the state");
+    }
+}
