@@ -15,12 +15,14 @@ pub fn align(text: &str) -> String {
     let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     let mut group: Vec<(usize, usize, usize)> = Vec::new(); // (line, key end, '=' index)
     let mut heredoc: Option<String> = None;
+    let mut verbatim = std::collections::BTreeSet::new();
     for (i, line) in lines.iter().enumerate() {
         if let Some(delim) = &heredoc {
             // A heredoc belongs to the line that opens it: it does not end the group.
             if line.trim() == delim {
                 heredoc = None;
             }
+            verbatim.insert(i);
             continue;
         }
         match assignment(line) {
@@ -32,14 +34,37 @@ pub fn align(text: &str) -> String {
         }
     }
     flush(&mut out, &mut group);
+    for (i, line) in out.iter_mut().enumerate() {
+        if !verbatim.contains(&i) {
+            collapse_empty_block(line);
+        }
+    }
     out.join("\n")
+}
+
+/// hcl-rs prints an empty block as `name {    }`; `terraform fmt` writes `name {}`.
+fn collapse_empty_block(line: &mut String) {
+    let t = line.trim_end();
+    if !t.ends_with('}') || t.trim_start().starts_with('"') {
+        return;
+    }
+    let body = &t[..t.len() - 1];
+    let inner = body.trim_end();
+    if inner.ends_with('{') && inner.len() < body.len() && !inner.contains('=') {
+        *line = format!("{inner}}}");
+    }
 }
 
 fn flush(out: &mut [String], group: &mut Vec<(usize, usize, usize)>) {
     let width = group.iter().map(|(_, k, _)| *k).max().unwrap_or(0);
     for (i, key_end, eq) in group.drain(..) {
         let line = &out[i];
-        let aligned = format!("{}{}{}", &line[..key_end], " ".repeat(width - key_end + 1), &line[eq..]);
+        let aligned = format!(
+            "{}{}{}",
+            &line[..key_end],
+            " ".repeat(width - key_end + 1),
+            &line[eq..]
+        );
         out[i] = aligned;
     }
 }
@@ -184,6 +209,19 @@ mod tests {
         let input = "a {\n  name = \"x\"\n  namespace = var.ns\n  labels = {\n    \"app.kubernetes.io/name\" = \"x\"\n    a = \"b=c\"\n  }\n  x = [1, 2]\n  yy = { a = 1 }\n  content = <<EOT\nk = v\nEOT\n  z = 1\n}\n";
         let want = "a {\n  name      = \"x\"\n  namespace = var.ns\n  labels = {\n    \"app.kubernetes.io/name\" = \"x\"\n    a                        = \"b=c\"\n  }\n  x       = [1, 2]\n  yy      = { a = 1 }\n  content = <<EOT\nk = v\nEOT\n  z       = 1\n}\n";
         assert_eq!(align(input), want);
+    }
+
+    #[test]
+    fn empty_blocks_collapse() {
+        assert_eq!(
+            align("  a {\n    metadata {      }\n  }\n"),
+            "  a {\n    metadata {}\n  }\n"
+        );
+        assert_eq!(align("  x = \"{  }\"\n"), "  x = \"{  }\"\n");
+        assert_eq!(
+            align("  x = <<EOT\nserver {  }\nEOT\n"),
+            "  x = <<EOT\nserver {  }\nEOT\n"
+        );
     }
 
     #[test]

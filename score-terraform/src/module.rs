@@ -20,7 +20,16 @@ pub const RANDOM_VERSION: &str = "~> 3.9";
 pub const REQUIRED_VERSION: &str = ">= 1.5.0";
 
 /// Top-level keys a provisioner's `terraform` template may produce.
-pub const ARTIFACT_KEYS: &[&str] = &["resource", "data", "module", "variable", "output", "locals", "provider", "terraform"];
+pub const ARTIFACT_KEYS: &[&str] = &[
+    "resource",
+    "data",
+    "module",
+    "variable",
+    "output",
+    "locals",
+    "provider",
+    "terraform",
+];
 
 #[derive(Debug, Clone)]
 struct Entry {
@@ -44,7 +53,8 @@ fn code() -> &'static str {
 /// Whether `s` is a Terraform block label / identifier.
 pub fn is_identifier(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 impl Module {
@@ -67,7 +77,13 @@ impl Module {
     }
 
     /// Add a block; identical re-additions are kept once.
-    pub fn add(&mut self, section: &str, labels: &[&str], body: Value, origin: &str) -> Result<(), Box<Diagnostic>> {
+    pub fn add(
+        &mut self,
+        section: &str,
+        labels: &[&str],
+        body: Value,
+        origin: &str,
+    ) -> Result<(), Box<Diagnostic>> {
         let address = format!("{section}.{}", labels.join("."));
         if let Some(bad) = labels.iter().find(|l| !is_identifier(l)) {
             return Err(Box::new(
@@ -75,7 +91,10 @@ impl Module {
                     .with_help("names start with a letter or `_` and contain only letters, digits, `_` and `-`"),
             ));
         }
-        let key = (section.to_string(), labels.iter().map(|s| s.to_string()).collect());
+        let key = (
+            section.to_string(),
+            labels.iter().map(|s| s.to_string()).collect(),
+        );
         match self.blocks.get(&key) {
             Some(existing) if existing.body == body => Ok(()),
             Some(existing) => Err(Box::new(
@@ -94,12 +113,18 @@ impl Module {
 
     /// Whether a block exists.
     pub fn has(&self, section: &str, labels: &[&str]) -> bool {
-        self.blocks
-            .contains_key(&(section.to_string(), labels.iter().map(|s| s.to_string()).collect()))
+        self.blocks.contains_key(&(
+            section.to_string(),
+            labels.iter().map(|s| s.to_string()).collect(),
+        ))
     }
 
     /// Merge what a provisioner's `terraform` template produced.
-    pub fn merge_artifact(&mut self, artifact: &Value, origin: &str) -> Result<(), Vec<Diagnostic>> {
+    pub fn merge_artifact(
+        &mut self,
+        artifact: &Value,
+        origin: &str,
+    ) -> Result<(), Vec<Diagnostic>> {
         let err = |msg: String| {
             vec![Diagnostic::error(code(), format!("{origin}: {msg}"))
                 .with_help("the `terraform` template renders Terraform JSON: `resource: {<type>: {<name>: {...}}}`, `module: {<name>: {...}}`, `variable`, `output`, `locals`, `provider`, `data`, `terraform: {required_providers: ...}`")]
@@ -110,7 +135,9 @@ impl Module {
         let mut errors = Vec::new();
         for (section, v) in top {
             if !ARTIFACT_KEYS.contains(&section.as_str()) {
-                errors.extend(err(format!("unknown top-level key `{section}` in the `terraform` template")));
+                errors.extend(err(format!(
+                    "unknown top-level key `{section}` in the `terraform` template"
+                )));
                 continue;
             }
             let Value::Object(m) = v else {
@@ -121,25 +148,36 @@ impl Module {
                 let result = match section.as_str() {
                     "resource" | "data" => {
                         let Value::Object(named) = body else {
-                            errors.extend(err(format!("`{section}.{name}` must map names to blocks")));
+                            errors.extend(err(format!(
+                                "`{section}.{name}` must map names to blocks"
+                            )));
                             continue;
                         };
-                        let mut rs = Vec::new();
                         for (n, b) in named {
                             if !b.is_object() {
-                                errors.extend(err(format!("`{section}.{name}.{n}` must be a mapping")));
+                                errors.extend(err(format!(
+                                    "`{section}.{name}.{n}` must be a mapping"
+                                )));
                                 continue;
                             }
-                            rs.push(self.add(section, &[name, n], blocks::canonical_body(name, b), origin));
+                            if let Err(d) = self.add(
+                                section,
+                                &[name, n],
+                                blocks::canonical_body(name, b),
+                                origin,
+                            ) {
+                                errors.push(*d);
+                            }
                         }
-                        rs.into_iter().collect::<Result<(), _>>()
+                        Ok(())
                     }
                     "locals" => self.add("locals", &[name], body.clone(), origin),
                     "terraform" => match (name.as_str(), body) {
-                        ("required_providers", Value::Object(ps)) => ps
-                            .iter()
-                            .map(|(p, req)| self.add("required_providers", &[p], req.clone(), origin))
-                            .collect(),
+                        ("required_providers", Value::Object(ps)) => {
+                            ps.iter().try_for_each(|(p, req)| {
+                                self.add("required_providers", &[p], req.clone(), origin)
+                            })
+                        }
                         _ => {
                             errors.extend(err(format!("only `terraform.required_providers` may be set, not `terraform.{name}`")));
                             continue;
@@ -150,7 +188,12 @@ impl Module {
                             errors.extend(err(format!("`provider.{name}` must be a mapping")));
                             continue;
                         }
-                        self.add("provider", &[name], blocks::canonical_body(name, body), origin)
+                        self.add(
+                            "provider",
+                            &[name],
+                            blocks::canonical_body(name, body),
+                            origin,
+                        )
                     }
                     _ => {
                         if !body.is_object() {
@@ -188,14 +231,18 @@ impl Module {
                 }
                 s => (&mut main, s),
             };
-            let mut slot = file.entry(sec.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            let mut slot = file
+                .entry(sec.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
             for (i, l) in labels.iter().enumerate() {
                 let Value::Object(m) = slot else { break };
                 if i + 1 == labels.len() {
                     m.insert(l.clone(), e.body.clone());
                     break;
                 }
-                slot = m.entry(l.clone()).or_insert_with(|| Value::Object(Map::new()));
+                slot = m
+                    .entry(l.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
             }
         }
         let versions = json!({
@@ -222,11 +269,20 @@ mod tests {
         m.merge_artifact(&a, "provisioner b").unwrap();
         let b = json!({"resource": {"random_password": {"p": {"length": 12}}}});
         let e = m.merge_artifact(&b, "provisioner c").unwrap_err();
-        assert!(e[0].message.contains("`resource.random_password.p` is defined twice"), "{}", e[0].message);
+        assert!(
+            e[0].message
+                .contains("`resource.random_password.p` is defined twice"),
+            "{}",
+            e[0].message
+        );
         assert!(e[0].message.contains("provisioner a") && e[0].message.contains("provisioner c"));
-        let bad = m.merge_artifact(&json!({"resources": {}}), "p").unwrap_err();
+        let bad = m
+            .merge_artifact(&json!({"resources": {}}), "p")
+            .unwrap_err();
         assert!(bad[0].message.contains("unknown top-level key `resources`"));
-        let name = m.merge_artifact(&json!({"module": {"9x": {}}}), "p").unwrap_err();
+        let name = m
+            .merge_artifact(&json!({"module": {"9x": {}}}), "p")
+            .unwrap_err();
         assert!(name[0].message.contains("not a valid Terraform name"));
     }
 
@@ -242,6 +298,9 @@ mod tests {
         assert_eq!(files[0].1, json!({"module": {"db": {"source": "x"}}}));
         assert_eq!(files[1].1, json!({"variable": {"v": {"type": "string"}}}));
         assert_eq!(files[2].1, json!({"output": {"o": {"value": "x"}}}));
-        assert_eq!(files[3].1["terraform"]["required_providers"]["aws"]["source"], "hashicorp/aws");
+        assert_eq!(
+            files[3].1["terraform"]["required_providers"]["aws"]["source"],
+            "hashicorp/aws"
+        );
     }
 }

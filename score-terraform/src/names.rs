@@ -177,6 +177,9 @@ mod tests {
         assert!(is_port_name("http"));
         assert!(!is_port_name("8080"));
         assert!(!is_port_name("a-very-long-port-name"));
-        assert_eq!(identifier(&["image", "web-api", "main"]), "image_web_api_main");
+        assert_eq!(
+            identifier(&["image", "web-api", "main"]),
+            "image_web_api_main"
+        );
     }
 }

@@ -79,6 +79,8 @@ pub fn canonical(input: &str) -> Result<String, String> {
     Ok(format_nanos(nanos, binary))
 }
 
+// `is_multiple_of` needs Rust 1.87; the workspace supports 1.85.
+#[allow(clippy::manual_is_multiple_of)]
 fn format_nanos(nanos: u128, binary: bool) -> String {
     if nanos == 0 {
         return "0".into();

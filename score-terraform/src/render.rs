@@ -51,7 +51,7 @@ pub const SECTIONS: &[&str] = &[
 fn leading(kind: BodyKind) -> &'static [&'static str] {
     match kind {
         BodyKind::Resource { nested: false } => &["count", "for_each", "provider"],
-        BodyKind::Resource { nested: true } => &["name"],
+        BodyKind::Resource { nested: true } => &["name", "namespace"],
         BodyKind::Module => &["source", "version", "count", "for_each", "providers"],
         BodyKind::Variable => &["type", "description", "default", "sensitive", "nullable"],
         BodyKind::Output => &["description", "value", "sensitive"],
@@ -74,7 +74,10 @@ pub fn is_block(kind: BodyKind, key: &str, value: &Value) -> bool {
 
 /// The entries of a body in writing order: leading attributes, other attributes sorted,
 /// `depends_on`, blocks sorted, `lifecycle`.
-pub fn entries(kind: BodyKind, map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value, bool)> {
+pub fn entries(
+    kind: BodyKind,
+    map: &serde_json::Map<String, Value>,
+) -> Vec<(&String, &Value, bool)> {
     let lead = leading(kind);
     let mut items: Vec<(&String, &Value, bool)> = map
         .iter()
@@ -82,7 +85,11 @@ pub fn entries(kind: BodyKind, map: &serde_json::Map<String, Value>) -> Vec<(&St
         .collect();
     let rank = |(k, _, block): &(&String, &Value, bool)| -> (u8, usize, String) {
         if *block {
-            (if k.as_str() == "lifecycle" { 4 } else { 3 }, 0, (*k).clone())
+            (
+                if k.as_str() == "lifecycle" { 4 } else { 3 },
+                0,
+                (*k).clone(),
+            )
         } else if let Some(i) = lead.iter().position(|l| l == k) {
             (0, i, String::new())
         } else if k.as_str() == "depends_on" {
@@ -144,12 +151,20 @@ fn write_section(out: &mut String, ind: usize, section: &str, v: &Value) {
             write_obj(out, ind, keys, |out, ind, _, v| write_value(out, ind, v));
         }
         ("locals", Value::Object(m)) => write_body(out, ind, BodyKind::Locals, m),
-        (_, Value::Object(m)) => write_labelled(out, ind, section_depth(section), section_body(section), m),
+        (_, Value::Object(m)) => {
+            write_labelled(out, ind, section_depth(section), section_body(section), m)
+        }
         (_, other) => write_value(out, ind, other),
     }
 }
 
-fn write_labelled(out: &mut String, ind: usize, depth: usize, kind: BodyKind, m: &serde_json::Map<String, Value>) {
+fn write_labelled(
+    out: &mut String,
+    ind: usize,
+    depth: usize,
+    kind: BodyKind,
+    m: &serde_json::Map<String, Value>,
+) {
     let keys: Vec<(&String, &Value)> = m.iter().collect(); // sorted: serde_json maps are ordered by key
     let mut keys = keys;
     keys.sort_by(|a, b| a.0.cmp(b.0));
@@ -161,7 +176,10 @@ fn write_labelled(out: &mut String, ind: usize, depth: usize, kind: BodyKind, m:
 }
 
 fn write_body(out: &mut String, ind: usize, kind: BodyKind, m: &serde_json::Map<String, Value>) {
-    let items: Vec<(&String, &Value)> = entries(kind, m).into_iter().map(|(k, v, _)| (k, v)).collect();
+    let items: Vec<(&String, &Value)> = entries(kind, m)
+        .into_iter()
+        .map(|(k, v, _)| (k, v))
+        .collect();
     write_obj(out, ind, items, |out, ind, key, v| {
         if is_block(kind, key, v) {
             let Value::Array(blocks) = v else { return };
@@ -214,7 +232,12 @@ fn write_obj<'a>(
     out.push('}');
 }
 
-fn write_arr(out: &mut String, ind: usize, xs: &[Value], mut each: impl FnMut(&mut String, usize, &Value)) {
+fn write_arr(
+    out: &mut String,
+    ind: usize,
+    xs: &[Value],
+    mut each: impl FnMut(&mut String, usize, &Value),
+) {
     if xs.is_empty() {
         out.push_str("[]");
         return;
@@ -252,10 +275,15 @@ pub fn to_hcl(file: &Value) -> Result<String, String> {
         match (*section, v) {
             ("terraform", Value::Object(m)) => body = body.add_block(terraform_block(m)?),
             ("locals", Value::Object(m)) => {
-                body = body.add_block(Block::builder("locals").add_structures(hcl_body(BodyKind::Locals, m, "locals")?).build());
+                body = body.add_block(
+                    Block::builder("locals")
+                        .add_structures(hcl_body(BodyKind::Locals, m, "locals")?)
+                        .build(),
+                );
             }
             (s, Value::Object(m)) => {
-                for b in labelled_blocks(s, section_depth(s), section_body(s), m, &mut Vec::new())? {
+                for b in labelled_blocks(s, section_depth(s), section_body(s), m, &mut Vec::new())?
+                {
                     body = body.add_block(b);
                 }
             }
@@ -275,7 +303,10 @@ pub fn to_hcl(file: &Value) -> Result<String, String> {
 fn terraform_block(m: &serde_json::Map<String, Value>) -> Result<Block, String> {
     let mut b = Block::builder("terraform");
     if let Some(v) = m.get("required_version") {
-        b = b.add_attribute(Attribute::new("required_version", expr(v, "terraform.required_version")?));
+        b = b.add_attribute(Attribute::new(
+            "required_version",
+            expr(v, "terraform.required_version")?,
+        ));
     }
     if let Some(Value::Object(rp)) = m.get("required_providers") {
         let mut inner = Block::builder("required_providers");
@@ -313,14 +344,23 @@ fn labelled_blocks(
                 let at = format!("{section}.{}", labels.join("."));
                 out.push(b.add_structures(hcl_body(kind, body, &at)?).build());
             }
-            _ => return Err(format!("`{section}.{}` must be an object", labels.join("."))),
+            _ => {
+                return Err(format!(
+                    "`{section}.{}` must be an object",
+                    labels.join(".")
+                ))
+            }
         }
         labels.pop();
     }
     Ok(out)
 }
 
-fn hcl_body(kind: BodyKind, m: &serde_json::Map<String, Value>, at: &str) -> Result<Vec<hcl::Structure>, String> {
+fn hcl_body(
+    kind: BodyKind,
+    m: &serde_json::Map<String, Value>,
+    at: &str,
+) -> Result<Vec<hcl::Structure>, String> {
     let mut out = Vec::new();
     for (k, v, block) in entries(kind, m) {
         let here = format!("{at}.{k}");
@@ -332,15 +372,23 @@ fn hcl_body(kind: BodyKind, m: &serde_json::Map<String, Value>, at: &str) -> Res
             for b in v.as_array().into_iter().flatten() {
                 let Value::Object(bm) = b else { continue };
                 out.push(hcl::Structure::Block(
-                    Block::builder(ident(k)?).add_structures(hcl_body(nested, bm, &here)?).build(),
+                    Block::builder(ident(k)?)
+                        .add_structures(hcl_body(nested, bm, &here)?)
+                        .build(),
                 ));
             }
         } else {
             let e = match (kind, k.as_str()) {
-                (_, "depends_on") | (BodyKind::Resource { .. }, "ignore_changes" | "replace_triggered_by") => raw_list(v, &here)?,
-                (BodyKind::Resource { nested: false } | BodyKind::Module, "provider") | (BodyKind::Variable, "type") => {
-                    raw(v.as_str().ok_or_else(|| format!("`{here}` must be a string"))?, &here)?
+                (_, "depends_on")
+                | (BodyKind::Resource { .. }, "ignore_changes" | "replace_triggered_by") => {
+                    raw_list(v, &here)?
                 }
+                (BodyKind::Resource { nested: false } | BodyKind::Module, "provider")
+                | (BodyKind::Variable, "type") => raw(
+                    v.as_str()
+                        .ok_or_else(|| format!("`{here}` must be a string"))?,
+                    &here,
+                )?,
                 (BodyKind::Module, "providers") => raw_object(v, &here)?,
                 _ => expr(v, &here)?,
             };
@@ -356,7 +404,8 @@ fn ident(s: &str) -> Result<Identifier, String> {
 
 /// An expression written as a string in JSON (`depends_on` items, `provider`, variable types).
 fn raw(s: &str, at: &str) -> Result<Expression, String> {
-    let body: Body = hcl::from_str(&format!("x = {s}\n")).map_err(|e| format!("`{at}`: `{s}` is not an expression: {e}"))?;
+    let body: Body = hcl::from_str(&format!("x = {s}\n"))
+        .map_err(|e| format!("`{at}`: `{s}` is not an expression: {e}"))?;
     body.into_attributes()
         .next()
         .map(|a| a.expr)
@@ -368,7 +417,13 @@ fn raw_list(v: &Value, at: &str) -> Result<Expression, String> {
         return Err(format!("`{at}` must be a list"));
     };
     xs.iter()
-        .map(|x| raw(x.as_str().ok_or_else(|| format!("`{at}` items must be strings"))?, at))
+        .map(|x| {
+            raw(
+                x.as_str()
+                    .ok_or_else(|| format!("`{at}` items must be strings"))?,
+                at,
+            )
+        })
         .collect::<Result<Vec<_>, _>>()
         .map(Expression::Array)
 }
@@ -381,7 +436,11 @@ fn raw_object(v: &Value, at: &str) -> Result<Expression, String> {
     let mut keys: Vec<&String> = m.keys().collect();
     keys.sort();
     for k in keys {
-        let x = raw(m[k].as_str().ok_or_else(|| format!("`{at}.{k}` must be a string"))?, at)?;
+        let x = raw(
+            m[k].as_str()
+                .ok_or_else(|| format!("`{at}.{k}` must be a string"))?,
+            at,
+        )?;
         obj.insert(object_key(k), x);
     }
     Ok(Expression::Object(obj))
@@ -403,8 +462,12 @@ pub fn expr(v: &Value, at: &str) -> Result<Expression, String> {
         Value::Null => Expression::Null,
         Value::Bool(b) => Expression::Bool(*b),
         Value::Number(n) => Expression::Number(number(n)),
-        Value::String(s) => string_expr(s).map_err(|e| format!("`{at}`: invalid Terraform template {s:?}: {e}"))?,
-        Value::Array(xs) => Expression::Array(xs.iter().map(|x| expr(x, at)).collect::<Result<_, _>>()?),
+        Value::String(s) => {
+            string_expr(s).map_err(|e| format!("`{at}`: invalid Terraform template {s:?}: {e}"))?
+        }
+        Value::Array(xs) => {
+            Expression::Array(xs.iter().map(|x| expr(x, at)).collect::<Result<_, _>>()?)
+        }
         Value::Object(m) => {
             let mut obj = hcl::Object::new();
             let mut keys: Vec<&String> = m.keys().collect();
@@ -423,7 +486,9 @@ fn number(n: &serde_json::Number) -> hcl::Number {
     } else if let Some(u) = n.as_u64() {
         hcl::Number::from(u)
     } else {
-        n.as_f64().and_then(hcl::Number::from_f64).unwrap_or_else(|| hcl::Number::from(0))
+        n.as_f64()
+            .and_then(hcl::Number::from_f64)
+            .unwrap_or_else(|| hcl::Number::from(0))
     }
 }
 
@@ -452,9 +517,9 @@ pub fn string_expr(s: &str) -> Result<Expression, String> {
             }
         }
     }
-    Ok(Expression::TemplateExpr(Box::new(TemplateExpr::QuotedString(
-        template_text(&t, Mode::Quoted)?,
-    ))))
+    Ok(Expression::TemplateExpr(Box::new(
+        TemplateExpr::QuotedString(template_text(&t, Mode::Quoted)?),
+    )))
 }
 
 fn template_text(t: &Template, mode: Mode) -> Result<String, String> {
@@ -484,7 +549,10 @@ fn push_template(b: &mut tmpl::Builder, t: &Template, mode: Mode) -> Result<(), 
             }
             Element::Directive(d) => match d.as_ref() {
                 Directive::If(d) => {
-                    b.template(&directive(d.if_strip, &format!("if {}", format_expr(&d.cond_expr)?)));
+                    b.template(&directive(
+                        d.if_strip,
+                        &format!("if {}", format_expr(&d.cond_expr)?),
+                    ));
                     push_template(b, &d.true_template, mode)?;
                     if let Some(f) = &d.false_template {
                         b.template(&directive(d.else_strip, "else"));
@@ -569,8 +637,14 @@ mod tests {
             "metadata": [{"name": "x", "namespace": "${var.namespace}"}]
         }));
         assert!(out.contains("    bare    = var.namespace\n    file    = <<EOT\nline one\n  ${var.x}\nthree\nEOT\n    literal = "), "{out}");
-        assert!(out.contains(r#"mixed   = "postgres://${random_password.db.result}@\"host\"\\""#), "{out}");
-        assert!(out.contains(r#"literal = "$${not} %%{this} ${"$"}${var.x}""#), "{out}");
+        assert!(
+            out.contains(r#"mixed   = "postgres://${random_password.db.result}@\"host\"\\""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"literal = "$${not} %%{this} ${"$"}${var.x}""#),
+            "{out}"
+        );
     }
 
     #[test]

@@ -23,11 +23,25 @@ pub fn escape(text: &str) -> String {
     b.finish()
 }
 
-/// Double every `$`: the kubelet expands `$(VAR)` and turns `$$` into `$` in container
-/// `command`, `args` and env `value`s, so a Score value reaches the process unchanged only
-/// with every `$` doubled (Score does not substitute in those places).
+/// Protect text from the kubelet's expansion: in container `command`, `args` and env
+/// `value`s it replaces `$(VAR)` with the variable and `$$` with `$`. Score does not
+/// substitute there, so a `$` followed by `$` or `(` is doubled; any other `$` is left alone
+/// (the kubelet keeps it).
+///
+/// ```
+/// use score_terraform::tmpl::kubelet_escape;
+/// assert_eq!(kubelet_escape("echo $HOME $(date) $$"), "echo $HOME $$(date) $$$");
+/// ```
 pub fn kubelet_escape(text: &str) -> String {
-    text.replace('$', "$$")
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '$' && matches!(chars.peek(), Some('$' | '(')) {
+            out.push('$');
+        }
+    }
+    out
 }
 
 /// Builds a template from literal text and template fragments, escaping where needed.
@@ -252,10 +266,16 @@ mod tests {
 
     #[test]
     fn literal_dollar_before_a_fragment_stays_literal() {
-        assert_eq!(build(&[(true, "cost $"), (false, "${var.x}")]), "cost ${\"$\"}${var.x}");
+        assert_eq!(
+            build(&[(true, "cost $"), (false, "${var.x}")]),
+            "cost ${\"$\"}${var.x}"
+        );
         assert_eq!(build(&[(true, "a%"), (false, "{b}")]), "a${\"%\"}{b}");
         assert_eq!(build(&[(true, "a$"), (false, "b")]), "a$b");
-        assert_eq!(build(&[(true, "a%"), (false, "%{if x}y%{endif}")]), "a${\"%\"}%{if x}y%{endif}");
+        assert_eq!(
+            build(&[(true, "a%"), (false, "%{if x}y%{endif}")]),
+            "a${\"%\"}%{if x}y%{endif}"
+        );
         assert_eq!(build(&[(true, "a$"), (false, "$${lit}")]), "a$$${lit}");
         assert_eq!(build(&[(false, "x$"), (true, "{y}")]), "x$${y}");
         // What Terraform reads back is the intended text.
@@ -269,14 +289,27 @@ mod tests {
         assert_eq!(
             r,
             vec![
-                vec!["random_password".to_string(), "pg-a".into(), "result".into()],
-                vec!["kubernetes_service_v1".into(), "pg-a".into(), "metadata".into()],
+                vec![
+                    "random_password".to_string(),
+                    "pg-a".into(),
+                    "result".into()
+                ],
+                vec![
+                    "kubernetes_service_v1".into(),
+                    "pg-a".into(),
+                    "metadata".into()
+                ],
                 vec!["var".into(), "port".into()],
             ]
         );
         assert!(references_secret("${random_password.x.result}"));
-        assert!(!references_secret("${kubernetes_service_v1.x.metadata[0].name}"));
+        assert!(!references_secret(
+            "${kubernetes_service_v1.x.metadata[0].name}"
+        ));
         assert!(references("$${literal}").is_empty());
-        assert_eq!(references("${sha256(jsonencode(kubernetes_config_map_v1.a.data))}")[0][1], "a");
+        assert_eq!(
+            references("${sha256(jsonencode(kubernetes_config_map_v1.a.data))}")[0][1],
+            "a"
+        );
     }
 }

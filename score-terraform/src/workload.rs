@@ -138,13 +138,22 @@ impl Lowering<'_> {
     }
 
     fn run(&mut self) {
-        let kind = match self.w.metadata.annotations.get(KIND_ANNOTATION).map(String::as_str) {
+        let kind = match self
+            .w
+            .metadata
+            .annotations
+            .get(KIND_ANNOTATION)
+            .map(String::as_str)
+        {
             None | Some("Deployment") => "Deployment",
             Some("StatefulSet") => "StatefulSet",
             Some(other) => {
                 self.errors.push(
-                    err(format!("workload `{}`: unsupported `{KIND_ANNOTATION}: {other}`", self.name()))
-                        .with_help("use `Deployment` (the default) or `StatefulSet`"),
+                    err(format!(
+                        "workload `{}`: unsupported `{KIND_ANNOTATION}: {other}`",
+                        self.name()
+                    ))
+                    .with_help("use `Deployment` (the default) or `StatefulSet`"),
                 );
                 return;
             }
@@ -168,7 +177,8 @@ impl Lowering<'_> {
                 "data": Value::Object(std::mem::take(&mut self.env_secret)),
             });
             self.add("resource", &["kubernetes_secret_v1", &secret], body);
-            self.checksum_refs.insert(0, format!("kubernetes_secret_v1.{secret}.data"));
+            self.checksum_refs
+                .insert(0, format!("kubernetes_secret_v1.{secret}.data"));
         }
         if !self.checksum_refs.is_empty() {
             let inner = if self.checksum_refs.len() == 1 {
@@ -176,7 +186,10 @@ impl Lowering<'_> {
             } else {
                 format!("[{}]", self.checksum_refs.join(", "))
             };
-            pod_annotations.insert("checksum/config".into(), interp(&format!("sha256(jsonencode({inner}))")).into());
+            pod_annotations.insert(
+                "checksum/config".into(),
+                interp(&format!("sha256(jsonencode({inner}))")).into(),
+            );
         }
         let mut template_meta = Map::new();
         template_meta.insert("labels".into(), labels.clone());
@@ -202,11 +215,18 @@ impl Lowering<'_> {
             if !ports.is_empty() {
                 hspec["port"] = Value::Array(ports.clone());
             }
-            let body = json!({"metadata": [self.object_metadata(&headless, None)], "spec": [hspec]});
+            let body =
+                json!({"metadata": [self.object_metadata(&headless, None)], "spec": [hspec]});
             self.add("resource", &["kubernetes_service_v1", &headless], body);
-            spec.insert("service_name".into(), metadata_name("kubernetes_service_v1", &headless).into());
+            spec.insert(
+                "service_name".into(),
+                metadata_name("kubernetes_service_v1", &headless).into(),
+            );
             if !self.claims.is_empty() {
-                spec.insert("volume_claim_template".into(), Value::Array(self.claims.values().cloned().collect()));
+                spec.insert(
+                    "volume_claim_template".into(),
+                    Value::Array(self.claims.values().cloned().collect()),
+                );
             }
         } else if self.uses_claim {
             // A ReadWriteOnce claim cannot be attached to the old and the new pod at once.
@@ -231,7 +251,11 @@ impl Lowering<'_> {
     fn annotations_value(&self) -> Option<Value> {
         let a = &self.w.metadata.annotations;
         (!a.is_empty()).then(|| {
-            Value::Object(a.iter().map(|(k, v)| (k.clone(), Value::String(escape(v)))).collect())
+            Value::Object(
+                a.iter()
+                    .map(|(k, v)| (k.clone(), Value::String(escape(v))))
+                    .collect(),
+            )
         })
     }
 
@@ -253,7 +277,11 @@ impl Lowering<'_> {
         self.w
             .ports()
             .map(|(pname, p)| {
-                let mut name = if names::is_dns_label(pname) { pname.clone() } else { names::slug(pname) };
+                let mut name = if names::is_dns_label(pname) {
+                    pname.clone()
+                } else {
+                    names::slug(pname)
+                };
                 if name.is_empty() || !used.insert(name.clone()) {
                     name = format!("port-{}", p.port);
                     used.insert(name.clone());
@@ -293,7 +321,11 @@ impl Lowering<'_> {
         });
         self.add("resource", &["kubernetes_service_v1", &label], body);
         let svc = format!("kubernetes_service_v1.{label}.metadata[0]");
-        let port_map: Map<String, Value> = self.w.ports().map(|(n, p)| (n.clone(), json!(p.port))).collect();
+        let port_map: Map<String, Value> = self
+            .w
+            .ports()
+            .map(|(n, p)| (n.clone(), json!(p.port)))
+            .collect();
         let body = json!({
             "description": escape(&format!("In-cluster address of workload `{}`", self.name())),
             "value": {
@@ -326,15 +358,19 @@ impl Lowering<'_> {
                 .iter()
                 .copied()
                 .find(|n| {
-                    containers.get(*n).is_none_or(|c| {
-                        c.before.keys().all(|d| !left.contains(d.as_str()))
-                    })
+                    containers
+                        .get(*n)
+                        .is_none_or(|c| c.before.keys().all(|d| !left.contains(d.as_str())))
                 })
                 .unwrap_or_else(|| left.iter().copied().next().unwrap_or_default());
             left.remove(next);
             order.push(next);
         }
-        let mains: Vec<&str> = containers.keys().map(String::as_str).filter(|n| !init.contains_key(n)).collect();
+        let mains: Vec<&str> = containers
+            .keys()
+            .map(String::as_str)
+            .filter(|n| !init.contains_key(n))
+            .collect();
         let port_owner = self.port_owners(&mains, &init);
         let mut main_blocks = Vec::new();
         for n in &mains {
@@ -343,7 +379,9 @@ impl Lowering<'_> {
         }
         let mut init_blocks = Vec::new();
         for n in &order {
-            let Some(c) = containers.get(*n) else { continue };
+            let Some(c) = containers.get(*n) else {
+                continue;
+            };
             init_blocks.push(self.container(n, c, Some(init[n]), port_owner.get(*n), stateful));
         }
         let mut pod = Map::new();
@@ -352,20 +390,31 @@ impl Lowering<'_> {
             pod.insert("init_container".into(), Value::Array(init_blocks));
         }
         if !self.volumes.is_empty() {
-            pod.insert("volume".into(), Value::Array(self.volumes.values().cloned().collect()));
+            pod.insert(
+                "volume".into(),
+                Value::Array(self.volumes.values().cloned().collect()),
+            );
         }
         Value::Object(pod)
     }
 
     /// Which container declares each service port: the one whose HTTP probe uses it, else
     /// the first main container.
-    fn port_owners(&self, mains: &[&str], init: &BTreeMap<&str, Readiness>) -> BTreeMap<String, Vec<Value>> {
+    fn port_owners(
+        &self,
+        mains: &[&str],
+        init: &BTreeMap<&str, Readiness>,
+    ) -> BTreeMap<String, Vec<Value>> {
         let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         let mut seen = BTreeSet::new();
         let candidates: Vec<&str> = mains
             .iter()
             .copied()
-            .chain(init.iter().filter(|(_, r)| **r != Readiness::Complete).map(|(n, _)| *n))
+            .chain(
+                init.iter()
+                    .filter(|(_, r)| **r != Readiness::Complete)
+                    .map(|(n, _)| *n),
+            )
             .collect();
         let mut names_used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (pname, p) in self.w.ports() {
@@ -374,9 +423,11 @@ impl Lowering<'_> {
                 .iter()
                 .find(|n| {
                     let c = &self.w.containers[**n];
-                    [&c.liveness_probe, &c.readiness_probe]
-                        .iter()
-                        .any(|pr| pr.as_ref().and_then(|pr| pr.http_get.as_ref()).is_some_and(|h| h.port == target))
+                    [&c.liveness_probe, &c.readiness_probe].iter().any(|pr| {
+                        pr.as_ref()
+                            .and_then(|pr| pr.http_get.as_ref())
+                            .is_some_and(|h| h.port == target)
+                    })
                 })
                 .or(mains.first())
                 .copied();
@@ -385,7 +436,12 @@ impl Lowering<'_> {
                 continue;
             }
             let mut port = json!({"container_port": target, "protocol": p.protocol.as_str()});
-            if names::is_port_name(pname) && names_used.entry(owner.to_string()).or_default().insert(pname.clone()) {
+            if names::is_port_name(pname)
+                && names_used
+                    .entry(owner.to_string())
+                    .or_default()
+                    .insert(pname.clone())
+            {
                 port["name"] = Value::String(pname.clone());
             }
             out.entry(owner.to_string()).or_default().push(port);
@@ -416,7 +472,11 @@ impl Lowering<'_> {
         };
         b.insert("image".into(), image.into());
         let kube = |xs: &Vec<String>| -> Value {
-            Value::Array(xs.iter().map(|s| Value::String(escape(&tmpl::kubelet_escape(s)))).collect())
+            Value::Array(
+                xs.iter()
+                    .map(|s| Value::String(escape(&tmpl::kubelet_escape(s))))
+                    .collect(),
+            )
         };
         if let Some(cmd) = &c.command {
             b.insert("command".into(), kube(cmd));
@@ -439,7 +499,10 @@ impl Lowering<'_> {
                         Ok(v) => {
                             m.insert(k.into(), v.into());
                         }
-                        Err(e) => self.errors.push(err(format!("workload `{}`, container `{name}`: {key}.{k}: {e}", self.name()))),
+                        Err(e) => self.errors.push(err(format!(
+                            "workload `{}`, container `{name}`: {key}.{k}: {e}",
+                            self.name()
+                        ))),
                     }
                 }
                 if !m.is_empty() {
@@ -454,7 +517,10 @@ impl Lowering<'_> {
             b.insert("port".into(), Value::Array(ports.clone()));
         }
         let probes_allowed = init != Some(Readiness::Complete);
-        for (key, p) in [("liveness_probe", &c.liveness_probe), ("readiness_probe", &c.readiness_probe)] {
+        for (key, p) in [
+            ("liveness_probe", &c.liveness_probe),
+            ("readiness_probe", &c.readiness_probe),
+        ] {
             let Some(p) = p else { continue };
             if !probes_allowed {
                 self.warnings.push(Diagnostic::warning(
@@ -523,11 +589,18 @@ impl Lowering<'_> {
         let t = match placeholder::parse(s) {
             Ok(t) => t,
             Err(e) => {
-                self.errors.push(err(format!("workload `{}`: {at}: {e}", self.name())));
+                self.errors
+                    .push(err(format!("workload `{}`: {at}: {e}", self.name())));
                 return None;
             }
         };
-        let lit = |s: &str| if kubelet { tmpl::kubelet_escape(s) } else { s.to_string() };
+        let lit = |s: &str| {
+            if kubelet {
+                tmpl::kubelet_escape(s)
+            } else {
+                s.to_string()
+            }
+        };
         let mut b = tmpl::Builder::default();
         let mut secret = false;
         let ctx = Context::new(&self.metadata, &self.outputs);
@@ -538,7 +611,8 @@ impl Lowering<'_> {
                     let v = match ctx.resolve(p) {
                         Ok(v) => v,
                         Err(e) => {
-                            self.errors.push(err(format!("workload `{}`: {at}: {e}", self.w.name())));
+                            self.errors
+                                .push(err(format!("workload `{}`: {at}: {e}", self.w.name())));
                             return None;
                         }
                     };
@@ -553,7 +627,8 @@ impl Lowering<'_> {
                             };
                             match &v {
                                 Value::String(frag) => {
-                                    secret |= self.resolved.is_secret(self.w.name(), name, first) || tmpl::references_secret(frag);
+                                    secret |= self.resolved.is_secret(self.w.name(), name, first)
+                                        || tmpl::references_secret(frag);
                                     if let Err(e) = tmpl::parse(frag) {
                                         self.errors.push(err(format!(
                                             "workload `{}`: {at}: output `{}` of resource `{name}` is not a valid Terraform template: {e}",
@@ -575,7 +650,10 @@ impl Lowering<'_> {
                 }
             }
         }
-        Some(Sub { text: b.finish(), secret })
+        Some(Sub {
+            text: b.finish(),
+            secret,
+        })
     }
 
     fn env(&mut self, container: &str, c: &Container) -> Vec<Value> {
@@ -583,9 +661,13 @@ impl Lowering<'_> {
         for (k, v) in &c.variables {
             let at = format!("containers.{container}.variables.{k}");
             // Substitute twice only when needed: secrets must not get the kubelet escaping.
-            let Some(plain) = self.subst(v, true, &at) else { continue };
+            let Some(plain) = self.subst(v, true, &at) else {
+                continue;
+            };
             if plain.secret {
-                let Some(raw) = self.subst(v, false, &at) else { continue };
+                let Some(raw) = self.subst(v, false, &at) else {
+                    continue;
+                };
                 let key = names::data_key(&format!("{container}.{k}"));
                 self.env_secret.insert(key.clone(), raw.text.into());
                 let secret = names::safe_name(&format!("{}-env", self.label), "w");
@@ -611,34 +693,67 @@ impl Lowering<'_> {
         for (i, (target, f)) in c.files.iter().enumerate() {
             let at = format!("containers.{container}.files.{target}");
             let base = target.rsplit('/').next().unwrap_or_default();
-            let key = if base.is_empty() { "content".to_string() } else { names::data_key(base) };
+            let key = if base.is_empty() {
+                "content".to_string()
+            } else {
+                names::data_key(base)
+            };
             // (data as text, or base64 binary)
             let content: Option<(Option<Sub>, Option<String>)> = match &f.content {
-                FileContent::Content(s) if f.no_expand => Some((Some(Sub { text: escape(s), secret: false }), None)),
+                FileContent::Content(s) if f.no_expand => Some((
+                    Some(Sub {
+                        text: escape(s),
+                        secret: false,
+                    }),
+                    None,
+                )),
                 FileContent::Content(s) => self.subst(s, false, &at).map(|s| (Some(s), None)),
                 FileContent::BinaryContent(b) => Some((None, Some(b.trim().to_string()))),
                 FileContent::Source(path) => {
                     let full = self.base_dir.join(path);
                     match std::fs::read(&full) {
                         Ok(bytes) => match String::from_utf8(bytes) {
-                            Ok(text) if f.no_expand => Some((Some(Sub { text: escape(&text), secret: false }), None)),
+                            Ok(text) if f.no_expand => Some((
+                                Some(Sub {
+                                    text: escape(&text),
+                                    secret: false,
+                                }),
+                                None,
+                            )),
                             Ok(text) => self.subst(&text, false, &at).map(|s| (Some(s), None)),
                             Err(e) => {
                                 use base64::Engine as _;
-                                Some((None, Some(base64::engine::general_purpose::STANDARD.encode(e.into_bytes()))))
+                                Some((
+                                    None,
+                                    Some(
+                                        base64::engine::general_purpose::STANDARD
+                                            .encode(e.into_bytes()),
+                                    ),
+                                ))
                             }
                         },
                         Err(e) => {
-                            self.errors.push(err(format!("workload `{}`: {at}: cannot read `{}`: {e}", self.name(), full.display())));
+                            self.errors.push(err(format!(
+                                "workload `{}`: {at}: cannot read `{}`: {e}",
+                                self.name(),
+                                full.display()
+                            )));
                             None
                         }
                     }
                 }
             };
-            let Some((text, binary)) = content else { continue };
+            let Some((text, binary)) = content else {
+                continue;
+            };
             let secret = text.as_ref().is_some_and(|t| t.secret);
             let obj = names::safe_name(
-                &format!("{}-{container}-{}-{}", self.label, names::slug(base), short_hash(&format!("{container}\n{target}"), 6)),
+                &format!(
+                    "{}-{container}-{}-{}",
+                    self.label,
+                    names::slug(base),
+                    short_hash(&format!("{container}\n{target}"), 6)
+                ),
                 "f",
             );
             let (rtype, data_key) = match (secret, binary.is_some()) {
@@ -675,7 +790,9 @@ impl Lowering<'_> {
         }
         for (target, v) in &c.volumes {
             let at = format!("containers.{container}.volumes.{target}");
-            let Some((res, outputs)) = self.volume_outputs(&v.source, &at) else { continue };
+            let Some((res, outputs)) = self.volume_outputs(&v.source, &at) else {
+                continue;
+            };
             let vol = names::safe_name(&format!("vol-{res}"), "v");
             let claim = outputs.get("claim_spec").filter(|_| stateful);
             if let Some(spec) = claim {
@@ -687,7 +804,10 @@ impl Lowering<'_> {
             } else {
                 match outputs.get("source") {
                     Some(Value::Object(src)) => {
-                        let mut src = blocks::canonical_body("kubernetes_deployment_v1", &snake_keys(&Value::Object(src.clone())));
+                        let mut src = blocks::canonical_body(
+                            "kubernetes_deployment_v1",
+                            &snake_keys(&Value::Object(src.clone())),
+                        );
                         if src.get("persistent_volume_claim").is_some() {
                             self.uses_claim = true;
                         }
@@ -733,7 +853,8 @@ impl Lowering<'_> {
                     }
                     Ok(_) => {}
                     Err(e) => {
-                        self.errors.push(err(format!("workload `{}`: {at}: {e}", self.name())));
+                        self.errors
+                            .push(err(format!("workload `{}`: {at}: {e}", self.name())));
                         return None;
                     }
                 }

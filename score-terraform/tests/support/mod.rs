@@ -6,7 +6,9 @@ pub mod schema;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use score_core::provision::{parse_provisioner_file, provision, Provisioner, Resolved, WorkloadInput};
+use score_core::provision::{
+    parse_provisioner_file, provision, Provisioner, Resolved, WorkloadInput,
+};
 use score_core::state::TargetState;
 use score_core::{Diagnostic, SourceFile};
 use score_terraform::{Format, Options};
@@ -75,8 +77,13 @@ pub fn provisioners(dir: &Path) -> Vec<Provisioner> {
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let src = SourceFile::new(f.display().to_string(), std::fs::read_to_string(&f).unwrap());
-        out.extend(parse_provisioner_file(&src).unwrap_or_else(|e| panic!("{}: {e:#?}", f.display())));
+        let src = SourceFile::new(
+            f.display().to_string(),
+            std::fs::read_to_string(&f).unwrap(),
+        );
+        out.extend(
+            parse_provisioner_file(&src).unwrap_or_else(|e| panic!("{}: {e:#?}", f.display())),
+        );
     }
     out.extend(default_provisioners());
     out
@@ -87,15 +94,22 @@ pub fn workloads(dir: &Path) -> Vec<WorkloadInput> {
     score_files(dir)
         .iter()
         .map(|p| {
-            let loaded = score_core::load::load_path(p).unwrap_or_else(|e| panic!("{}: {}", p.display(), render(&e)));
-            WorkloadInput { workload: loaded.workload, base_dir: loaded.base_dir }
+            let loaded = score_core::load::load_path(p)
+                .unwrap_or_else(|e| panic!("{}: {}", p.display(), render(&e)));
+            WorkloadInput {
+                workload: loaded.workload,
+                base_dir: loaded.base_dir,
+            }
         })
         .collect()
 }
 
 /// Diagnostics as text.
 pub fn render(d: &[Diagnostic]) -> String {
-    d.iter().map(|d| score_core::render::render(d, false)).collect::<Vec<_>>().join("\n")
+    d.iter()
+        .map(|d| score_core::render::render(d, false))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A case run through load → provision → generate.
@@ -123,7 +137,12 @@ pub fn run(dir: &Path) -> Run {
         score_terraform::generate(&resolved, &Options { format })
             .unwrap_or_else(|e| panic!("{}: generate failed:\n{}", dir.display(), render(&e)))
     };
-    Run { hcl: gen(Format::Hcl), json: gen(Format::Json), resolved, state }
+    Run {
+        hcl: gen(Format::Hcl),
+        json: gen(Format::Json),
+        resolved,
+        state,
+    }
 }
 
 /// The JSON files of a run, parsed, by base name (`main`, `variables`, …).
@@ -131,7 +150,8 @@ pub fn json_files(out: &score_terraform::Output) -> Vec<(String, Value)> {
     out.files
         .iter()
         .map(|(n, text)| {
-            let v: Value = serde_json::from_str(text).unwrap_or_else(|e| panic!("{n} is not JSON: {e}"));
+            let v: Value =
+                serde_json::from_str(text).unwrap_or_else(|e| panic!("{n} is not JSON: {e}"));
             (n.trim_end_matches(".tf.json").to_string(), v)
         })
         .collect()

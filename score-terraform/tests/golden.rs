@@ -1,0 +1,47 @@
+//! Golden snapshots of the generated module (HCL) for every fixture case in
+//! `fixtures/terraform/<case>/`: the real pipeline (load → provision with the default and the
+//! case's own provisioners → generate), plus the resource outputs and any warnings.
+
+mod support;
+
+use std::fmt::Write as _;
+
+#[test]
+fn golden_modules() {
+    for dir in support::cases() {
+        let case = support::case_name(&dir);
+        let run = support::run(&dir);
+        let mut text = String::new();
+        let _ = writeln!(text, "# case: {case}");
+        for w in &run.hcl.warnings {
+            let _ = writeln!(text, "# warning: {}", w.message);
+        }
+        let _ = writeln!(text, "# resource outputs:");
+        for r in &run.resolved.resources {
+            let _ = writeln!(text, "#   {}:", r.uid);
+            for (k, v) in &r.record.outputs {
+                let secret = if r.record.secret_outputs.contains(k) {
+                    " (secret)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(text, "#     {k}{secret}: {v}");
+            }
+        }
+        for (name, body) in &run.hcl.files {
+            let _ = write!(text, "\n# ---- {name} ----\n{body}");
+        }
+        insta::assert_snapshot!(case, text);
+    }
+}
+
+/// One case in JSON syntax, to show what `--format json` writes.
+#[test]
+fn golden_json_format() {
+    let run = support::run(&support::fixtures().join("postgres"));
+    let mut text = String::new();
+    for (name, body) in &run.json.files {
+        let _ = write!(text, "# ---- {name} ----\n{body}");
+    }
+    insta::assert_snapshot!("postgres-json", text);
+}
