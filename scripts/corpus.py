@@ -113,9 +113,17 @@ def validate(out: Path, args):
         if res.returncode != 0 or "ERROR" in res.stdout:
             return "fail", "kubernetes-validate: " + res.stdout + res.stderr
     if args.target == "terraform":
-        main = out / "main.tf"
-        if not main.is_file():
+        if not (out / "main.tf").is_file():
             return "fail", "no main.tf written"
+        try:
+            import hcl2  # python-hcl2, installed by .ci/run
+        except ImportError:
+            return "pass", ""
+        for tf in sorted(out.glob("*.tf")):
+            try:
+                hcl2.loads(tf.read_text())
+            except Exception as e:  # the parser raises several exception types
+                return "fail", f"python-hcl2 cannot parse {tf.name}: {e}"
     return "pass", ""
 
 
