@@ -239,6 +239,20 @@ pub struct GeneratedFile {
 }
 
 impl GeneratedFile {
+    /// Whether `path` already holds exactly these bytes with this mode.
+    fn is_current(&self, path: &Path) -> bool {
+        let same_bytes = std::fs::read(path).is_ok_and(|b| b == self.bytes);
+        #[cfg(unix)]
+        let same_mode = {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(path)
+                .is_ok_and(|m| m.permissions().mode() & 0o7777 == self.mode.unwrap_or(0o644))
+        };
+        #[cfg(not(unix))]
+        let same_mode = true;
+        same_bytes && same_mode
+    }
+
     /// Write the file under `mounts_dir` atomically (temp file + rename), creating parent
     /// directories and applying [`GeneratedFile::mode`] (default 0644) before the file becomes
     /// visible.
@@ -253,6 +267,9 @@ impl GeneratedFile {
                 format!("cannot {what} `{}`: {e}", path.display()),
             )
         };
+        if self.is_current(&path) {
+            return Ok(()); // warm re-runs: most files are unchanged
+        }
         let dir = path.parent().unwrap_or(mounts_dir);
         std::fs::create_dir_all(dir).map_err(|e| fail("create the directory of", e))?;
         let name = path
@@ -277,7 +294,6 @@ impl GeneratedFile {
                 use std::os::unix::fs::PermissionsExt;
                 f.set_permissions(std::fs::Permissions::from_mode(self.mode.unwrap_or(0o644)))?;
             }
-            f.sync_all()?;
             std::fs::rename(&tmp, &path)
         })();
         result.map_err(|e| {

@@ -34,7 +34,11 @@ pub(crate) fn relocate(
     if secrets.is_empty() {
         return;
     }
-    let is_secret = |v: &str| secrets.iter().any(|s| v.contains(s.as_str()));
+    let Ok(matcher) = aho_corasick::AhoCorasick::new(secrets.iter().filter(|s| !s.is_empty()))
+    else {
+        return;
+    };
+    let is_secret = |v: &str| matcher.is_match(v);
     for (name, def) in services.iter_mut() {
         let Value::Object(def) = def else { continue };
         let mut moved: Vec<(String, String)> = Vec::new();
@@ -103,7 +107,20 @@ pub(crate) fn relocate(
 /// Warnings for every place in `doc` where a secret value still appears.
 pub(crate) fn leaks(doc: &Value, secrets: &[String]) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    walk(doc, &mut String::new(), secrets, &mut found);
+    let patterns: Vec<&str> = secrets
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    // One automaton over every secret: scanning each string once instead of once per secret
+    // (which made this check quadratic in the number of resources).
+    let Ok(matcher) = aho_corasick::AhoCorasick::new(patterns) else {
+        return Vec::new();
+    };
+    walk(doc, &mut String::new(), &matcher, &mut found);
     found
         .into_iter()
         .map(|path| {
@@ -113,11 +130,14 @@ pub(crate) fn leaks(doc: &Value, secrets: &[String]) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn walk(v: &Value, path: &mut String, secrets: &[String], found: &mut Vec<String>) {
+fn walk(
+    v: &Value,
+    path: &mut String,
+    secrets: &aho_corasick::AhoCorasick,
+    found: &mut Vec<String>,
+) {
     match v {
-        Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => {
-            found.push(path.clone())
-        }
+        Value::String(s) if secrets.is_match(s.as_str()) => found.push(path.clone()),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
