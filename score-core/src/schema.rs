@@ -208,7 +208,8 @@ impl Mapper<'_> {
     ) -> Diagnostic {
         let what = what_is(at.path);
         let value_span = at.node.span;
-        let key_span = at.key.map_or(value_span, |k| k.span);
+        // At the top level there is no key: point at the first line rather than the whole file.
+        let key_span = at.key.map_or_else(|| first_key_span(at.node), |k| k.span);
         match kind {
             ValidationErrorKind::Required { property } => {
                 let p = property.as_str().unwrap_or_default();
@@ -408,6 +409,14 @@ struct Here<'a> {
     path: &'a [String],
     key: Option<&'a Node>,
     node: &'a Node,
+}
+
+/// The span of a mapping's first key (the node itself when it has none).
+fn first_key_span(node: &Node) -> Span {
+    match &node.kind {
+        NodeKind::Map(entries) => entries.first().map_or(node.span, |(k, _)| k.span),
+        _ => node.span,
+    }
 }
 
 fn pointer_segments(ptr: &str) -> Vec<String> {
