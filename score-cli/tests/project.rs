@@ -183,7 +183,8 @@ fn truncated_or_edited_state_is_a_clear_error_and_is_not_rewritten() {
         .code(1)
         .stderr(contains("state"));
     assert_eq!(fs::read_to_string(&path).unwrap(), truncated);
-    let edited = full.replacen("workloads:", "workloadz:", 1);
+    let edited = full.replacen("\"workloads\"", "\"workloadz\"", 1);
+    assert_ne!(edited, full);
     fs::write(&path, &edited).unwrap();
     score_rs(d)
         .args(["generate"])
@@ -241,7 +242,10 @@ fn compose_and_k8s_share_one_state_directory() {
         fs::read_to_string(d.join("manifests.yaml")).unwrap()
     );
     let s = state(d);
-    assert!(s.contains("compose:") && s.contains("k8s:"), "{s}");
+    assert!(
+        s.contains("\"compose\": {") && s.contains("\"k8s\": {"),
+        "{s}"
+    );
 }
 
 #[test]

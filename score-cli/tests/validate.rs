@@ -473,7 +473,6 @@ fn human_output_of_a_placeholder_mistake() {
 }
 
 #[test]
-#[ignore = "bug: score-rs panics (exit 101) rendering an error past column 65535 of a long line; see score-core/tests/hostile.rs"]
 fn an_error_on_a_very_long_line_does_not_crash() {
     let text = format!(
         r#"{{"apiVersion": "score.dev/v1b1", "metadata": {{"name": "wide", "note": "{}"}}, "containers": {{"app": {{"image": "x"}}}}, "bogus": 1}}"#,

@@ -107,8 +107,9 @@ fn check_placeholders(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
         .keys()
         .map(|k| (k.clone(), Value::Object(Default::default())))
         .collect();
+    let mut index = TreeIndex::new(c.tree);
     for (path, text) in substituted_strings(c.workload) {
-        let node = c.tree.lookup(&path).map_or(c.tree, |(_, n)| n);
+        let node = index.lookup(&path).unwrap_or(c.tree);
         let template = match placeholder::parse(&text) {
             Ok(t) => t,
             Err(e) => {
@@ -132,11 +133,18 @@ fn check_placeholders(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
             }
         };
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut reported = 0;
         for ph in template.placeholders() {
             let nth = seen.entry(ph.raw.as_str()).or_default();
-            let span = placeholder_span(c.src, node, &ph.raw, *nth);
+            let this = *nth;
             *nth += 1;
             if let Some(d) = check_ref(ph, &metadata, &names, c.workload) {
+                // Each span search scans the value: keep the count (and the output) bounded.
+                reported += 1;
+                if reported > MAX_PER_VALUE {
+                    break;
+                }
+                let span = placeholder_span(c.src, node, &ph.raw, this);
                 out.push(d.with_label(c.src, span, "this placeholder"));
             }
         }
@@ -402,5 +410,46 @@ fn check_ports(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
                 .with_help("give each service port its own port number"),
             );
         }
+    }
+}
+
+/// Most placeholder problems reported in one value.
+const MAX_PER_VALUE: usize = 10;
+
+/// Path lookups in the tree, indexing each mapping on first use so that looking up every
+/// entry of a large mapping stays linear.
+struct TreeIndex<'a> {
+    root: &'a Node,
+    maps: std::collections::HashMap<*const Node, std::collections::HashMap<String, &'a Node>>,
+}
+
+impl<'a> TreeIndex<'a> {
+    fn new(root: &'a Node) -> Self {
+        TreeIndex {
+            root,
+            maps: Default::default(),
+        }
+    }
+
+    fn lookup(&mut self, path: &[String]) -> Option<&'a Node> {
+        use crate::yaml::NodeKind;
+        let mut node = self.root;
+        for seg in path {
+            node = match &node.kind {
+                NodeKind::Map(entries) => *self
+                    .maps
+                    .entry(node as *const Node)
+                    .or_insert_with(|| {
+                        entries
+                            .iter()
+                            .filter_map(|(k, v)| Some((k.key_string()?, v)))
+                            .collect()
+                    })
+                    .get(seg.as_str())?,
+                NodeKind::Seq(items) => items.get(seg.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(node)
     }
 }

@@ -50,11 +50,21 @@ pub fn base_dir_of(path: &Path) -> PathBuf {
 /// Read a file (or stdin for `-`) as UTF-8 text.
 pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
     let name = path.display().to_string();
+    use std::io::Read;
+    // Read one byte past the limit, never more: `/dev/zero` or an endless pipe must not
+    // exhaust memory before `source_from_bytes` rejects the size.
+    let limit = crate::yaml::MAX_FILE_BYTES as u64 + 1;
+    let mut buf = Vec::new();
     let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf).map(|_| buf)
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut buf)
+            .map(|_| buf)
     } else {
-        std::fs::read(path)
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut buf))
+            .map(|_| buf)
     }
     .map_err(|e| {
         Box::new(
@@ -70,6 +80,11 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
 
 /// Wrap bytes as a [`SourceFile`], rejecting invalid UTF-8 with its location.
 pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>> {
+    if bytes.len() > crate::yaml::MAX_FILE_BYTES {
+        // Before `SourceFile::new`, which indexes every line of the text.
+        let empty = SourceFile::new(name, String::new());
+        return Err(Box::new(crate::yaml::too_large(&empty)));
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text)),
         Err(e) => {

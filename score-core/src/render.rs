@@ -12,6 +12,21 @@ use crate::diagnostic::Diagnostic;
 /// assert!(text.contains("score::x"));
 /// ```
 pub fn render(d: &Diagnostic, color: bool) -> String {
+    if too_wide(d) {
+        // No snippet: say where instead.
+        let mut short = d.clone();
+        if let Some((line, col)) = d.location() {
+            short.message = format!("{} (line {line}, column {col})", d.message);
+        }
+        short.labels.clear();
+        short.source = None;
+        let file = d
+            .source
+            .as_ref()
+            .map(|s| format!("  in {}\n", s.name()))
+            .unwrap_or_default();
+        return render(&short, color) + &file;
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -25,4 +40,16 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
         Ok(()) => out,
         Err(_) => format!("{}: {}\n", d.code, d.message),
     }
+}
+
+/// Past this column miette's padding (`{:width$}`, at most `u16::MAX`) can panic, and a snippet
+/// of such a line is unreadable anyway.
+const MAX_SNIPPET_COLUMN: usize = 4096;
+
+fn too_wide(d: &Diagnostic) -> bool {
+    let Some(src) = &d.source else { return false };
+    d.labels.iter().any(|l| {
+        src.line_col(l.span.start).1 > MAX_SNIPPET_COLUMN
+            || src.line_col(l.span.end).1 > MAX_SNIPPET_COLUMN
+    })
 }

@@ -80,10 +80,23 @@ impl Mapper<'_> {
         match err.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let allowed = self.allowed_properties(err.evaluation_path().as_str());
-                unexpected
+                let keys = key_spans(at.node);
+                let mut diags: Vec<Diagnostic> = unexpected
                     .iter()
-                    .map(|name| self.unknown_field(&at, name, &allowed))
-                    .collect()
+                    .take(MAX_UNKNOWN_FIELDS)
+                    .map(|name| self.unknown_field(&at, name, &allowed, &keys))
+                    .collect();
+                if unexpected.len() > MAX_UNKNOWN_FIELDS {
+                    let more = unexpected.len() - MAX_UNKNOWN_FIELDS;
+                    let span = at.key.map_or(at.node.span, |k| k.span);
+                    diags.push(self.diag(
+                        "unknown_field",
+                        span,
+                        format!("{more} more unknown fields {}", describe(at.path)),
+                        "in this mapping",
+                    ));
+                }
+                diags
             }
             ValidationErrorKind::OneOfNotValid { context }
             | ValidationErrorKind::AnyOf { context } => self.no_branch(&at, context),
@@ -97,8 +110,14 @@ impl Mapper<'_> {
         Diagnostic::error(format!("score::schema::{code}"), msg).with_label(self.src, span, label)
     }
 
-    fn unknown_field(&self, at: &Here, name: &str, allowed: &[String]) -> Diagnostic {
-        let span = at.node.entry(name).map_or(at.node.span, |(k, _)| k.span);
+    fn unknown_field(
+        &self,
+        at: &Here,
+        name: &str,
+        allowed: &[String],
+        keys: &std::collections::HashMap<String, Span>,
+    ) -> Diagnostic {
+        let span = keys.get(name).copied().unwrap_or(at.node.span);
         let d = self.diag(
             "unknown_field",
             span,
@@ -555,5 +574,19 @@ fn not_help(path: &[String]) -> String {
         "in the map form the key is the target path: remove `target`".into()
     } else {
         "remove this entry".into()
+    }
+}
+
+/// Most unknown fields reported one by one in a mapping; the rest are summed up.
+const MAX_UNKNOWN_FIELDS: usize = 20;
+
+/// The span of each key of a mapping, so that many unknown keys are found in linear time.
+fn key_spans(node: &Node) -> std::collections::HashMap<String, Span> {
+    match &node.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .filter_map(|(k, _)| Some((k.key_string()?, k.span)))
+            .collect(),
+        _ => Default::default(),
     }
 }

@@ -58,6 +58,8 @@ struct Inner {
     name: String,
     text: String,
     line_starts: Vec<usize>,
+    /// `text` with control characters replaced byte for byte, for showing in a terminal.
+    shown: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for SourceFile {
@@ -86,6 +88,7 @@ impl SourceFile {
             name: name.into(),
             text,
             line_starts,
+            shown: std::sync::OnceLock::new(),
         }))
     }
 
@@ -120,14 +123,39 @@ impl SourceCode for SourceFile {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.text.read_span(span, before, after)?;
+        let shown = self.0.shown.get_or_init(|| printable(&self.0.text));
+        let inner = shown.read_span(span, before, after)?;
+        // miette counts the header's column in bytes; count characters like `line_col`.
+        let column = if before == 0 {
+            self.line_col(span.offset()).1 - 1
+        } else {
+            inner.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
             inner.data(),
             *inner.span(),
             inner.line(),
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }
+}
+
+/// `text` with every control character but tab and line breaks replaced by as many `?` as it
+/// has bytes, so byte offsets still match and nothing reaches the terminal as an escape.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let n = if c.is_control() && !matches!(c, '\t' | '\n' | '\r') {
+                c.len_utf8()
+            } else {
+                0
+            };
+            (n == 0)
+                .then_some(c)
+                .into_iter()
+                .chain(std::iter::repeat_n('?', n))
+        })
+        .collect()
 }

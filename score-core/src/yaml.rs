@@ -161,23 +161,20 @@ pub fn parse(name: &str, text: &str) -> Result<Node, Box<Diagnostic>> {
 
 /// Parse a [`SourceFile`] holding exactly one document.
 pub fn parse_source(src: &SourceFile) -> Result<Node, Box<Diagnostic>> {
-    let text = src.text();
-    if text.len() > MAX_FILE_BYTES {
-        return Err(Box::new(
-            Diagnostic::error(
-                "score::parse::too_large",
-                format!(
-                    "file is {} bytes; the limit is {MAX_FILE_BYTES} bytes",
-                    text.len()
-                ),
-            )
-            .with_source(src)
-            .with_help(
-                "a Score file describes one workload; move large content into a file `source`",
-            ),
-        ));
+    if src.text().len() > MAX_FILE_BYTES {
+        return Err(Box::new(too_large(src)));
     }
     Builder::new(src).run()
+}
+
+/// The diagnostic for an input over [`MAX_FILE_BYTES`].
+pub(crate) fn too_large(src: &SourceFile) -> Diagnostic {
+    Diagnostic::error(
+        "score::parse::too_large",
+        format!("file is larger than the limit of {MAX_FILE_BYTES} bytes"),
+    )
+    .with_source(src)
+    .with_help("a Score file describes one workload; move large content into a file `source`")
 }
 
 /// Converts saphyr's character indexes into byte offsets.
