@@ -29,7 +29,8 @@ impl Reporter {
         let mut err = std::io::stderr().lock();
         for d in diags {
             let _ = match self.format {
-                Format::Human => write!(err, "{}", render(d, self.color)),
+                // A blank line keeps consecutive reports apart.
+                Format::Human => writeln!(err, "{}", render(d, self.color)),
                 Format::Json => writeln!(err, "{}", d.to_json()),
             };
         }

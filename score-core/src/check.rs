@@ -320,7 +320,10 @@ fn check_files(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
                         out.push(
                             Diagnostic::error(
                                 "score::file::base64",
-                                format!("`binaryContent` is not valid base64: {e}"),
+                                format!(
+                                    "`binaryContent` is not valid base64: {}",
+                                    base64_reason(&e)
+                                ),
                             )
                             .with_label(c.src, span_of("binaryContent"), "not standard base64")
                             .with_help("encode the bytes with `base64 -w0 <file>`"),
@@ -380,11 +383,32 @@ fn check_source(source: &str, base_dir: Option<&Path>) -> Option<Diagnostic> {
     }
 }
 
+/// The base64 crate's error, in words.
+fn base64_reason(e: &base64::DecodeError) -> String {
+    match e {
+        base64::DecodeError::InvalidByte(at, b) => format!(
+            "character {:?} at position {} is not in the base64 alphabet",
+            *b as char,
+            at + 1
+        ),
+        base64::DecodeError::InvalidLength(n) => {
+            format!("{n} characters is not a valid length (a multiple of 4 with padding)")
+        }
+        base64::DecodeError::InvalidLastSymbol(at, b) => format!(
+            "the last character {:?} (position {}) leaves stray bits",
+            *b as char,
+            at + 1
+        ),
+        base64::DecodeError::InvalidPadding => "the `=` padding is wrong".into(),
+    }
+}
+
 /// An io::Error's text without the "(os error N)" suffix, which varies by platform.
 pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
         _ => e.to_string(),
     }
 }

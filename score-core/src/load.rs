@@ -49,7 +49,7 @@ pub fn base_dir_of(path: &Path) -> PathBuf {
 
 /// Read a file (or stdin for `-`) as UTF-8 text.
 pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
-    let name = path.display().to_string();
+    let name = display_name(path);
     use std::io::Read;
     // Read one byte past the limit, never more: `/dev/zero` or an endless pipe must not
     // exhaust memory before `source_from_bytes` rejects the size.
@@ -77,6 +77,18 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
     })?;
     source_from_bytes(name, bytes)
 }
+
+/// How a path is shown in diagnostics: `-` is standard input.
+pub fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        STDIN_NAME.to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The name standard input goes by in diagnostics.
+pub const STDIN_NAME: &str = "<stdin>";
 
 /// Wrap bytes as a [`SourceFile`], rejecting invalid UTF-8 with its location.
 pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>> {

@@ -59,7 +59,7 @@ impl Project {
     /// Add or replace a workload (by name).
     pub fn add_workload(&mut self, loaded: &LoadedWorkload) {
         let spec = serde_json::to_value(&loaded.workload).unwrap_or_default();
-        let source = Some(loaded.source.name().to_string()).filter(|s| s != "-");
+        let source = Some(loaded.source.name().to_string()).filter(|s| s != load::STDIN_NAME);
         self.state.workloads.insert(
             loaded.workload.name().to_string(),
             WorkloadRecord { source, spec },

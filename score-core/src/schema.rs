@@ -153,7 +153,7 @@ impl Mapper<'_> {
             "invalid name",
         );
         match suggest_label(&key) {
-            Some(fixed) if fixed != key && what != "variable name" => {
+            Some(fixed) if fixed != key && !matches!(what, "variable name" | "annotation key") => {
                 d.with_help(format!("try `{fixed}`"))
             }
             _ => d,
@@ -461,6 +461,13 @@ pub(crate) fn what_is(path: &[String]) -> String {
         ["containers"] => "`containers`".into(),
         ["containers", c] => format!("container `{c}`"),
         ["containers", c, "files", f] => format!("file `{f}` of container `{c}`"),
+        ["containers", c, "files", f, field] => {
+            format!("`{field}` of file `{f}` in container `{c}`")
+        }
+        ["containers", c, "volumes", v, field] => {
+            format!("`{field}` of volume `{v}` in container `{c}`")
+        }
+        ["containers", c, "variables", v] => format!("variable `{v}` of container `{c}`"),
         ["containers", c, "volumes", v] => format!("volume `{v}` of container `{c}`"),
         ["containers", c, probe @ ("livenessProbe" | "readinessProbe")] => {
             format!("`{probe}` of container `{c}`")
@@ -537,7 +544,11 @@ fn value_help(path: &[String], found: &str) -> Option<String> {
                 "try `{fixed}` (Kubernetes quantity units: K, M, G, Ki, Mi, Gi …)"
             ))
         }
-        "name" | "id" => suggest_label(found)
+        // Only workload names and ids are labels; header names keep their case.
+        "name" if path.len() == 2 && path[0] == "metadata" => suggest_label(found)
+            .filter(|f| f != found)
+            .map(|f| format!("try `{f}`")),
+        "id" => suggest_label(found)
             .filter(|f| f != found)
             .map(|f| format!("try `{f}`")),
         _ => None,

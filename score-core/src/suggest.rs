@@ -9,7 +9,8 @@
 /// ```
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let len = word.chars().count();
-    let limit = (len / 3).max(1);
+    // Short words are too easy to confuse (`gpu` is not a typo of `cpu`): no edits allowed.
+    let limit = if len <= 3 { 0 } else { len / 3 };
     candidates
         .into_iter()
         // The distance is at least the difference in length: skip the O(n·m) computation.

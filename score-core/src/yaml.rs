@@ -263,7 +263,12 @@ impl<'s> Builder<'s> {
             let span = self.span(&span);
             self.event(event, span)?;
         }
-        self.root.ok_or_else(|| {
+        // A document holding nothing (`---` alone) is as empty as no document at all.
+        let root = self.root.take().filter(|r| {
+            r.kind != NodeKind::Null
+                || !r.span.range().is_empty() && !self.src.text()[r.span.range()].trim().is_empty()
+        });
+        root.ok_or_else(|| {
             Box::new(
                 Diagnostic::error("score::parse::empty", "the file is empty")
                     .with_label(self.src, Span::new(0, 0), "expected a Score workload here")

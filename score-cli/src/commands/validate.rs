@@ -16,7 +16,7 @@ pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
                 let w = &loaded.workload;
                 reporter.success(&format!(
                     "✓ {}: workload `{}` is valid ({} container{}, {} resource{})",
-                    path.display(),
+                    score_core::load::display_name(path),
                     w.name(),
                     w.containers.len(),
                     plural(w.containers.len()),
