@@ -171,9 +171,17 @@ fn terraform(
         TfFormat::Json => score_terraform::Format::Json,
     };
     let opts = score_terraform::Options { format };
+    let format = opts.format;
     let target = score_terraform::target(inputs, &opts);
     let resolved = project.provision(&target, inputs)?;
-    let out = score_terraform::generate(&resolved, &opts)?;
+    let mut out = score_terraform::generate(&resolved, &opts)?;
+    if !project.patch_templates()?.is_empty() {
+        // Patch the module as Terraform JSON (`main`, `variables`, …), then render it again.
+        let files = score_terraform::module_files(&resolved)?;
+        let mut doc = Value::Object(files.into_iter().map(|(n, v)| (n.to_string(), v)).collect());
+        apply_patches(project, &mut doc, inputs, "terraform")?;
+        out.files = render_terraform(&doc, format)?;
+    }
     Ok(Generated {
         written: Written {
             main: Main::Dir {
@@ -184,6 +192,32 @@ fn terraform(
         },
         warnings: out.warnings,
     })
+}
+
+fn render_terraform(
+    doc: &Value,
+    format: score_terraform::Format,
+) -> Result<Vec<(String, String)>, Vec<Diagnostic>> {
+    let Value::Object(files) = doc else {
+        return Ok(Vec::new());
+    };
+    files
+        .iter()
+        .map(|(name, v)| match format {
+            score_terraform::Format::Json => Ok((
+                format!("{name}.tf.json"),
+                score_terraform::render::to_json(v),
+            )),
+            score_terraform::Format::Hcl => score_terraform::render::to_hcl(v)
+                .map(|text| (format!("{name}.tf"), text))
+                .map_err(|e| {
+                    vec![Diagnostic::error(
+                        "score::terraform::render",
+                        format!("cannot render `{name}.tf` after patching: {e}"),
+                    )]
+                }),
+        })
+        .collect()
 }
 
 /// Run the installed patch templates over the output document.

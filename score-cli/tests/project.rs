@@ -388,3 +388,24 @@ fn hostile_provisioners_fail_clearly_and_leave_state_byte_identical() {
         assert_eq!(before, state(d), "{name} changed the state");
     }
 }
+
+#[test]
+fn patch_templates_edit_the_terraform_module() {
+    let dir = project();
+    let d = dir.path();
+    fs::write(
+        d.join("replicas.tpl"),
+        "{% for name in output.main.resource.kubernetes_deployment_v1 %}- op: set\n  path: main.resource.kubernetes_deployment_v1.{{ name }}.spec.0.replicas\n  value: 3\n{% endfor %}",
+    )
+    .unwrap();
+    score_rs(d)
+        .args(["init", "--no-sample", "--patch-templates", "replicas.tpl"])
+        .assert()
+        .success();
+    score_rs(d)
+        .args(["generate", "api.yaml", "--target", "terraform", "-o", "tf"])
+        .assert()
+        .success();
+    let main = fs::read_to_string(d.join("tf/main.tf")).unwrap();
+    assert!(main.contains("replicas = 3"), "{main}");
+}
