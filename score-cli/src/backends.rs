@@ -41,10 +41,15 @@ pub enum Main {
     },
 }
 
+/// Work still running on another thread; call it before writing the main output.
+pub type Pending = Box<dyn FnOnce() -> Result<(), Vec<Diagnostic>>>;
+
 /// Everything to write.
 pub struct Written {
     pub main: Main,
     pub side_files: Vec<SideFile>,
+    /// Side work still in flight (compose mounts); finished before the main output is written.
+    pub pending: Option<Pending>,
 }
 
 /// A generated result and its warnings.
@@ -94,21 +99,58 @@ fn compose(
         env_file: args.env_file.is_some(),
     };
     let target = score_compose::target(inputs, &opts);
-    let resolved = project.provision(&target, inputs)?;
-    let mut out = score_compose::generate(&resolved, &opts)?;
-    apply_patches(project, &mut out.document, inputs, "compose")?;
+    // On a first run the mounts directory does not exist: nothing in it can be stale, and the
+    // directories of container files can be created on another core while resources are
+    // provisioned (the kernel spends longer on them than we do on everything else).
+    let fresh = !opts.mounts_dir.exists();
+    let premade = fresh.then(|| {
+        let (mounts_dir, dirs) = (opts.mounts_dir.clone(), score_compose::planned_dirs(inputs));
+        std::thread::spawn(move || score_compose::make_dirs(&mounts_dir, &dirs))
+    });
+    let lowered = (|| {
+        let resolved = project.provision(&target, inputs)?;
+        let mut out = score_compose::generate(&resolved, &opts)?;
+        apply_patches(project, &mut out.document, inputs, "compose")?;
+        // Exiting soon: freeing every provisioned resource would only cost time.
+        std::mem::forget(resolved);
+        Ok(out)
+    })();
+    let created = premade.map(|h| h.join().unwrap_or_default());
+    let mut out = match lowered {
+        Ok(out) => out,
+        Err(e) => {
+            if let Some(created) = &created {
+                score_compose::remove_unused_dirs(created, &opts.mounts_dir, &[]);
+                let _ = std::fs::remove_dir(&opts.mounts_dir);
+            }
+            return Err(e);
+        }
+    };
     for line in &out.info_logs {
         eprintln!("{line}");
     }
-    // Mounted files (and secret env files, created 0600) go under the mounts dir; files from
-    // earlier runs that no workload produces any more are removed.
-    score_compose::write_files(&out.files, &opts.mounts_dir)?;
-    score_compose::prune_stale_files(&out.files, &opts.mounts_dir).map_err(|e| {
-        vec![Diagnostic::error(
-            "score::io::write",
-            format!("cannot clean `{}`: {e}", opts.mounts_dir.display()),
-        )]
-    })?;
+    // Mounted files (and secret env files, created 0600) go under the mounts dir, written on
+    // another core while the YAML is emitted and the warnings are printed; files from earlier
+    // runs that no workload produces any more are removed.
+    let files = std::mem::take(&mut out.files);
+    let mounts_dir = opts.mounts_dir.clone();
+    let writer = std::thread::spawn(move || -> Result<(), Vec<Diagnostic>> {
+        let written = score_compose::write_files(&files, &mounts_dir);
+        if let Some(created) = &created {
+            score_compose::remove_unused_dirs(created, &mounts_dir, &files);
+        }
+        written?;
+        if !fresh {
+            score_compose::prune_stale_files(&files, &mounts_dir).map_err(|e| {
+                vec![Diagnostic::error(
+                    "score::io::write",
+                    format!("cannot clean `{}`: {e}", mounts_dir.display()),
+                )]
+            })?;
+        }
+        std::mem::forget(files);
+        Ok(())
+    });
     let mut side_files = Vec::new();
     if let (Some(path), Some(text)) = (&args.env_file, out.env_file) {
         side_files.push(SideFile {
@@ -118,6 +160,7 @@ fn compose(
         });
     }
     let text = score_compose::to_yaml(&out.document);
+    std::mem::forget(out.document);
     Ok(Generated {
         written: Written {
             main: Main::File {
@@ -125,6 +168,14 @@ fn compose(
                 text,
             },
             side_files,
+            pending: Some(Box::new(move || {
+                writer.join().unwrap_or_else(|_| {
+                    Err(vec![Diagnostic::error(
+                        "score::io::write",
+                        "writing the mounted files failed",
+                    )])
+                })
+            })),
         },
         warnings: out.warnings,
     })
@@ -149,6 +200,9 @@ fn k8s(
         other => vec![other],
     };
     let text = score_k8s::to_yaml(&documents);
+    // Exiting soon: freeing every manifest object one by one would only cost time.
+    std::mem::forget(documents);
+    std::mem::forget(resolved);
     Ok(Generated {
         written: Written {
             main: Main::File {
@@ -156,6 +210,7 @@ fn k8s(
                 text,
             },
             side_files: Vec::new(),
+            pending: None,
         },
         warnings: out.warnings,
     })
@@ -189,6 +244,7 @@ fn terraform(
                 files: out.files,
             },
             side_files: Vec::new(),
+            pending: None,
         },
         warnings: out.warnings,
     })

@@ -26,7 +26,11 @@ impl Reporter {
 
     /// Print every diagnostic.
     pub fn diagnostics(&mut self, diags: &[Diagnostic]) {
-        let mut err = std::io::stderr().lock();
+        if diags.is_empty() {
+            return;
+        }
+        // stderr is unbuffered: one write for all of them rather than several per diagnostic.
+        let mut err = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr().lock());
         for d in diags {
             let _ = match self.format {
                 // A blank line keeps consecutive reports apart.
@@ -34,6 +38,7 @@ impl Reporter {
                 Format::Json => writeln!(err, "{}", d.to_json()),
             };
         }
+        let _ = err.flush();
     }
 
     /// A one-line success message (human format only; JSON stays machine-readable).

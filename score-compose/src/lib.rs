@@ -332,7 +332,7 @@ pub fn prune_stale_files(
     fn visit(
         dir: &Path,
         root: &Path,
-        keep: &BTreeSet<PathBuf>,
+        keep: &std::collections::HashSet<PathBuf>,
         removed: &mut Vec<PathBuf>,
     ) -> std::io::Result<bool> {
         let mut empty = true;
@@ -356,13 +356,74 @@ pub fn prune_stale_files(
         }
         Ok(empty)
     }
-    let keep: BTreeSet<PathBuf> = files.iter().map(|f| paths::normalize(&f.path)).collect();
+    let keep: std::collections::HashSet<PathBuf> =
+        files.iter().map(|f| paths::normalize(&f.path)).collect();
     let mut removed = Vec::new();
     if mounts_dir.is_dir() {
         visit(mounts_dir, mounts_dir, &keep, &mut removed)?;
     }
     removed.sort();
     Ok(removed)
+}
+
+/// The mounts-relative directories that the container `files` of `workloads` will be written
+/// in (parents first), known before anything is provisioned: creating hundreds of directories
+/// costs the kernel more than generating their contents, so callers may start on it early (see
+/// [`make_dirs`]). Files that turn out invalid may leave some of them unused.
+pub fn planned_dirs(workloads: &[WorkloadInput]) -> Vec<PathBuf> {
+    let mut dirs = BTreeSet::new();
+    for w in workloads {
+        for (cname, c) in &w.workload.containers {
+            for target in c.files.keys() {
+                let Some(rel) = paths::contained(target) else {
+                    continue;
+                };
+                let path = files::container_dir(w.workload.name(), cname).join(rel);
+                let mut dir = path.parent();
+                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                    if !dirs.insert(d.to_path_buf()) {
+                        break;
+                    }
+                    dir = d.parent();
+                }
+            }
+        }
+    }
+    // Component order puts every parent before its children.
+    dirs.into_iter().collect()
+}
+
+/// Create `mounts_dir` and the mounts-relative `dirs` (parents first, as [`planned_dirs`] lists
+/// them) that do not exist yet; returns the directories it created, in creation order.
+pub fn make_dirs(mounts_dir: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut created = Vec::new();
+    if std::fs::create_dir_all(mounts_dir).is_err() {
+        return created;
+    }
+    for d in dirs {
+        let path = mounts_dir.join(d);
+        if std::fs::create_dir(&path).is_ok() {
+            created.push(path);
+        }
+    }
+    created
+}
+
+/// Remove the directories of `created` (as [`make_dirs`] returned them) that no file of `files`
+/// lives in, children first (with no files: every one that is empty).
+pub fn remove_unused_dirs(created: &[PathBuf], mounts_dir: &Path, files: &[GeneratedFile]) {
+    let mut used = std::collections::HashSet::new();
+    for f in files {
+        let mut dir = mounts_dir.join(&f.path);
+        while dir.pop() && dir.as_path() != mounts_dir {
+            if !used.insert(dir.clone()) {
+                break;
+            }
+        }
+    }
+    for d in created.iter().rev().filter(|d| !used.contains(*d)) {
+        let _ = std::fs::remove_dir(d);
+    }
 }
 
 /// What [`generate`] produces.
@@ -770,12 +831,37 @@ fn sort_value(v: &mut Value) {
 /// assert_eq!(score_compose::to_yaml(&doc), "services:\n  a:\n    image: redis\n    x: \"no\"\n  b:\n    image: nginx\n");
 /// ```
 pub fn to_yaml(document: &Value) -> String {
-    let mut sorted = document.clone();
-    sort_value(&mut sorted);
+    // serde_json's maps are sorted already unless its `preserve_order` feature is on: copy and
+    // sort only then (copying the document cost as much as emitting it).
+    let sorted_copy;
+    let sorted = if is_sorted(document) {
+        document
+    } else {
+        let mut copy = document.clone();
+        sort_value(&mut copy);
+        sorted_copy = copy;
+        &sorted_copy
+    };
     // Long commands stay on one line (no folded `>` scalars); multi-line text uses `|`.
     let mut options = serde_saphyr::SerializerOptions::default();
     options.folded_wrap_chars = usize::MAX;
     // JSON is valid YAML: the fallback keeps output correct should the emitter ever fail.
-    serde_saphyr::to_string_with_options(&sorted, options)
-        .unwrap_or_else(|_| serde_json::to_string_pretty(&sorted).unwrap_or_default() + "\n")
+    serde_saphyr::to_string_with_options(sorted, options)
+        .unwrap_or_else(|_| serde_json::to_string_pretty(sorted).unwrap_or_default() + "\n")
+}
+
+/// Whether every map of `v` iterates in key order.
+fn is_sorted(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => {
+            let mut prev: Option<&String> = None;
+            m.iter().all(|(k, item)| {
+                let ordered = prev.is_none_or(|p| p < k);
+                prev = Some(k);
+                ordered && is_sorted(item)
+            })
+        }
+        Value::Array(items) => items.iter().all(is_sorted),
+        _ => true,
+    }
 }

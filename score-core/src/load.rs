@@ -132,11 +132,12 @@ pub fn load_source(
     if diags.has_errors() {
         return Err(diags);
     }
-    diags.extend(schema::validate(&tree, &src));
+    let instance = tree.to_json();
+    diags.extend(schema::validate_instance(&tree, &src, &instance));
     if diags.has_errors() {
         return Err(diags);
     }
-    let workload: Workload = match serde_json::from_value(tree.to_json()) {
+    let workload: Workload = match serde_json::from_value(instance) {
         Ok(w) => w,
         Err(e) => {
             diags.push(

@@ -40,8 +40,12 @@ fn compiled() -> &'static Compiled {
 /// assert_eq!(diags[0].code, "score::schema::min_properties");
 /// ```
 pub fn validate(root: &Node, src: &SourceFile) -> Vec<Diagnostic> {
+    validate_instance(root, src, &root.to_json())
+}
+
+/// [`validate`] with `root` already converted to JSON (`root.to_json()`).
+pub fn validate_instance(root: &Node, src: &SourceFile, instance: &Value) -> Vec<Diagnostic> {
     let schema = compiled();
-    let instance = root.to_json();
     let mapper = Mapper {
         root,
         src,
@@ -49,7 +53,7 @@ pub fn validate(root: &Node, src: &SourceFile) -> Vec<Diagnostic> {
     };
     let mut diags: Vec<Diagnostic> = schema
         .validator
-        .iter_errors(&instance)
+        .iter_errors(instance)
         .flat_map(|e| mapper.map(&e))
         .collect();
     diags.sort_by_key(|d| d.labels.first().map(|l| (l.span.start, l.span.end)));

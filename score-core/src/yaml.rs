@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+pub(crate) mod simple;
+
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
 use crate::diagnostic::Diagnostic;
@@ -70,6 +72,36 @@ impl Node {
         }
     }
 
+    /// [`Node::key_string`] without copying string keys.
+    fn key_text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match &self.kind {
+            NodeKind::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+            _ => self.key_string().map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// [`Node::to_json`], consuming the tree (strings move instead of being copied).
+    pub fn into_json(self) -> serde_json::Value {
+        use serde_json::Value;
+        match self.kind {
+            NodeKind::Str(s) => Value::String(s),
+            NodeKind::Seq(items) => Value::Array(items.into_iter().map(Node::into_json).collect()),
+            NodeKind::Map(entries) => Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let key = match k.kind {
+                            NodeKind::Str(s) => s,
+                            _ => k.key_string().unwrap_or_default(),
+                        };
+                        (key, v.into_json())
+                    })
+                    .collect(),
+            ),
+            _ => self.to_json(),
+        }
+    }
+
     /// A scalar rendered as a mapping key (JSON object keys are strings).
     pub fn key_string(&self) -> Option<String> {
         Some(match &self.kind {
@@ -132,7 +164,13 @@ impl Node {
             NodeKind::Map(entries) => Value::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.key_string().unwrap_or_default(), v.to_json()))
+                    .map(|(k, v)| {
+                        let key = match &k.kind {
+                            NodeKind::Str(s) => s.clone(),
+                            _ => k.key_string().unwrap_or_default(),
+                        };
+                        (key, v.to_json())
+                    })
                     .collect(),
             ),
         }
@@ -210,7 +248,8 @@ enum Frame {
     Map {
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
-        seen: HashMap<String, Span>,
+        /// Keys seen so far, built only for large mappings (small ones are scanned).
+        seen: Option<HashMap<String, Span>>,
         start: usize,
         anchor: usize,
     },
@@ -336,7 +375,7 @@ impl<'s> Builder<'s> {
                 Frame::Map {
                     entries: Vec::new(),
                     key: None,
-                    seen: HashMap::new(),
+                    seen: None,
                     start: span.start,
                     anchor,
                 },
@@ -432,8 +471,8 @@ impl<'s> Builder<'s> {
                 entries, key, seen, ..
             }) => {
                 let k = key.take().expect("matched Some above");
-                let name = k.key_string().ok_or_else(|| {
-                    Box::new(
+                let Some(name) = k.key_text() else {
+                    return Err(Box::new(
                         Diagnostic::error(
                             "score::parse::complex_key",
                             "mapping keys must be plain values",
@@ -443,9 +482,29 @@ impl<'s> Builder<'s> {
                             k.span,
                             "a list or mapping used as a key",
                         ),
-                    )
-                })?;
-                if let Some(first) = seen.insert(name.clone(), k.span) {
+                    ));
+                };
+                // Mappings are small: scanning them beats hashing (and copying) every key.
+                const SCAN_LIMIT: usize = 16;
+                let first = match seen {
+                    Some(seen) => seen.insert(name.to_string(), k.span),
+                    None => {
+                        let first = entries
+                            .iter()
+                            .find(|(e, _)| e.key_text().is_some_and(|t| t == name))
+                            .map(|(e, _)| e.span);
+                        if first.is_none() && entries.len() + 1 >= SCAN_LIMIT {
+                            let mut map: HashMap<String, Span> = entries
+                                .iter()
+                                .filter_map(|(e, _)| Some((e.key_string()?, e.span)))
+                                .collect();
+                            map.insert(name.to_string(), k.span);
+                            *seen = Some(map);
+                        }
+                        first
+                    }
+                };
+                if let Some(first) = first {
                     return Err(Box::new(
                         Diagnostic::error(
                             "score::parse::duplicate_key",
@@ -456,6 +515,7 @@ impl<'s> Builder<'s> {
                         .with_help("remove one of the two entries"),
                     ));
                 }
+                drop(name);
                 entries.push((k, node));
             }
         }

@@ -112,7 +112,7 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
             .with_help("add `--namespace <name>`"),
         );
     }
-    let secret_values = resolved.secret_values();
+    let secret_values = resolve::SecretValues::new(resolved.secret_values());
     let mut objects: Vec<(Value, String)> = Vec::new();
     for r in &resolved.resources {
         match manifests::of_resource(r) {
@@ -173,15 +173,17 @@ pub fn to_yaml(documents: &[Value]) -> String {
 }
 
 /// A warning when a provisioner put a secret value into an object other than a Secret.
-fn plain_secret_warning(object: &Value, secret_values: &[String], uid: &str) -> Option<Diagnostic> {
+fn plain_secret_warning(
+    object: &Value,
+    secret_values: &resolve::SecretValues,
+    uid: &str,
+) -> Option<Diagnostic> {
     if object["kind"] == "Secret" {
         return None;
     }
     let text = object.to_string();
     // Short values (a port that happens to be marked secret) would match by accident.
-    let leaked = secret_values
-        .iter()
-        .any(|s| s.len() >= 8 && text.contains(s.as_str()));
+    let leaked = secret_values.long_in(&text);
     leaked.then(|| {
         Diagnostic::warning(
             "score::k8s::secret_in_plain_text",

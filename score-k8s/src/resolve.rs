@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
 use score_core::placeholder::{value_to_string, Context, Placeholder, RefRoot, Segment, Template};
@@ -49,18 +50,76 @@ impl Rendered {
     }
 }
 
+/// The known secret values ([`Resolved::secret_values`]), searchable in one pass: with hundreds
+/// of workloads there are hundreds of passwords, and testing each one with `str::contains` made
+/// lowering quadratic.
+pub struct SecretValues {
+    values: Vec<String>,
+    /// Every non-empty value.
+    any: Option<AhoCorasick>,
+    /// Values of at least [`SecretValues::MIN_LEAK_LEN`] bytes.
+    long: Option<AhoCorasick>,
+}
+
+impl SecretValues {
+    /// Shorter values are not reported as leaks (a port marked secret would match by accident).
+    pub const MIN_LEAK_LEN: usize = 8;
+
+    /// Index `values`.
+    pub fn new(values: Vec<String>) -> Self {
+        let build = |min: usize| {
+            let patterns: Vec<&String> = values.iter().filter(|s| s.len() >= min).collect();
+            if patterns.is_empty() {
+                None
+            } else {
+                AhoCorasick::new(patterns).ok()
+            }
+        };
+        let any = build(1);
+        let long = build(Self::MIN_LEAK_LEN);
+        SecretValues { values, any, long }
+    }
+
+    /// The values.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// Whether `text` contains any non-empty secret value.
+    pub fn any_in(&self, text: &str) -> bool {
+        match &self.any {
+            Some(m) => m.is_match(text),
+            None => self
+                .values
+                .iter()
+                .any(|s| !s.is_empty() && text.contains(s.as_str())),
+        }
+    }
+
+    /// Whether `text` contains a secret value of at least [`SecretValues::MIN_LEAK_LEN`] bytes.
+    pub fn long_in(&self, text: &str) -> bool {
+        match &self.long {
+            Some(m) => m.is_match(text),
+            None => self
+                .values
+                .iter()
+                .any(|s| s.len() >= Self::MIN_LEAK_LEN && text.contains(s.as_str())),
+        }
+    }
+}
+
 /// Resolves `${...}` for one workload.
 pub struct Resolver<'a> {
     resolved: &'a Resolved,
     workload: &'a str,
     metadata: Value,
     outputs: BTreeMap<String, Value>,
-    secret_values: &'a [String],
+    secret_values: &'a SecretValues,
 }
 
 impl<'a> Resolver<'a> {
-    /// A resolver for `workload`; `secret_values` is [`Resolved::secret_values`].
-    pub fn new(resolved: &'a Resolved, workload: &'a str, secret_values: &'a [String]) -> Self {
+    /// A resolver for `workload`; `secret_values` indexes [`Resolved::secret_values`].
+    pub fn new(resolved: &'a Resolved, workload: &'a str, secret_values: &'a SecretValues) -> Self {
         let metadata = resolved
             .workloads
             .get(workload)
@@ -119,11 +178,7 @@ impl<'a> Resolver<'a> {
             }) => self.resolved.is_secret(self.workload, name, first),
             _ => false,
         };
-        declared
-            || self
-                .secret_values
-                .iter()
-                .any(|s| !s.is_empty() && text.contains(s.as_str()))
+        declared || self.secret_values.any_in(text)
     }
 
     fn resource_has_secrets(&self, name: &str) -> bool {

@@ -94,7 +94,7 @@ pub fn controller(rw: &ResolvedWorkload) -> Result<Controller, Diagnostic> {
 pub fn lower(
     rw: &ResolvedWorkload,
     resolved: &Resolved,
-    secret_values: &[String],
+    secret_values: &crate::resolve::SecretValues,
 ) -> Result<Lowered, Vec<Diagnostic>> {
     let w = &rw.workload;
     let name = w.name();

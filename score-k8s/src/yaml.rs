@@ -52,7 +52,7 @@ fn emit_map(m: &serde_json::Map<String, Value>, level: usize, out: &mut String) 
         if i > 0 {
             indent(level, out);
         }
-        out.push_str(&scalar_text(key));
+        push_scalar_text(key, out);
         out.push(':');
         match &m[key] {
             Value::Object(child) if !child.is_empty() => {
@@ -97,11 +97,14 @@ fn emit_scalar(v: &Value, level: usize, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Number(n) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{n}");
+        }
         Value::Object(_) => out.push_str("{}"),
         Value::Array(_) => out.push_str("[]"),
         Value::String(s) if block_literal_ok(s) => emit_block_literal(s, level, out),
-        Value::String(s) => out.push_str(&scalar_text(s)),
+        Value::String(s) => push_scalar_text(s, out),
     }
 }
 
@@ -144,11 +147,11 @@ fn emit_block_literal(s: &str, level: usize, out: &mut String) {
 }
 
 /// A string as a plain scalar when that is unambiguous, else double-quoted.
-fn scalar_text(s: &str) -> String {
+fn push_scalar_text(s: &str, out: &mut String) {
     if plain_ok(s) {
-        s.to_string()
+        out.push_str(s);
     } else {
-        double_quoted(s)
+        push_double_quoted(s, out);
     }
 }
 
@@ -157,8 +160,15 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
 }
 
+#[cfg(test)]
 fn double_quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_double_quoted(s, &mut out);
+    out
+}
+
+fn push_double_quoted(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -167,35 +177,41 @@ fn double_quoted(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if needs_escape(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if needs_escape(c) => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 /// Whether `s` can be written unquoted and reads back as the same string in YAML 1.1 and 1.2.
 fn plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return false;
     };
-    if s.trim() != s || !s.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+    // Only printable ASCII and spaces, no space at either end (so `trim` changes nothing).
+    if first == b' ' || last == b' ' {
         return false;
     }
     // Indicators that start something else, and sequences that end a plain scalar.
-    if "?:,[]{}#&*!|>'\"%@`".contains(first)
-        || s.contains(": ")
-        || s.contains(" #")
-        || s.ends_with(':')
-    {
+    if b"?:,[]{}#&*!|>'\"%@`".contains(&first) || last == b':' {
         return false;
+    }
+    for (i, &c) in b.iter().enumerate() {
+        if !(c.is_ascii_graphic() || c == b' ') || matches!(c, b'{' | b'}' | b'[' | b']' | b',') {
+            return false;
+        }
+        let next = b.get(i + 1).copied();
+        if (c == b':' && next == Some(b' ')) || (c == b' ' && next == Some(b'#')) {
+            return false;
+        }
     }
     // `-` starts a plain scalar only when a non-space follows (`-c`, `--flag`); `---` is a marker.
-    if first == '-' && (s.len() == 1 || s[1..].starts_with(' ') || s.starts_with("---")) {
-        return false;
-    }
-    if s.contains(['{', '}', '[', ']', ',']) {
+    if first == b'-' && (b.len() == 1 || b[1] == b' ' || s.starts_with("---")) {
         return false;
     }
     !is_reserved_word(s) && !looks_numeric(s)
@@ -203,6 +219,9 @@ fn plain_ok(s: &str) -> bool {
 
 /// Booleans and nulls of YAML 1.1 and 1.2, and PyYAML's `=` / merge key.
 fn is_reserved_word(s: &str) -> bool {
+    if s.len() > 5 {
+        return false; // longer than any of the words
+    }
     const WORDS: [&str; 15] = [
         "null", "~", "true", "false", "yes", "no", "y", "n", "on", "off", "=", "<<", ".inf",
         ".nan", "-.inf",

@@ -89,6 +89,19 @@ fn render_one(
     if text.trim().is_empty() {
         return Ok(None);
     }
+    // Most rendered documents are plain block YAML: read those without the span-keeping parser.
+    if let Some(value) = yaml::simple::to_json(&text) {
+        #[cfg(debug_assertions)]
+        {
+            let full = yaml::parse("rendered", &text).map(yaml::Node::into_json);
+            assert_eq!(
+                full.ok().as_ref(),
+                Some(&value),
+                "the fast YAML path read {text:?} differently"
+            );
+        }
+        return Ok(Some(value));
+    }
     let rendered = SourceFile::new(format!("{} `{key}` (rendered)", p.uri), text);
     let node = yaml::parse_source(&rendered).map_err(|d| {
         let mut d = *d;
@@ -100,7 +113,7 @@ fn render_one(
             d.with_help("check the template's indentation; use `| tojson` to embed values safely"),
         )
     })?;
-    Ok(Some(node.to_json()))
+    Ok(Some(node.into_json()))
 }
 
 /// A writer that refuses to grow past [`MAX_RENDERED_BYTES`] (stops exploding templates).
