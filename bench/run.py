@@ -27,12 +27,16 @@ SYNTH = ROOT / "bench" / "synth.py"
 
 def timed(cmd, cwd):
     """Run a command; return (seconds, peak RSS in MiB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"failed: {' '.join(map(str, cmd))}\n{proc.stderr.read().decode()}")
+    # stderr goes to a file: a pipe read only after the exit deadlocks once the warnings of
+    # ~1000 workloads fill the pipe buffer.
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if status != 0:
+            err.seek(0)
+            sys.exit(f"failed: {' '.join(map(str, cmd))}\n{err.read().decode()}")
     return elapsed, usage.ru_maxrss / 1024
 
 
