@@ -22,6 +22,7 @@ pub mod patch;
 pub mod placeholder;
 pub mod project;
 pub mod provision;
+pub mod quantity;
 pub mod render;
 pub mod schema;
 pub mod source;
