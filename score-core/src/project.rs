@@ -120,7 +120,7 @@ impl Project {
         target: &Target,
         inputs: &[WorkloadInput],
     ) -> Result<Resolved, Vec<Diagnostic>> {
-        let provisioners = self.provisioners()?;
+        let provisioners = provision::load_provisioner_files_for(self.dir.path(), &target.name)?;
         let section = self.state.targets.entry(target.name.clone()).or_default();
         // Work on a copy: a failed run must not leave half-updated state behind.
         let mut scratch = section.clone();

@@ -109,6 +109,23 @@ impl Provisioner {
 
 /// Load every `*.provisioners.yaml` in `dir`, in file-name order, entries in file order.
 pub fn load_provisioner_files(dir: &Path) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+    load_provisioner_files_where(dir, |_| true)
+}
+
+/// Like [`load_provisioner_files`], for one target: the defaults `init` writes for other targets
+/// (`zz-default-<other>.provisioners.yaml`) are not read, since none of their entries could match.
+pub fn load_provisioner_files_for(
+    dir: &Path,
+    target: &str,
+) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+    let own = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
+    load_provisioner_files_where(dir, |name| !name.starts_with("zz-default-") || name == own)
+}
+
+fn load_provisioner_files_where(
+    dir: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(Result::ok)
@@ -116,7 +133,7 @@ pub fn load_provisioner_files(dir: &Path) -> Result<Vec<Provisioner>, Vec<Diagno
             .filter(|p| {
                 p.file_name()
                     .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with(PROVISIONER_FILE_SUFFIX))
+                    .is_some_and(|n| n.ends_with(PROVISIONER_FILE_SUFFIX) && keep(n))
             })
             .collect(),
         Err(e) => {

@@ -28,8 +28,8 @@ use crate::uid::ResourceUid;
 
 pub use engine::provision;
 pub use file::{
-    describe, load_provisioner_files, parse_provisioner_file, Provisioner, ProvisionerKind,
-    PROVISIONER_FILE_SUFFIX,
+    describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
+    Provisioner, ProvisionerKind, PROVISIONER_FILE_SUFFIX,
 };
 
 /// What a backend tells the engine about itself.
