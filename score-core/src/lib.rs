@@ -16,6 +16,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod ir;
+pub mod kube_names;
 pub mod load;
 pub mod overrides;
 pub mod patch;

@@ -23,8 +23,10 @@ pub const LABEL_INSTANCE: &str = "app.kubernetes.io/instance";
 /// Who generated the object.
 pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
-/// Longest DNS label (Service, container, volume and port names).
-pub const MAX_LABEL: usize = 63;
+// Name rules shared with the Terraform backend.
+pub use score_core::kube_names::{
+    is_config_key, is_dns1035_label, is_dns_label, is_iana_svc_name, MAX_LABEL,
+};
 
 /// The Service name of a workload: the annotation when set, else the workload name.
 pub fn service_name(w: &Workload) -> String {
@@ -54,40 +56,6 @@ pub fn bounded(name: &str, max: usize) -> String {
     let hash = short_hash(&[name], 8);
     let keep = max - hash.len() - 1;
     format!("{}-{hash}", name[..keep].trim_end_matches(['-', '.']))
-}
-
-/// RFC 1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-pub fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= MAX_LABEL
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-/// RFC 1035 label (Service names): an RFC 1123 label that starts with a letter.
-pub fn is_dns1035_label(s: &str) -> bool {
-    is_dns_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
-}
-
-/// IANA service name (container port names): at most 15 characters of `[a-z0-9-]`, at least
-/// one letter, no leading, trailing or doubled `-`.
-pub fn is_iana_svc_name(s: &str) -> bool {
-    is_dns_label(s)
-        && s.len() <= 15
-        && s.bytes().any(|b| b.is_ascii_lowercase())
-        && !s.contains("--")
-}
-
-/// A valid ConfigMap / Secret key: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.`/`..`.
-pub fn is_config_key(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s != "."
-        && s != ".."
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// `s` with every character outside `[-._a-zA-Z0-9]` replaced by `_` (for Secret keys).

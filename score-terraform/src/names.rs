@@ -11,6 +11,10 @@
 use score_core::uid::ResourceUid;
 use sha2::{Digest, Sha256};
 
+pub use score_core::kube_names::{
+    is_config_key as is_data_key, is_dns1035_label, is_dns_label, is_iana_svc_name as is_port_name,
+};
+
 /// Longest name we emit; longer ones are cut and end in a hash of the full name.
 pub const MAX_NAME: usize = 52;
 
@@ -68,40 +72,6 @@ pub fn resource_name(uid: &ResourceUid) -> String {
 /// The name of a workload's objects (its label in every address).
 pub fn workload_name(workload: &str) -> String {
     safe_name(workload, "w")
-}
-
-/// Whether `s` is a DNS-1123 label (Service port names, volume names).
-pub fn is_dns_label(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !s.starts_with('-')
-        && !s.ends_with('-')
-}
-
-/// Whether `s` is a DNS-1035 label (Service names: a DNS-1123 label starting with a letter).
-pub fn is_dns1035_label(s: &str) -> bool {
-    is_dns_label(s) && s.starts_with(|c: char| c.is_ascii_lowercase())
-}
-
-/// Whether `s` may name a container port (IANA service name: at most 15 characters,
-/// at least one letter, no `--`).
-pub fn is_port_name(s: &str) -> bool {
-    is_dns_label(s)
-        && s.len() <= 15
-        && s.bytes().any(|b| b.is_ascii_lowercase())
-        && !s.contains("--")
-}
-
-/// Whether `s` may be a ConfigMap/Secret data key.
-pub fn is_data_key(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && s != "."
-        && s != ".."
 }
 
 /// A data key for `s`: `s` itself when valid, else a cleaned copy with a hash.
