@@ -261,45 +261,11 @@ impl GeneratedFile {
     /// A `score::io::write` diagnostic naming the path.
     pub fn write_to(&self, mounts_dir: &Path) -> Result<(), Diagnostic> {
         let path = mounts_dir.join(&self.path);
-        let fail = |what: &str, e: std::io::Error| {
-            Diagnostic::error(
-                "score::io::write",
-                format!("cannot {what} `{}`: {e}", path.display()),
-            )
-        };
         if self.is_current(&path) {
             return Ok(()); // warm re-runs: most files are unchanged
         }
-        let dir = path.parent().unwrap_or(mounts_dir);
-        std::fs::create_dir_all(dir).map_err(|e| fail("create the directory of", e))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let result = (|| {
-            use std::io::Write;
-            let mut o = std::fs::OpenOptions::new();
-            o.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                // Private until the final mode is set: the file may hold secrets.
-                o.mode(0o600);
-            }
-            let mut f = o.open(&tmp)?;
-            f.write_all(&self.bytes)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                f.set_permissions(std::fs::Permissions::from_mode(self.mode.unwrap_or(0o644)))?;
-            }
-            std::fs::rename(&tmp, &path)
-        })();
-        result.map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            fail("write", e)
-        })
+        score_core::state::write_atomic_with_mode(&path, &self.bytes, self.mode.unwrap_or(0o644))
+            .map_err(|d| *d)
     }
 }
 

@@ -265,16 +265,27 @@ pub fn to_yaml<T: Serialize>(value: &T) -> Result<String, std::io::Error> {
 /// Not fsynced: generated output can always be produced again from the state. The state
 /// itself is written with [`write_durable`].
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Box<Diagnostic>> {
-    write_via_temp(path, bytes, false)
+    write_via_temp(path, bytes, false, None)
+}
+
+/// [`write_atomic`] with permission bits: the temporary file is private (0600) until `mode` is
+/// set, so a file holding secrets is never readable by others, even briefly.
+pub fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Box<Diagnostic>> {
+    write_via_temp(path, bytes, false, Some(mode))
 }
 
 /// [`write_atomic`], and flushed to disk before the rename, so that a crash never loses the
 /// previous contents (used for `state.yaml`, which holds generated passwords).
 pub fn write_durable(path: &Path, bytes: &[u8]) -> Result<(), Box<Diagnostic>> {
-    write_via_temp(path, bytes, true)
+    write_via_temp(path, bytes, true, None)
 }
 
-fn write_via_temp(path: &Path, bytes: &[u8], sync: bool) -> Result<(), Box<Diagnostic>> {
+fn write_via_temp(
+    path: &Path,
+    bytes: &[u8],
+    sync: bool,
+    mode: Option<u32>,
+) -> Result<(), Box<Diagnostic>> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -283,8 +294,13 @@ fn write_via_temp(path: &Path, bytes: &[u8], sync: bool) -> Result<(), Box<Diagn
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
+        let mut f = create_private_if(&tmp, mode.is_some())?;
         f.write_all(bytes)?;
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(fs::Permissions::from_mode(mode))?;
+        }
         if sync {
             f.sync_all()?;
         }
@@ -294,6 +310,20 @@ fn write_via_temp(path: &Path, bytes: &[u8], sync: bool) -> Result<(), Box<Diagn
         let _ = fs::remove_file(&tmp);
         io_diag("write", path, e)
     })
+}
+
+/// Create (truncate) `path`, mode 0600 on Unix when `private`.
+fn create_private_if(path: &Path, private: bool) -> std::io::Result<fs::File> {
+    let mut o = fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    o.open(path)
 }
 
 fn io_diag(what: &str, path: &Path, e: std::io::Error) -> Box<Diagnostic> {

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use score_core::project::{load_with_overrides, Overrides, Project};
-use score_core::state::{write_atomic, StateDir};
+use score_core::state::{write_atomic, write_atomic_with_mode, StateDir};
 use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::backends::{self, Written};
@@ -96,13 +96,9 @@ fn write_output(written: &Written, output: Option<&Path>) -> Result<(), Vec<Diag
 }
 
 fn write_file(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), Vec<Diagnostic>> {
-    write_atomic(path, bytes).map_err(|d| vec![*d])?;
-    #[cfg(unix)]
-    if let Some(mode) = mode {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+    match mode {
+        Some(mode) => write_atomic_with_mode(path, bytes, mode),
+        None => write_atomic(path, bytes),
     }
-    #[cfg(not(unix))]
-    let _ = mode;
-    Ok(())
+    .map_err(|d| vec![*d])
 }
