@@ -15,19 +15,42 @@ use crate::yaml::{Node, NodeKind};
 /// The schema text, as shipped in `schemas/score-v1b1.json`.
 pub const SCHEMA_JSON: &str = include_str!("../../schemas/score-v1b1.json");
 
-struct Compiled {
-    json: Value,
-    validator: Validator,
+mod quick;
+
+/// The schema as JSON, parsed once per process (the quick walker and the error mapper read it).
+fn schema_json() -> &'static Value {
+    static JSON: OnceLock<Value> = OnceLock::new();
+    JSON.get_or_init(|| serde_json::from_str(SCHEMA_JSON).expect("embedded schema is valid JSON"))
 }
 
-/// Compiled once per process: compilation costs far more than validating a workload.
-fn compiled() -> &'static Compiled {
-    static SCHEMA: OnceLock<Compiled> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let json: Value = serde_json::from_str(SCHEMA_JSON).expect("embedded schema is valid JSON");
-        let validator = jsonschema::validator_for(&json).expect("embedded schema compiles");
-        Compiled { json, validator }
-    })
+/// The full validator, compiled only for documents the quick walker does not pass: compiling
+/// costs far more than validating a workload.
+fn validator() -> &'static Validator {
+    static VALIDATOR: OnceLock<Validator> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| jsonschema::validator_for(schema_json()).expect("embedded schema compiles"))
+}
+
+fn walker() -> &'static quick::Walker<'static> {
+    static WALKER: OnceLock<quick::Walker<'static>> = OnceLock::new();
+    WALKER.get_or_init(|| quick::Walker::new(schema_json()))
+}
+
+/// The quick verdict for `instance`: `Some(true)` valid, `Some(false)` invalid, `None` unsure.
+///
+/// It never says valid for a document the full validator rejects (tests hold it to that), so a
+/// `Some(true)` needs no further checking.
+///
+/// ```
+/// use serde_json::json;
+/// use score_core::schema;
+/// let ok = json!({"apiVersion": "score.dev/v1b1", "metadata": {"name": "web"},
+///                 "containers": {"main": {"image": "nginx"}}});
+/// assert_eq!(schema::quick_check(&ok), Some(true));
+/// assert_eq!(schema::quick_check(&json!({"apiVersion": "score.dev/v1b1"})), Some(false));
+/// ```
+pub fn quick_check(instance: &Value) -> Option<bool> {
+    walker().check(instance)
 }
 
 /// Validate a parsed document; one diagnostic per problem, in source order.
@@ -45,14 +68,15 @@ pub fn validate(root: &Node, src: &SourceFile) -> Vec<Diagnostic> {
 
 /// [`validate`] with `root` already converted to JSON (`root.to_json()`).
 pub fn validate_instance(root: &Node, src: &SourceFile, instance: &Value) -> Vec<Diagnostic> {
-    let schema = compiled();
+    if quick_check(instance) == Some(true) {
+        return Vec::new();
+    }
     let mapper = Mapper {
         root,
         src,
-        schema: &schema.json,
+        schema: schema_json(),
     };
-    let mut diags: Vec<Diagnostic> = schema
-        .validator
+    let mut diags: Vec<Diagnostic> = validator()
         .iter_errors(instance)
         .flat_map(|e| mapper.map(&e))
         .collect();
@@ -63,7 +87,7 @@ pub fn validate_instance(root: &Node, src: &SourceFile, instance: &Value) -> Vec
 
 /// Whether a JSON document passes the schema (used by tests and tools).
 pub fn is_valid(instance: &Value) -> bool {
-    compiled().validator.is_valid(instance)
+    quick_check(instance).unwrap_or_else(|| validator().is_valid(instance))
 }
 
 struct Mapper<'a> {

@@ -172,6 +172,10 @@ impl StateDir {
     }
 
     /// Write the state atomically: a temp file in the same directory, fsync, rename.
+    ///
+    /// An unchanged state is not written at all (a warm re-run costs no fsync). A state file
+    /// created where none existed is not fsynced either: before it existed there was nothing to
+    /// lose, and the end marker makes a file cut short by a crash an error rather than data.
     pub fn save(&self, state: &State) -> Result<(), Box<Diagnostic>> {
         // JSON syntax (a subset of YAML): it reads back an order of magnitude faster than
         // block YAML, which matters with hundreds of workloads; hand edits may use any YAML.
@@ -180,7 +184,14 @@ impl StateDir {
         text.push('\n');
         text.push_str(END_MARKER);
         text.push('\n');
-        write_durable(&self.state_file(), text.as_bytes())
+        let path = self.state_file();
+        match fs::read(&path) {
+            Ok(old) if old == text.as_bytes() => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                write_atomic(&path, text.as_bytes())
+            }
+            _ => write_durable(&path, text.as_bytes()),
+        }
     }
 }
 
@@ -416,6 +427,24 @@ mod tests {
             },
         );
         sd.save(&st).unwrap();
+        assert_eq!(sd.load().unwrap(), st);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unchanged_state_is_not_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path().join(STATE_DIR));
+        let mut st = State::default();
+        sd.save(&st).unwrap();
+        let inode = || fs::metadata(sd.state_file()).unwrap().ino();
+        let first = inode();
+        sd.save(&st).unwrap();
+        assert_eq!(inode(), first, "same state: the file must stay as it was");
+        st.project.name = Some("p".into());
+        sd.save(&st).unwrap();
+        assert_ne!(inode(), first, "a changed state is written via a new file");
         assert_eq!(sd.load().unwrap(), st);
     }
 
