@@ -32,8 +32,19 @@ const ANNOTATIONS: &[&str] = &[
 /// keeps one walker for all its workloads).
 pub(crate) struct Walker<'s> {
     root: &'s Value,
-    patterns: Mutex<HashMap<&'s str, Option<regex_lite::Regex>>>,
+    patterns: Mutex<HashMap<&'s str, Pattern>>,
 }
+
+/// A compiled pattern (`None`: not one we can match like ECMA-262) and recent verdicts: across a
+/// monorepo the same names (`app`, `http`, `db`, annotation keys) are checked again and again,
+/// and a hash lookup is far cheaper than a run of the regex engine.
+struct Pattern {
+    regex: Option<regex_lite::Regex>,
+    seen: HashMap<String, bool>,
+}
+
+/// Verdicts remembered per pattern; bounded so that a hostile document cannot grow it without limit.
+const SEEN_LIMIT: usize = 4096;
 
 impl<'s> Walker<'s> {
     pub(crate) fn new(root: &'s Value) -> Self {
@@ -121,12 +132,20 @@ impl<'s> Walker<'s> {
         let source = value.as_str()?;
         // A poisoned cache only means another thread panicked mid-insert; the map is still sound.
         let mut cache = self.patterns.lock().unwrap_or_else(|e| e.into_inner());
-        let compiled = cache.entry(source).or_insert_with(|| {
-            ecma_compatible(source)
+        let pattern = cache.entry(source).or_insert_with(|| Pattern {
+            regex: ecma_compatible(source)
                 .then(|| regex_lite::Regex::new(source).ok())
-                .flatten()
+                .flatten(),
+            seen: HashMap::new(),
         });
-        Some(compiled.as_ref()?.is_match(text))
+        if let Some(&hit) = pattern.seen.get(text.as_str()) {
+            return Some(hit);
+        }
+        let verdict = pattern.regex.as_ref()?.is_match(text);
+        if pattern.seen.len() < SEEN_LIMIT {
+            pattern.seen.insert(text.clone(), verdict);
+        }
+        Some(verdict)
     }
 
     fn properties(&self, value: &'s Value, inst: &Value, depth: usize) -> Option<bool> {
