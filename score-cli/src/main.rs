@@ -5,6 +5,7 @@
 mod backends;
 mod cli;
 mod commands;
+mod parallel;
 mod report;
 
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    parallel::share_one_heap();
     let cli = cli::Cli::parse();
     ExitCode::from(commands::run(cli))
 }

@@ -409,3 +409,86 @@ fn patch_templates_edit_the_terraform_module() {
     let main = fs::read_to_string(d.join("tf/main.tf")).unwrap();
     assert!(main.contains("replicas = 3"), "{main}");
 }
+
+/// `n` workloads named `w00`…, each with both probes (compose keeps one: a warning each).
+fn many_workloads(dir: &Path, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let name = format!("w{i:02}.yaml");
+            let spec = format!(
+                "apiVersion: score.dev/v1b1\nmetadata: {{name: w{i:02}}}\ncontainers:\n  main:\n    image: busybox:1.37\n    livenessProbe: {{httpGet: {{path: /, port: 8080}}}}\n    readinessProbe: {{exec: {{command: [\"true\"]}}}}\n"
+            );
+            fs::write(dir.join(&name), spec).unwrap();
+            name
+        })
+        .collect()
+}
+
+#[test]
+fn repeated_warnings_are_summarised_and_json_lists_them_all() {
+    let dir = project();
+    let files = many_workloads(dir.path(), 20);
+    let out = score_rs(dir.path())
+        .arg("generate")
+        .args(&files)
+        .args(["--target", "compose", "-o", "compose.yaml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr.matches("the livenessProbe ignored").count(),
+        3,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("17 more `score::compose::liveness_probe_ignored` warnings"),
+        "{stderr}"
+    );
+
+    let json = score_rs(dir.path())
+        .env("SCORE_RS_DIAGNOSTICS", "json")
+        .arg("generate")
+        .args(&files)
+        .args(["--target", "compose", "-o", "compose.yaml"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(json.stderr).unwrap();
+    assert_eq!(
+        listed
+            .matches("score::compose::liveness_probe_ignored")
+            .count(),
+        20,
+        "{listed}"
+    );
+}
+
+#[test]
+fn files_loaded_in_parallel_report_errors_in_argument_order() {
+    let dir = project();
+    let mut files = many_workloads(dir.path(), 40);
+    fs::write(
+        dir.path().join("w05.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata: {name: w05}\ncontainers: {}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("w33.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata: {name: w33}\n",
+    )
+    .unwrap();
+    files.reverse();
+    let out = score_rs(dir.path())
+        .arg("generate")
+        .args(&files)
+        .args(["--target", "k8s", "-o", "out.yaml"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let (w33, w05) = (
+        stderr.find("w33.yaml").unwrap(),
+        stderr.find("w05.yaml").unwrap(),
+    );
+    assert!(w33 < w05, "files were given w33 first:\n{stderr}");
+}

@@ -9,6 +9,7 @@ use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::backends::{self, Written};
 use crate::cli::{Format, GenerateArgs};
+use crate::parallel;
 use crate::report::Reporter;
 
 pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
@@ -27,8 +28,9 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
         .with_help("run generate once per Score file that needs overrides")]);
     }
     let mut errors = Vec::new();
-    for path in &args.files {
-        match load_with_overrides(path, &overrides) {
+    let loaded = parallel::map(&args.files, |path| load_with_overrides(path, &overrides));
+    for result in loaded {
+        match result {
             Ok(loaded) => {
                 reporter.diagnostics(&loaded.warnings);
                 project.add_workload(&loaded);
@@ -49,6 +51,7 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     }
     let mut out = backends::generate(&mut project, &inputs, args)?;
     reporter.diagnostics(&out.warnings);
+    reporter.summary();
     if let Some(pending) = out.written.pending.take() {
         pending()?;
     }

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use score_core::load::load_path;
 
 use super::{FAILED, OK};
+use crate::parallel;
 use crate::report::Reporter;
 
 pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
     let mut code = OK;
-    for path in files {
-        match load_path(path) {
+    for (path, result) in files.iter().zip(parallel::map(files, |p| load_path(p))) {
+        match result {
             Ok(loaded) => {
                 reporter.diagnostics(&loaded.warnings);
                 let w = &loaded.workload;
@@ -30,6 +31,7 @@ pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
             }
         }
     }
+    reporter.summary();
     code
 }
 
