@@ -253,9 +253,9 @@ impl GeneratedFile {
         same_bytes && same_mode
     }
 
-    /// Write the file under `mounts_dir` atomically (temp file + rename), creating parent
-    /// directories and applying [`GeneratedFile::mode`] (default 0644) before the file becomes
-    /// visible.
+    /// Write the file under `mounts_dir` (see [`score_core::state::write_generated`]): created
+    /// in place when new, replaced atomically when present, parent directories created, private
+    /// until [`GeneratedFile::mode`] (default 0644) is applied.
     ///
     /// # Errors
     /// A `score::io::write` diagnostic naming the path.
@@ -264,7 +264,7 @@ impl GeneratedFile {
         if self.is_current(&path) {
             return Ok(()); // warm re-runs: most files are unchanged
         }
-        score_core::state::write_atomic_with_mode(&path, &self.bytes, self.mode.unwrap_or(0o644))
+        score_core::state::write_generated(&path, &self.bytes, self.mode.unwrap_or(0o644))
             .map_err(|d| *d)
     }
 }

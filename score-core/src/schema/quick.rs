@@ -10,8 +10,8 @@
 //! never answer `Some(true)` for a document the full validator rejects; the `schema_quick` tests
 //! compare both on every fixture, the corpus and thousands of mutated documents.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use serde_json::{Map, Value};
 
@@ -28,11 +28,15 @@ const ANNOTATIONS: &[&str] = &[
     "examples",
 ];
 
-/// Walks `root` (a schema) over instances; each pattern is compiled once per walker (a process
-/// keeps one walker for all its workloads).
+/// Walks `root` (a schema) over instances.
 pub(crate) struct Walker<'s> {
     root: &'s Value,
-    patterns: Mutex<HashMap<&'s str, Pattern>>,
+}
+
+thread_local! {
+    /// Compiled patterns by source text, per thread: workloads are validated on several cores,
+    /// and one shared cache behind a lock made them queue for every name they checked.
+    static PATTERNS: RefCell<HashMap<String, Pattern>> = RefCell::new(HashMap::new());
 }
 
 /// A compiled pattern (`None`: not one we can match like ECMA-262) and recent verdicts: across a
@@ -48,10 +52,7 @@ const SEEN_LIMIT: usize = 4096;
 
 impl<'s> Walker<'s> {
     pub(crate) fn new(root: &'s Value) -> Self {
-        Walker {
-            root,
-            patterns: Mutex::new(HashMap::new()),
-        }
+        Walker { root }
     }
 
     /// Whether `instance` is valid against the root schema.
@@ -125,27 +126,30 @@ impl<'s> Walker<'s> {
         self.schema(target, inst, depth + 1)
     }
 
-    fn pattern(&self, value: &'s Value, inst: &Value) -> Option<bool> {
+    fn pattern(&self, value: &Value, inst: &Value) -> Option<bool> {
         let Value::String(text) = inst else {
             return Some(true);
         };
         let source = value.as_str()?;
-        // A poisoned cache only means another thread panicked mid-insert; the map is still sound.
-        let mut cache = self.patterns.lock().unwrap_or_else(|e| e.into_inner());
-        let pattern = cache.entry(source).or_insert_with(|| Pattern {
-            regex: ecma_compatible(source)
-                .then(|| regex_lite::Regex::new(source).ok())
-                .flatten(),
-            seen: HashMap::new(),
-        });
-        if let Some(&hit) = pattern.seen.get(text.as_str()) {
-            return Some(hit);
-        }
-        let verdict = pattern.regex.as_ref()?.is_match(text);
-        if pattern.seen.len() < SEEN_LIMIT {
-            pattern.seen.insert(text.clone(), verdict);
-        }
-        Some(verdict)
+        PATTERNS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if !cache.contains_key(source) {
+                let regex = ecma_compatible(source)
+                    .then(|| regex_lite::Regex::new(source).ok())
+                    .flatten();
+                let seen = HashMap::new();
+                cache.insert(source.to_string(), Pattern { regex, seen });
+            }
+            let pattern = cache.get_mut(source)?;
+            if let Some(&hit) = pattern.seen.get(text.as_str()) {
+                return Some(hit);
+            }
+            let verdict = pattern.regex.as_ref()?.is_match(text);
+            if pattern.seen.len() < SEEN_LIMIT {
+                pattern.seen.insert(text.clone(), verdict);
+            }
+            Some(verdict)
+        })
     }
 
     fn properties(&self, value: &'s Value, inst: &Value, depth: usize) -> Option<bool> {
