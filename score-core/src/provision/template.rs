@@ -22,38 +22,52 @@ pub(crate) fn run(
     inputs: &RunInputs,
     artifact_keys: &[String],
 ) -> Result<Outcome, Box<Diagnostic>> {
-    let mut ctx = inputs.context.clone();
-    ctx.insert("state".into(), Value::Object(inputs.state.clone()));
-    ctx.insert("shared".into(), Value::Object(inputs.shared.clone()));
+    // The context is converted to template values once per resource; only the small entries
+    // that change between templates (`state`, `shared`, `init`) are converted again. Keys of
+    // `layer` never collide with the context's, so the lookup order does not matter.
+    let base = minijinja::Value::from(minijinja::value::Serde(&inputs.context));
+    let as_template = |v: &Map<String, Value>| minijinja::Value::from(minijinja::value::Serde(v));
+    let mut layer: BTreeMap<&str, minijinja::Value> = BTreeMap::new();
+    layer.insert("state", as_template(&inputs.state));
+    layer.insert("shared", as_template(&inputs.shared));
     let mut out = Outcome {
         state: inputs.state.clone(),
         ..Outcome::default()
     };
-    let mut render =
-        |key: &str, ctx: &Map<String, Value>| -> Result<Option<Value>, Box<Diagnostic>> {
-            match templates.get(key) {
-                Some(t) => render_one(env, p, key, t, ctx, &inputs.vars_template),
-                None => Ok(None),
-            }
+    let mut render = |key: &str,
+                      layer: &BTreeMap<&str, minijinja::Value>|
+     -> Result<Option<Value>, Box<Diagnostic>> {
+        let Some(t) = templates.get(key) else {
+            return Ok(None);
         };
-    if let Some(init) = render("init", &ctx)? {
-        ctx.insert("init".into(), init);
+        let ctx = minijinja::value::merge_maps([
+            minijinja::Value::from(layer.clone()),
+            base.clone(),
+            inputs.vars_template.clone(),
+        ]);
+        render_one(env, p, key, t, ctx)
+    };
+    if let Some(init) = render("init", &layer)? {
+        layer.insert(
+            "init",
+            minijinja::Value::from(minijinja::value::Serde(&init)),
+        );
     }
-    if let Some(state) = render("state", &ctx)? {
+    if let Some(state) = render("state", &layer)? {
         out.state = expect_map(p, "state", state)?;
-        ctx.insert("state".into(), Value::Object(out.state.clone()));
+        layer.insert("state", as_template(&out.state));
     }
-    if let Some(shared) = render("shared", &ctx)? {
+    if let Some(shared) = render("shared", &layer)? {
         out.shared = expect_map(p, "shared", shared)?;
         let mut merged = inputs.shared.clone();
         super::engine::merge_shared(&mut merged, &out.shared);
-        ctx.insert("shared".into(), Value::Object(merged));
+        layer.insert("shared", as_template(&merged));
     }
-    if let Some(outputs) = render("outputs", &ctx)? {
+    if let Some(outputs) = render("outputs", &layer)? {
         out.outputs = expect_map(p, "outputs", outputs)?;
     }
     for key in artifact_keys {
-        if let Some(v) = render(key, &ctx)? {
+        if let Some(v) = render(key, &layer)? {
             out.artifacts.insert(key.clone(), v);
         }
     }
@@ -65,8 +79,7 @@ fn render_one(
     p: &Provisioner,
     key: &str,
     t: &TemplateText,
-    ctx: &Map<String, Value>,
-    vars: &minijinja::Value,
+    ctx: minijinja::Value,
 ) -> Result<Option<Value>, Box<Diagnostic>> {
     // Compiled once per provisioner entry and key, then reused for every resource it serves.
     let name = format!("{}#{}@{}", p.file.name(), p.span.start, key);
@@ -78,10 +91,6 @@ fn render_one(
         .get_template(&name)
         .map_err(|e| template_error(p, key, t, &e))?;
     let mut buf = Capped(Vec::new());
-    let ctx = minijinja::value::merge_maps([
-        minijinja::Value::from(minijinja::value::Serde(ctx)),
-        vars.clone(),
-    ]);
     tmpl.render_captured_to(ctx, &mut buf)
         .map_err(|e| template_error(p, key, t, &e))?;
     let text = String::from_utf8(buf.0)
