@@ -5,7 +5,6 @@
 mod backends;
 mod cli;
 mod commands;
-mod parallel;
 mod report;
 
 use std::process::ExitCode;
@@ -13,7 +12,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    parallel::share_one_heap();
     let cli = cli::Cli::parse();
     ExitCode::from(commands::run(cli))
 }

@@ -464,7 +464,7 @@ fn repeated_warnings_are_summarised_and_json_lists_them_all() {
 }
 
 #[test]
-fn files_loaded_in_parallel_report_errors_in_argument_order() {
+fn errors_of_several_files_are_reported_in_argument_order() {
     let dir = project();
     let mut files = many_workloads(dir.path(), 40);
     fs::write(

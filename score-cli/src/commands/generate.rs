@@ -9,7 +9,6 @@ use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::backends::{self, Written};
 use crate::cli::{Format, GenerateArgs};
-use crate::parallel;
 use crate::report::Reporter;
 
 pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
@@ -28,9 +27,8 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
         .with_help("run generate once per Score file that needs overrides")]);
     }
     let mut errors = Vec::new();
-    let loaded = parallel::map(&args.files, |path| load_with_overrides(path, &overrides));
-    for result in loaded {
-        match result {
+    for path in &args.files {
+        match load_with_overrides(path, &overrides) {
             Ok(loaded) => {
                 reporter.diagnostics(&loaded.warnings);
                 project.add_workload(&loaded);

@@ -5,13 +5,12 @@ use std::path::PathBuf;
 use score_core::load::load_path;
 
 use super::{FAILED, OK};
-use crate::parallel;
 use crate::report::Reporter;
 
 pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
     let mut code = OK;
-    for (path, result) in files.iter().zip(parallel::map(files, |p| load_path(p))) {
-        match result {
+    for path in files {
+        match load_path(path) {
             Ok(loaded) => {
                 reporter.diagnostics(&loaded.warnings);
                 let w = &loaded.workload;
