@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadedWorkload};
-use crate::provision::{self, Provisioner, Resolved, Target, WorkloadInput};
+use crate::provision::{self, ProvisionedResource, Provisioner, Resolved, Target, WorkloadInput};
 use crate::source::SourceFile;
-use crate::state::{State, StateDir, StateLock, WorkloadRecord};
+use crate::state::{State, StateDir, StateLock, TargetState, WorkloadRecord};
 use crate::{overrides, yaml};
 
 /// File names ending with this in the state directory are patch templates.
@@ -120,11 +120,34 @@ impl Project {
         target: &Target,
         inputs: &[WorkloadInput],
     ) -> Result<Resolved, Vec<Diagnostic>> {
+        self.provision_with(target, |state, provisioners| {
+            provision::provision(state, inputs, provisioners, target)
+        })
+    }
+
+    /// [`Project::provision`] that moves `inputs` into the result instead of copying them, and
+    /// shows `each` every resource as soon as it is provisioned ([`provision::provision_owned`]).
+    pub fn provision_owned(
+        &mut self,
+        target: &Target,
+        inputs: Vec<WorkloadInput>,
+        mut each: impl FnMut(&mut ProvisionedResource),
+    ) -> Result<Resolved, Vec<Diagnostic>> {
+        self.provision_with(target, |state, provisioners| {
+            provision::provision_owned(state, inputs, provisioners, target, &mut each)
+        })
+    }
+
+    fn provision_with(
+        &mut self,
+        target: &Target,
+        run: impl FnOnce(&mut TargetState, &[Provisioner]) -> Result<Resolved, Vec<Diagnostic>>,
+    ) -> Result<Resolved, Vec<Diagnostic>> {
         let provisioners = provision::load_provisioner_files_for(self.dir.path(), &target.name)?;
         let section = self.state.targets.entry(target.name.clone()).or_default();
         // Work on a copy: a failed run must not leave half-updated state behind.
         let mut scratch = section.clone();
-        let resolved = provision::provision(&mut scratch, inputs, &provisioners, target)?;
+        let resolved = run(&mut scratch, &provisioners)?;
         *section = scratch;
         Ok(resolved)
     }

@@ -45,6 +45,39 @@ pub fn provision(
     provisioners: &[Provisioner],
     target: &Target,
 ) -> Result<Resolved, Vec<Diagnostic>> {
+    let mut resolved = provision_resources(state, workloads, provisioners, target, &mut |_| {})?;
+    resolved.workloads = resolved_workloads(workloads.iter().cloned());
+    Ok(resolved)
+}
+
+/// [`provision`] that moves `workloads` into the result instead of copying them (with hundreds
+/// of workloads the copy was megabytes), and shows each resource to `each` as soon as it is
+/// provisioned, in the order of [`Resolved::resources`]. `each` may take artifacts out of it
+/// (a backend that turns them into output at once need not keep them all until the end); it
+/// also sees resources of a run that fails later.
+///
+/// # Errors
+/// As [`provision`].
+pub fn provision_owned(
+    state: &mut TargetState,
+    workloads: Vec<WorkloadInput>,
+    provisioners: &[Provisioner],
+    target: &Target,
+    each: &mut dyn FnMut(&mut ProvisionedResource),
+) -> Result<Resolved, Vec<Diagnostic>> {
+    let mut resolved = provision_resources(state, &workloads, provisioners, target, each)?;
+    resolved.workloads = resolved_workloads(workloads);
+    Ok(resolved)
+}
+
+/// The resources in provisioning order and the shared state after them (no workloads yet).
+fn provision_resources(
+    state: &mut TargetState,
+    workloads: &[WorkloadInput],
+    provisioners: &[Provisioner],
+    target: &Target,
+    each: &mut dyn FnMut(&mut ProvisionedResource),
+) -> Result<Resolved, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let requests = collect(workloads);
     let sources: BTreeMap<ResourceUid, Declaration> = requests
@@ -105,7 +138,8 @@ pub fn provision(
             continue;
         };
         match run.one(uid, req, decl, w) {
-            Ok(r) => {
+            Ok(mut r) => {
+                each(&mut r);
                 run.done.insert(uid.clone(), r);
             }
             Err(e) => {
@@ -124,7 +158,7 @@ pub fn provision(
     let resources: Vec<ProvisionedResource> =
         order.iter().filter_map(|u| run.done.remove(u)).collect();
     Ok(Resolved {
-        workloads: resolved_workloads(workloads),
+        workloads: BTreeMap::new(),
         resources,
         shared_state: state.shared_state.clone(),
     })
@@ -286,9 +320,11 @@ fn find_cycle(remaining: &BTreeMap<&ResourceUid, BTreeSet<&ResourceUid>>) -> Vec
     }
 }
 
-fn resolved_workloads(workloads: &[WorkloadInput]) -> BTreeMap<String, ResolvedWorkload> {
+fn resolved_workloads(
+    workloads: impl IntoIterator<Item = WorkloadInput>,
+) -> BTreeMap<String, ResolvedWorkload> {
     workloads
-        .iter()
+        .into_iter()
         .map(|w| {
             let resources = w
                 .workload
@@ -299,8 +335,8 @@ fn resolved_workloads(workloads: &[WorkloadInput]) -> BTreeMap<String, ResolvedW
             (
                 w.workload.name().to_string(),
                 ResolvedWorkload {
-                    workload: w.workload.clone(),
-                    base_dir: w.base_dir.clone(),
+                    workload: w.workload,
+                    base_dir: w.base_dir,
                     resources,
                 },
             )

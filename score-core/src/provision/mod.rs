@@ -26,7 +26,7 @@ use crate::ir::Workload;
 use crate::state::ResourceRecord;
 use crate::uid::ResourceUid;
 
-pub use engine::provision;
+pub use engine::{provision, provision_owned};
 pub use file::{
     describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
     Provisioner, ProvisionerKind, PROVISIONER_FILE_SUFFIX,

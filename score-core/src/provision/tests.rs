@@ -84,6 +84,30 @@ fn provisions_in_dependency_order_and_shares_by_id() {
 }
 
 #[test]
+fn provision_owned_shows_each_resource_in_provisioning_order() {
+    let p = provisioners(PROVISIONERS);
+    let mut state = TargetState::default();
+    let mut seen = Vec::new();
+    let r = provision_owned(
+        &mut state,
+        vec![workload(WEB), workload(API)],
+        &p,
+        &target(),
+        &mut |r: &mut ProvisionedResource| {
+            seen.push(r.uid.to_string());
+            r.artifacts.remove("services");
+        },
+    )
+    .unwrap();
+    let uids: Vec<String> = r.resources.iter().map(|x| x.uid.to_string()).collect();
+    assert_eq!(seen, uids);
+    assert!(r.resources.iter().all(|x| x.artifacts.is_empty()));
+    assert_eq!(r.workloads.keys().collect::<Vec<_>>(), ["api", "web"]);
+    let copied = provision(&mut state, &[workload(WEB), workload(API)], &p, &target()).unwrap();
+    assert_eq!(copied.resources[1].record, r.resources[1].record);
+}
+
+#[test]
 fn reruns_keep_generated_secrets_and_drop_orphans() {
     let mut state = TargetState::default();
     let p = provisioners(PROVISIONERS);
