@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
+use score_core::ir::Workload;
 use score_core::project::Project;
-use score_core::provision::WorkloadInput;
+use score_core::provision::{Resolved, WorkloadInput};
 use score_core::Diagnostic;
 
 use crate::cli::{GenerateArgs, TargetName, TfFormat};
@@ -61,14 +62,17 @@ pub struct Generated {
 /// Provision and lower for the chosen target.
 pub fn generate(
     project: &mut Project,
-    inputs: &[WorkloadInput],
+    inputs: Vec<WorkloadInput>,
     args: &GenerateArgs,
 ) -> Result<Generated, Vec<Diagnostic>> {
-    match args.target {
-        TargetName::Compose => compose(project, inputs, args),
-        TargetName::K8s => k8s(project, inputs, args),
-        TargetName::Terraform => terraform(project, inputs, args),
-    }
+    let generated = match args.target {
+        TargetName::Compose => compose(project, &inputs, args),
+        TargetName::K8s => return k8s(project, inputs, args),
+        TargetName::Terraform => terraform(project, &inputs, args),
+    };
+    // Exiting soon: freeing every workload one by one would only cost time.
+    std::mem::forget(inputs);
+    generated
 }
 
 fn compose(
@@ -110,7 +114,7 @@ fn compose(
     let lowered = (|| {
         let resolved = project.provision(&target, inputs)?;
         let mut out = score_compose::generate(&resolved, &opts)?;
-        apply_patches(project, &mut out.document, inputs, "compose")?;
+        apply_patches(project, &mut out.document, workloads(inputs), "compose")?;
         // Exiting soon: freeing every provisioned resource would only cost time.
         std::mem::forget(resolved);
         Ok(out)
@@ -183,25 +187,28 @@ fn compose(
 
 fn k8s(
     project: &mut Project,
-    inputs: &[WorkloadInput],
+    inputs: Vec<WorkloadInput>,
     args: &GenerateArgs,
 ) -> Result<Generated, Vec<Diagnostic>> {
     let opts = score_k8s::Options {
         namespace: args.namespace.clone(),
         generate_namespace: args.generate_namespace,
     };
-    let target = score_k8s::target(inputs, &opts);
-    let resolved = project.provision(&target, inputs)?;
-    let out = score_k8s::generate(&resolved, &opts)?;
-    let mut doc = Value::Array(out.documents);
-    apply_patches(project, &mut doc, inputs, "k8s")?;
-    let documents = match doc {
-        Value::Array(d) => d,
-        other => vec![other],
+    let target = score_k8s::target(&inputs, &opts);
+    // Without patch templates nothing needs all objects at once: each resource's manifests are
+    // written as YAML as soon as it is provisioned, each workload's objects once it is lowered.
+    let unpatched = matches!(project.patch_templates(), Ok(t) if t.is_empty());
+    let (resolved, (text, warnings)) = if unpatched {
+        let mut writer = score_k8s::YamlWriter::new(&opts);
+        let resolved = project.provision_owned(&target, inputs, |r| writer.resource(r))?;
+        let out = writer.finish(&resolved)?;
+        (resolved, (out.text, out.warnings))
+    } else {
+        let resolved = project.provision_owned(&target, inputs, |_| {})?;
+        let out = patched_k8s(project, &resolved, &opts)?;
+        (resolved, out)
     };
-    let text = score_k8s::to_yaml(&documents);
-    // Exiting soon: freeing every manifest object one by one would only cost time.
-    std::mem::forget(documents);
+    // Exiting soon: freeing every provisioned resource one by one would only cost time.
     std::mem::forget(resolved);
     Ok(Generated {
         written: Written {
@@ -212,8 +219,28 @@ fn k8s(
             side_files: Vec::new(),
             pending: None,
         },
-        warnings: out.warnings,
+        warnings,
     })
+}
+
+/// The manifests after the patch templates ran over all of them, and the warnings.
+fn patched_k8s(
+    project: &Project,
+    resolved: &Resolved,
+    opts: &score_k8s::Options,
+) -> Result<(String, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let out = score_k8s::generate(resolved, opts)?;
+    let mut doc = Value::Array(out.documents);
+    let workloads = resolved.workloads.values().map(|w| &w.workload);
+    apply_patches(project, &mut doc, workloads, "k8s")?;
+    let documents = match doc {
+        Value::Array(d) => d,
+        other => vec![other],
+    };
+    let text = score_k8s::to_yaml(&documents);
+    // Exiting soon: freeing every manifest object one by one would only cost time.
+    std::mem::forget(documents);
+    Ok((text, out.warnings))
 }
 
 fn terraform(
@@ -234,7 +261,7 @@ fn terraform(
         // Patch the module as Terraform JSON (`main`, `variables`, …), then render it again.
         let files = score_terraform::module_files(&resolved)?;
         let mut doc = Value::Object(files.into_iter().map(|(n, v)| (n.to_string(), v)).collect());
-        apply_patches(project, &mut doc, inputs, "terraform")?;
+        apply_patches(project, &mut doc, workloads(inputs), "terraform")?;
         out.files = render_terraform(&doc, format)?;
     }
     Ok(Generated {
@@ -276,23 +303,27 @@ fn render_terraform(
         .collect()
 }
 
+/// The workloads of `inputs`.
+fn workloads(inputs: &[WorkloadInput]) -> impl Iterator<Item = &Workload> {
+    inputs.iter().map(|w| &w.workload)
+}
+
 /// Run the installed patch templates over the output document.
-fn apply_patches(
+fn apply_patches<'w>(
     project: &Project,
     doc: &mut Value,
-    inputs: &[WorkloadInput],
+    workloads: impl Iterator<Item = &'w Workload>,
     target: &str,
 ) -> Result<(), Vec<Diagnostic>> {
     let templates = project.patch_templates()?;
     if templates.is_empty() {
         return Ok(());
     }
-    let workloads: Map<String, Value> = inputs
-        .iter()
+    let workloads: Map<String, Value> = workloads
         .map(|w| {
             (
-                w.workload.name().to_string(),
-                serde_json::to_value(&w.workload).unwrap_or_default(),
+                w.name().to_string(),
+                serde_json::to_value(w).unwrap_or_default(),
             )
         })
         .collect();

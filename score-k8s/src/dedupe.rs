@@ -3,10 +3,13 @@
 //! error — applying both would silently keep only the last.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde_json::Value;
 
 use score_core::Diagnostic;
+
+use crate::yaml;
 
 /// `apiVersion`, `kind`, namespace and name.
 pub type Identity = (String, String, String, String);
@@ -22,39 +25,104 @@ pub fn identity(o: &Value) -> Identity {
     )
 }
 
+/// Where objects go, in output order: kept as values, or written as YAML at once (so the
+/// objects of hundreds of workloads never exist together).
+pub trait Sink {
+    /// Append an object; returns where it went.
+    fn append(&mut self, object: Value) -> Range<usize>;
+    /// Whether the objects at `a` and `b` are equal.
+    fn equal(&self, a: &Range<usize>, b: &Range<usize>) -> bool;
+    /// Remove the object that was appended last, at `last`.
+    fn remove_last(&mut self, last: Range<usize>);
+}
+
+impl Sink for Vec<Value> {
+    fn append(&mut self, object: Value) -> Range<usize> {
+        self.push(object);
+        self.len() - 1..self.len()
+    }
+
+    fn equal(&self, a: &Range<usize>, b: &Range<usize>) -> bool {
+        self[a.start] == self[b.start]
+    }
+
+    fn remove_last(&mut self, last: Range<usize>) {
+        self.truncate(last.start);
+    }
+}
+
+/// Multi-document YAML ([`yaml::to_yaml`]). The emitter is deterministic and writes distinct
+/// values as distinct text, so equal text means equal objects.
+impl Sink for String {
+    fn append(&mut self, object: Value) -> Range<usize> {
+        let start = self.len();
+        yaml::push_document(&object, self);
+        start..self.len()
+    }
+
+    fn equal(&self, a: &Range<usize>, b: &Range<usize>) -> bool {
+        self[a.clone()] == self[b.clone()]
+    }
+
+    fn remove_last(&mut self, last: Range<usize>) {
+        self.truncate(last.start);
+    }
+}
+
+/// The objects appended so far, by identity, with who emitted them.
+#[derive(Debug, Default)]
+pub struct Dedupe {
+    seen: BTreeMap<Identity, (Range<usize>, String)>,
+}
+
+impl Dedupe {
+    /// Append `object` to `sink` unless an identical one is there; `origin` says who emitted it.
+    ///
+    /// # Errors
+    /// When an object with the same identity but different content is there (`object` is then
+    /// left out).
+    pub fn add(
+        &mut self,
+        sink: &mut impl Sink,
+        object: Value,
+        origin: String,
+    ) -> Result<(), Diagnostic> {
+        let id = identity(&object);
+        let at = sink.append(object);
+        let Some((first_at, first)) = self.seen.get(&id) else {
+            self.seen.insert(id, (at, origin));
+            return Ok(());
+        };
+        let same = sink.equal(first_at, &at);
+        sink.remove_last(at);
+        if same {
+            return Ok(());
+        }
+        let (api, kind, ns, name) = &id;
+        let ns = if ns.is_empty() {
+            String::new()
+        } else {
+            format!(" in namespace `{ns}`")
+        };
+        Err(Diagnostic::error(
+            "score::k8s::duplicate_object",
+            format!("{kind} `{name}` ({api}){ns} is generated twice with different content: by {first} and by {origin}"),
+        )
+        .with_help("rename one of them (workload names, the service-name annotation, or the provisioner's object names)"))
+    }
+}
+
 /// Keep the first of identical objects, in order; `origin` says who emitted each (for errors).
 ///
 /// # Errors
 /// One diagnostic per identity emitted with different content.
 pub fn dedupe(objects: Vec<(Value, String)>) -> Result<Vec<Value>, Vec<Diagnostic>> {
-    let mut seen: BTreeMap<Identity, (usize, String)> = BTreeMap::new();
     let mut out: Vec<Value> = Vec::new();
-    let mut errors = Vec::new();
-    for (object, origin) in objects {
-        let id = identity(&object);
-        match seen.get(&id) {
-            Some((i, _)) if out[*i] == object => {}
-            Some((_, first)) => {
-                let (api, kind, ns, name) = &id;
-                let ns = if ns.is_empty() {
-                    String::new()
-                } else {
-                    format!(" in namespace `{ns}`")
-                };
-                errors.push(
-                    Diagnostic::error(
-                        "score::k8s::duplicate_object",
-                        format!("{kind} `{name}` ({api}){ns} is generated twice with different content: by {first} and by {origin}"),
-                    )
-                    .with_help("rename one of them (workload names, the service-name annotation, or the provisioner's object names)"),
-                );
-            }
-            None => {
-                seen.insert(id, (out.len(), origin));
-                out.push(object);
-            }
-        }
-    }
+    let mut seen = Dedupe::default();
+    let errors: Vec<Diagnostic> = objects
+        .into_iter()
+        .filter_map(|(object, origin)| seen.add(&mut out, object, origin).err())
+        .collect();
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -90,5 +158,19 @@ mod tests {
             "{}",
             e[0].message
         );
+    }
+
+    #[test]
+    fn the_text_sink_keeps_and_refuses_what_the_value_sink_does() {
+        let a = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kafka"}, "spec": {"x": 1}});
+        let b = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kafka"}, "spec": {"x": "1"}});
+        let c = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "zk"}});
+        let mut text = String::new();
+        let mut seen = Dedupe::default();
+        for o in [a.clone(), a.clone(), c.clone()] {
+            seen.add(&mut text, o, "r".into()).unwrap();
+        }
+        assert!(seen.add(&mut text, b, "w".into()).is_err());
+        assert_eq!(text, yaml::to_yaml(&[a, c]));
     }
 }

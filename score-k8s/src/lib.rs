@@ -18,6 +18,7 @@ pub mod containers;
 pub mod dedupe;
 pub mod env;
 pub mod files;
+mod lowering;
 pub mod manifests;
 pub mod names;
 pub mod probes;
@@ -30,12 +31,12 @@ pub mod volumes;
 pub mod workload;
 pub mod yaml;
 
-use k8s_openapi::api::core::v1::Namespace;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{json, Map, Value};
 
-use score_core::provision::{Resolved, Target, WorkloadInput};
+use score_core::provision::{ProvisionedResource, Resolved, Target, WorkloadInput};
 use score_core::Diagnostic;
+
+use lowering::Lowering;
 
 /// The default provisioners for this target (written as `zz-default.provisioners.yaml`).
 pub const DEFAULT_PROVISIONERS: &str = include_str!("../provisioners/default.provisioners.yaml");
@@ -89,110 +90,84 @@ pub struct Output {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// The generated manifests as YAML text ([`generate_yaml`]) and warnings.
+#[derive(Debug, Clone, Default)]
+pub struct YamlOutput {
+    /// [`to_yaml`] of [`Output::documents`], byte for byte.
+    pub text: String,
+    /// As [`Output::warnings`].
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Lower everything in `resolved`.
 ///
 /// # Errors
 /// Every problem found across all workloads and resources.
 pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    if let Some(ns) = &opts.namespace {
-        if !names::is_dns_label(ns) {
-            errors.push(Diagnostic::error(
-                "score::k8s::namespace",
-                format!("namespace `{ns}` is not valid: at most 63 lower-case letters, digits and `-`, starting and ending with a letter or digit"),
-            ));
-        }
-    } else if opts.generate_namespace {
-        errors.push(
-            Diagnostic::error(
-                "score::k8s::namespace",
-                "`--generate-namespace` needs a namespace",
-            )
-            .with_help("add `--namespace <name>`"),
-        );
-    }
-    let secret_values = resolve::SecretValues::new(resolved.secret_values());
-    let mut objects: Vec<(Value, String)> = Vec::new();
+    let mut lowering = Lowering::new(Vec::new(), opts);
     for r in &resolved.resources {
-        match manifests::of_resource(r) {
-            Ok(items) => {
-                for item in items {
-                    if let Some(w) = plain_secret_warning(&item, &secret_values, &r.uid.to_string())
-                    {
-                        warnings.push(w);
-                    }
-                    objects.push((item, format!("resource `{}`", r.uid)));
-                }
-            }
-            Err(d) => errors.push(d),
-        }
+        lowering.resource(r, r.artifacts.get(manifests::KEY).cloned());
     }
-    for (name, rw) in &resolved.workloads {
-        match workload::lower(rw, resolved, &secret_values) {
-            Ok(l) => {
-                warnings.extend(l.warnings);
-                objects.extend(
-                    l.objects
-                        .into_iter()
-                        .map(|o| (o, format!("workload `{name}`"))),
-                );
-            }
-            Err(es) => errors.extend(es),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    if let Some(ns) = &opts.namespace {
-        objects
-            .iter_mut()
-            .for_each(|(o, _)| manifests::set_namespace(o, ns));
-    }
-    let mut documents = Vec::new();
-    if let (Some(ns), true) = (&opts.namespace, opts.generate_namespace) {
-        let namespace = Namespace {
-            metadata: ObjectMeta {
-                name: Some(ns.clone()),
-                ..ObjectMeta::default()
-            },
-            ..Namespace::default()
-        };
-        documents.push(serde_json::to_value(namespace).expect("a Namespace serialises"));
-    }
-    documents.extend(dedupe::dedupe(objects)?);
+    lowering.workloads(resolved);
+    let (documents, warnings) = lowering.finish()?;
     Ok(Output {
         documents,
         warnings,
     })
 }
 
+/// [`generate`] and [`to_yaml`] in one pass, for when nothing patches the objects (see
+/// [`YamlWriter`]); the `manifests` artifacts are taken out of `resolved`.
+///
+/// # Errors
+/// As [`generate`].
+pub fn generate_yaml(
+    resolved: &mut Resolved,
+    opts: &Options,
+) -> Result<YamlOutput, Vec<Diagnostic>> {
+    let mut writer = YamlWriter::new(opts);
+    resolved
+        .resources
+        .iter_mut()
+        .for_each(|r| writer.resource(r));
+    writer.finish(resolved)
+}
+
+/// [`generate`] and [`to_yaml`] in steps: each object is written as YAML as soon as it is built
+/// and then freed, so the objects of hundreds of workloads and resources never exist at once.
+///
+/// Feed it every resource as it is provisioned, in provisioning order (the `each` hook of
+/// [`score_core::project::Project::provision_owned`]), then [`YamlWriter::finish`] it.
+pub struct YamlWriter<'o> {
+    lowering: Lowering<'o, String>,
+}
+
+impl<'o> YamlWriter<'o> {
+    /// An empty writer.
+    pub fn new(opts: &'o Options) -> Self {
+        YamlWriter {
+            lowering: Lowering::new(String::new(), opts),
+        }
+    }
+
+    /// Write the objects of a resource's `manifests`, taking them out of `r`.
+    pub fn resource(&mut self, r: &mut ProvisionedResource) {
+        let items = r.artifacts.remove(manifests::KEY);
+        self.lowering.resource(r, items);
+    }
+
+    /// Write every workload's objects; `resolved` holds the resources fed in so far.
+    ///
+    /// # Errors
+    /// As [`generate`].
+    pub fn finish(mut self, resolved: &Resolved) -> Result<YamlOutput, Vec<Diagnostic>> {
+        self.lowering.workloads(resolved);
+        let (text, warnings) = self.lowering.finish()?;
+        Ok(YamlOutput { text, warnings })
+    }
+}
+
 /// Multi-document YAML, `---` before each document, byte-identical for equal input.
 pub fn to_yaml(documents: &[Value]) -> String {
     yaml::to_yaml(documents)
-}
-
-/// A warning when a provisioner put a secret value into an object other than a Secret.
-fn plain_secret_warning(
-    object: &Value,
-    secret_values: &resolve::SecretValues,
-    uid: &str,
-) -> Option<Diagnostic> {
-    if object["kind"] == "Secret" {
-        return None;
-    }
-    let text = object.to_string();
-    // Short values (a port that happens to be marked secret) would match by accident.
-    let leaked = secret_values.long_in(&text);
-    leaked.then(|| {
-        Diagnostic::warning(
-            "score::k8s::secret_in_plain_text",
-            format!(
-                "resource `{uid}`: its provisioner put a secret value into {} `{}`, which is not a Secret",
-                object["kind"].as_str().unwrap_or("an object"),
-                object["metadata"]["name"].as_str().unwrap_or("?")
-            ),
-        )
-        .with_help("keep secrets in a Secret and reference them with `secretKeyRef`")
-    })
 }

@@ -35,10 +35,21 @@ const CLUSTER_SCOPED: &[&str] = &[
 /// When the artifact is not a list of objects each with `apiVersion`, `kind` and
 /// `metadata.name`.
 pub fn of_resource(r: &ProvisionedResource) -> Result<Vec<Value>, Diagnostic> {
-    let items = match r.artifacts.get(KEY) {
+    objects(r, r.artifacts.get(KEY).cloned())
+}
+
+/// [`of_resource`] for `manifests` already taken out of `r` (no copy of the objects is made).
+///
+/// # Errors
+/// As [`of_resource`].
+pub fn objects(
+    r: &ProvisionedResource,
+    manifests: Option<Value>,
+) -> Result<Vec<Value>, Diagnostic> {
+    let items = match manifests {
         None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items.clone(),
-        Some(obj @ Value::Object(_)) => vec![obj.clone()],
+        Some(Value::Array(items)) => items,
+        Some(obj @ Value::Object(_)) => vec![obj],
         Some(other) => {
             return Err(bad(
                 r,

@@ -15,17 +15,22 @@ const FIRST_KEYS: [&str; 4] = ["apiVersion", "kind", "metadata", "name"];
 pub fn to_yaml(documents: &[Value]) -> String {
     let mut out = String::new();
     for doc in documents {
-        out.push_str("---\n");
-        match doc {
-            Value::Object(m) if !m.is_empty() => emit_map(m, 0, &mut out),
-            Value::Array(a) if !a.is_empty() => emit_seq(a, 0, &mut out),
-            scalar => {
-                emit_scalar(scalar, 0, &mut out);
-                out.push('\n');
-            }
-        }
+        push_document(doc, &mut out);
     }
     out
+}
+
+/// Append one document of [`to_yaml`]'s output: its `---` line and its content.
+pub fn push_document(doc: &Value, out: &mut String) {
+    out.push_str("---\n");
+    match doc {
+        Value::Object(m) if !m.is_empty() => emit_map(m, 0, out),
+        Value::Array(a) if !a.is_empty() => emit_seq(a, 0, out),
+        scalar => {
+            emit_scalar(scalar, 0, out);
+            out.push('\n');
+        }
+    }
 }
 
 fn ordered_keys(m: &serde_json::Map<String, Value>) -> Vec<&String> {

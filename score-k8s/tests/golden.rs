@@ -7,6 +7,29 @@ mod common;
 
 use std::path::Path;
 
+use score_core::state::TargetState;
+
+/// The one-pass writer the CLI uses ([`score_k8s::generate_yaml`]) gives the same text,
+/// warnings and errors as [`score_k8s::generate`] followed by [`score_k8s::to_yaml`].
+fn assert_streamed_same(dir: &Path) {
+    let opts = common::case_options(dir).opts;
+    let Ok(resolved) = common::provision_case(dir, &mut TargetState::default()) else {
+        return;
+    };
+    let streamed = score_k8s::generate_yaml(&mut resolved.clone(), &opts);
+    match (score_k8s::generate(&resolved, &opts), streamed) {
+        (Ok(values), Ok(text)) => {
+            assert_eq!(score_k8s::to_yaml(&values.documents), text.text);
+            assert_eq!(
+                common::render(&values.warnings),
+                common::render(&text.warnings)
+            );
+        }
+        (Err(a), Err(b)) => assert_eq!(common::render(&a), common::render(&b)),
+        (a, b) => panic!("{}: {a:?} but streamed {b:?}", dir.display()),
+    }
+}
+
 fn snapshot_text(dir: &Path) -> String {
     let expect_error = common::case_options(dir).expect_error;
     match common::run_case(dir) {
@@ -49,6 +72,7 @@ macro_rules! golden {
             fn $case() {
                 let name = stringify!($case).replace('_', "-");
                 let dir = common::fixtures_dir().join(&name);
+                assert_streamed_same(&dir);
                 insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
                     insta::assert_snapshot!(name.clone(), snapshot_text(&dir));
                 });

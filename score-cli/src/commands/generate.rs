@@ -47,7 +47,7 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
         )
         .with_help("pass Score files: `score-rs generate score.yaml`")]);
     }
-    let mut out = backends::generate(&mut project, &inputs, args)?;
+    let mut out = backends::generate(&mut project, inputs, args)?;
     reporter.diagnostics(&out.warnings);
     reporter.summary();
     if let Some(pending) = out.written.pending.take() {
@@ -58,7 +58,6 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     // The process ends next: freeing every workload and resource one by one would only cost
     // time (the lock inside `project` is still released on drop).
     std::mem::forget(std::mem::take(&mut project.state));
-    std::mem::forget(inputs);
     std::mem::forget(out);
     Ok(())
 }
