@@ -12,7 +12,7 @@ use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
 use score_core::placeholder::{value_to_string, Context, Placeholder, RefRoot, Segment, Template};
-use score_core::provision::Resolved;
+use score_core::provision::{ProvisionedResource, Resolved};
 
 /// One part of a rendered string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,15 @@ impl SecretValues {
             }
         };
         let any = build(1);
-        let long = build(Self::MIN_LEAK_LEN);
+        // Generated passwords are all long: then both sets of patterns, and automata, are equal.
+        let all_long = values
+            .iter()
+            .all(|s| s.is_empty() || s.len() >= Self::MIN_LEAK_LEN);
+        let long = if all_long {
+            any.clone()
+        } else {
+            build(Self::MIN_LEAK_LEN)
+        };
         SecretValues { values, any, long }
     }
 
@@ -110,8 +118,8 @@ impl SecretValues {
 
 /// Resolves `${...}` for one workload.
 pub struct Resolver<'a> {
-    resolved: &'a Resolved,
-    workload: &'a str,
+    /// The workload's resources by the name it gives them (looked up once, not per placeholder).
+    resources: BTreeMap<&'a str, &'a ProvisionedResource>,
     metadata: Value,
     outputs: BTreeMap<String, Value>,
     secret_values: &'a SecretValues,
@@ -120,15 +128,22 @@ pub struct Resolver<'a> {
 impl<'a> Resolver<'a> {
     /// A resolver for `workload`; `secret_values` indexes [`Resolved::secret_values`].
     pub fn new(resolved: &'a Resolved, workload: &'a str, secret_values: &'a SecretValues) -> Self {
-        let metadata = resolved
-            .workloads
-            .get(workload)
-            .map_or(Value::Null, |w| w.workload.metadata_json());
+        let w = resolved.workloads.get(workload);
+        let metadata = w.map_or(Value::Null, |w| w.workload.metadata_json());
+        let resources: BTreeMap<&str, &ProvisionedResource> = w
+            .into_iter()
+            .flat_map(|w| &w.resources)
+            .filter_map(|(name, uid)| Some((name.as_str(), resolved.resource(uid)?)))
+            .collect();
+        // As `Resolved::outputs_for`.
+        let outputs = resources
+            .iter()
+            .map(|(name, r)| (name.to_string(), Value::Object(r.record.outputs.clone())))
+            .collect();
         Resolver {
-            resolved,
-            workload,
+            resources,
             metadata,
-            outputs: resolved.outputs_for(workload),
+            outputs,
             secret_values,
         }
     }
@@ -170,24 +185,19 @@ impl<'a> Resolver<'a> {
     }
 
     fn is_secret(&self, p: &Placeholder, text: &str) -> bool {
+        let secret_outputs =
+            |name: &str| self.resources.get(name).map(|r| &r.record.secret_outputs);
         let declared = match p.root() {
-            Ok(RefRoot::Resource { name, output: [] }) => self.resource_has_secrets(name),
+            Ok(RefRoot::Resource { name, output: [] }) => {
+                secret_outputs(name).is_some_and(|s| !s.is_empty())
+            }
             Ok(RefRoot::Resource {
                 name,
                 output: [first, ..],
-            }) => self.resolved.is_secret(self.workload, name, first),
+            }) => secret_outputs(name).is_some_and(|s| s.contains(first.as_str())),
             _ => false,
         };
         declared || self.secret_values.any_in(text)
-    }
-
-    fn resource_has_secrets(&self, name: &str) -> bool {
-        self.resolved
-            .workloads
-            .get(self.workload)
-            .and_then(|w| w.resources.get(name))
-            .and_then(|uid| self.resolved.resource(uid))
-            .is_some_and(|r| !r.record.secret_outputs.is_empty())
     }
 }
 
