@@ -8,6 +8,10 @@ of output bytes with serde alone (the `floor` example of score-cli).
 
     cargo build --release --bin score-rs --example floor
     python3 bench/run.py [--sizes 1,200,1000] [--repeat 5] [--write docs/performance.md]
+                         [--dir /dev/shm --block tmpfs]
+
+`--dir` picks the file system the synthetic monorepo lives on (default: the system temp dir);
+`--block NAME` writes the table between `<!-- NAME:start -->` / `<!-- NAME:end -->` markers.
 """
 
 import argparse
@@ -69,10 +73,12 @@ def main():
     ap.add_argument("--bin", default=str(ROOT / "target/release/score-rs"))
     ap.add_argument("--floor", default=str(ROOT / "target/release/examples/floor"))
     ap.add_argument("--write")
+    ap.add_argument("--dir", help="where to create the synthetic monorepo (its file system matters)")
+    ap.add_argument("--block", default="bench", help="name of the marked block --write replaces")
     args = ap.parse_args()
     rows = []
     for n in map(int, args.sizes.split(",")):
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
             work = Path(tmp)
             subprocess.run([sys.executable, SYNTH, str(n), work / "workloads"], check=True)
             files = sorted(str(p.relative_to(work)) for p in (work / "workloads").glob("*.yaml"))
@@ -85,10 +91,24 @@ def main():
                       f"peak RSS {rss:6.1f} MiB  output {size/1024:8.1f} KiB  floor {fl*1000:6.1f} ms  "
                       f"({first/fl:4.1f}x floor)", flush=True)
     if args.write:
-        write_doc(Path(args.write), rows)
+        write_doc(Path(args.write), rows, args.block, filesystem(args.dir or tempfile.gettempdir()))
 
 
-def write_doc(path, rows):
+def filesystem(path):
+    """Type and mount options of the file system holding `path` (from /proc/mounts)."""
+    path = os.path.realpath(path)
+    best = ("", "unknown", "")
+    try:
+        for line in open("/proc/mounts"):
+            _, mnt, fstype, opts = line.split()[:4]
+            if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best[0]):
+                best = (mnt, fstype, opts)
+    except OSError:
+        pass
+    return f"{best[1]} ({best[2]})" if best[2] else best[1]
+
+
+def write_doc(path, rows, block_name, fs):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     lines = [
         "| workloads | target | first run (init + generate) | warm re-run | peak RSS | output | serde floor | vs floor |",
@@ -97,9 +117,9 @@ def write_doc(path, rows):
     for n, target, first, warm, rss, size, fl in rows:
         lines.append(f"| {n} | {target} | {first*1000:.1f} ms | {warm*1000:.1f} ms | {rss:.1f} MiB | {size/1024:.0f} KiB | {fl*1000:.1f} ms | {first/fl:.1f}× |")
     table = "\n".join(lines)
-    machine = f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}"
+    machine = f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; work dir on {fs}"
     text = path.read_text() if path.exists() else ""
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    start, end = f"<!-- {block_name}:start -->", f"<!-- {block_name}:end -->"
     block = f"{start}\nMachine: {machine}\n\n{table}\n{end}"
     if start in text:
         text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
