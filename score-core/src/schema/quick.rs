@@ -317,10 +317,11 @@ fn ecma_compatible(pattern: &str) -> bool {
                 _ => return false,
             },
             // Only non-capturing groups (`(?:`); other `(?` forms are flags or look-around.
-            '(' if !in_class && chars.clone().next() == Some('?') => {
-                if chars.clone().nth(1) != Some(':') {
-                    return false;
-                }
+            '(' if !in_class
+                && chars.clone().next() == Some('?')
+                && chars.clone().nth(1) != Some(':') =>
+            {
+                return false
             }
             _ => {}
         }
