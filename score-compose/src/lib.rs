@@ -85,7 +85,7 @@ mod secrets;
 mod service;
 mod volumes;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use docker_compose_types::{
@@ -530,8 +530,10 @@ pub fn generate_with_env(
     }
     diags.extend(secrets::leaks(&document, &secret_values));
 
-    // Files: workloads and resources must not write the same path.
-    let mut by_path: BTreeMap<PathBuf, GeneratedFile> = BTreeMap::new();
+    // Files: workloads and resources must not write the same path. Hashed, not a BTreeMap:
+    // every `Path` comparison re-parses both paths into components, which made this 15% of a
+    // 1000-workload run; the result is sorted once at the end instead.
+    let mut by_path: HashMap<PathBuf, GeneratedFile> = HashMap::new();
     for f in files
         .into_iter()
         .chain(resource_doc.files.values().cloned())
@@ -557,9 +559,17 @@ pub fn generate_with_env(
     }
     sort_value(&mut document);
     let env_file = opts.env_file.then(|| env_skeleton(&env_keys));
+    let mut files: Vec<GeneratedFile> = by_path.into_values().collect();
+    // `Path` order (by components), with each path split only once.
+    files.sort_by_cached_key(|f| {
+        f.path
+            .components()
+            .map(|c| c.as_os_str().to_owned())
+            .collect::<Vec<_>>()
+    });
     Ok(Output {
         document,
-        files: by_path.into_values().collect(),
+        files,
         env_file,
         warnings: diags,
         info_logs: resource_doc.info,

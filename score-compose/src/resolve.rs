@@ -239,11 +239,7 @@ mod tests {
                 resources,
             },
         );
-        Resolved {
-            workloads,
-            resources: list,
-            shared_state: Default::default(),
-        }
+        Resolved::new(workloads, list, Default::default())
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The provisioning run: requests → order → provisioners → state.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use minijinja::Environment;
 use serde_json::{Map, Value};
@@ -90,7 +90,10 @@ fn provision_resources(
             }
         })
         .collect();
-    let by_name = |w: &str| workloads.iter().find(|x| x.workload.name() == w);
+    // Looked up once or twice per resource: a scan of the workloads made that quadratic.
+    let index: HashMap<&str, &WorkloadInput> =
+        workloads.iter().map(|w| (w.workload.name(), w)).collect();
+    let by_name = |w: &str| index.get(w).copied();
     let deps: BTreeMap<ResourceUid, BTreeSet<ResourceUid>> = sources
         .iter()
         .map(|(uid, d)| (uid.clone(), dependencies(d, by_name(&d.workload))))
@@ -157,11 +160,11 @@ fn provision_resources(
         .retain(|uid, _| requests.contains_key(uid));
     let resources: Vec<ProvisionedResource> =
         order.iter().filter_map(|u| run.done.remove(u)).collect();
-    Ok(Resolved {
-        workloads: BTreeMap::new(),
+    Ok(Resolved::new(
+        BTreeMap::new(),
         resources,
-        shared_state: state.shared_state.clone(),
-    })
+        state.shared_state.clone(),
+    ))
 }
 
 fn collect(workloads: &[WorkloadInput]) -> BTreeMap<ResourceUid, Request> {
@@ -277,23 +280,39 @@ fn topo_order(
             )
         })
         .collect();
-    let mut order = Vec::with_capacity(deps.len());
-    while !remaining.is_empty() {
-        let ready: Vec<&ResourceUid> = remaining
-            .iter()
-            .filter(|(_, d)| d.is_empty())
-            .map(|(k, _)| *k)
-            .collect();
-        if ready.is_empty() {
-            return Err(find_cycle(&remaining));
+    // Kahn's algorithm in rounds: each round takes every resource whose dependencies are all
+    // done, in UID order. Only a finished resource's dependents are updated (updating every
+    // remaining resource per finished one was quadratic in the project size).
+    let mut dependents: BTreeMap<&ResourceUid, Vec<&ResourceUid>> = BTreeMap::new();
+    for (k, ds) in &remaining {
+        for d in ds {
+            dependents.entry(*d).or_default().push(*k);
         }
+    }
+    let mut order = Vec::with_capacity(deps.len());
+    let mut ready: Vec<&ResourceUid> = remaining
+        .iter()
+        .filter(|(_, d)| d.is_empty())
+        .map(|(k, _)| *k)
+        .collect();
+    while !ready.is_empty() {
+        let mut next = Vec::new();
         for r in ready {
             remaining.remove(r);
-            remaining.values_mut().for_each(|d| {
-                d.remove(r);
-            });
+            for d in dependents.get(r).into_iter().flatten() {
+                if let Some(waiting) = remaining.get_mut(*d) {
+                    if waiting.remove(r) && waiting.is_empty() {
+                        next.push(*d);
+                    }
+                }
+            }
             order.push(r.clone());
         }
+        next.sort();
+        ready = next;
+    }
+    if !remaining.is_empty() {
+        return Err(find_cycle(&remaining));
     }
     // Self-references (a resource's params naming itself) are cycles too.
     if let Some((k, _)) = deps.iter().find(|(k, v)| v.contains(*k)) {
@@ -510,4 +529,57 @@ fn find<'p>(
                         .with_help(help),
                 )
             })
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    fn uid(name: &str) -> ResourceUid {
+        ResourceUid::new("t", "default", None, "w", name)
+    }
+
+    fn graph(edges: &[(&str, &[&str])]) -> BTreeMap<ResourceUid, BTreeSet<ResourceUid>> {
+        edges
+            .iter()
+            .map(|(k, ds)| (uid(k), ds.iter().map(|d| uid(d)).collect()))
+            .collect()
+    }
+
+    fn names(order: &[ResourceUid]) -> Vec<String> {
+        order.iter().map(|u| u.to_string()).collect()
+    }
+
+    #[test]
+    fn rounds_of_ready_resources_in_uid_order() {
+        // d depends on b and c, which depend on a; e stands alone; x names an unknown UID.
+        let deps = graph(&[
+            ("d", &["b", "c"]),
+            ("c", &["a"]),
+            ("b", &["a"]),
+            ("a", &[]),
+            ("e", &["zz-unknown"]),
+        ]);
+        let order = topo_order(&deps).unwrap();
+        let expected: Vec<String> = ["a", "e", "b", "c", "d"]
+            .iter()
+            .map(|n| uid(n).to_string())
+            .collect();
+        assert_eq!(names(&order), expected);
+    }
+
+    #[test]
+    fn cycles_and_self_references_are_reported() {
+        let cycle = topo_order(&graph(&[("a", &["b"]), ("b", &["a"]), ("c", &[])])).unwrap_err();
+        assert_eq!(
+            names(&cycle),
+            vec![
+                uid("a").to_string(),
+                uid("b").to_string(),
+                uid("a").to_string()
+            ]
+        );
+        let own = topo_order(&graph(&[("a", &["a"])])).unwrap_err();
+        assert_eq!(own, vec![uid("a"), uid("a")]);
+    }
 }

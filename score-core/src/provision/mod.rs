@@ -17,8 +17,9 @@ mod template;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -85,12 +86,46 @@ pub struct Resolved {
     pub resources: Vec<ProvisionedResource>,
     /// The target's shared state after all provisioners ran.
     pub shared_state: Map<String, Value>,
+    /// Position of each UID in `resources`, built on the first lookup: backends look resources
+    /// up per workload and per placeholder, and a scan made that quadratic in the project size.
+    index: OnceLock<HashMap<ResourceUid, usize>>,
 }
 
 impl Resolved {
+    /// The outcome of provisioning `resources` for `workloads`.
+    pub fn new(
+        workloads: BTreeMap<String, ResolvedWorkload>,
+        resources: Vec<ProvisionedResource>,
+        shared_state: Map<String, Value>,
+    ) -> Self {
+        Resolved {
+            workloads,
+            resources,
+            shared_state,
+            index: OnceLock::new(),
+        }
+    }
+
     /// The resource with this UID.
+    ///
+    /// ```
+    /// use score_core::provision::Resolved;
+    /// use score_core::uid::ResourceUid;
+    /// let r = Resolved::default();
+    /// assert!(r.resource(&ResourceUid::new("redis", "default", None, "web", "c")).is_none());
+    /// ```
     pub fn resource(&self, uid: &ResourceUid) -> Option<&ProvisionedResource> {
-        self.resources.iter().find(|r| &r.uid == uid)
+        let index = self.index.get_or_init(|| {
+            let positions = self.resources.iter().enumerate();
+            positions.map(|(i, r)| (r.uid.clone(), i)).collect()
+        });
+        // `resources` is public and may have changed since the index was built: trust a
+        // position only when it still holds that UID, and scan otherwise.
+        index
+            .get(uid)
+            .and_then(|&i| self.resources.get(i))
+            .filter(|r| &r.uid == uid)
+            .or_else(|| self.resources.iter().find(|r| &r.uid == uid))
     }
 
     /// Resource name → outputs object for one workload: the `resources` root of its placeholders.
