@@ -33,7 +33,7 @@ const COMMON_KEYS: &[&str] = &[
 ];
 
 /// How a provisioner runs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ProvisionerKind {
     /// `template://…`: minijinja templates by key (`init`, `state`, `shared`, `outputs`, target keys).
     Template(BTreeMap<String, TemplateText>),
@@ -49,7 +49,7 @@ pub enum ProvisionerKind {
 }
 
 /// A template with where it stands, so errors can name the provisioner file's line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TemplateText {
     /// The template source.
     pub text: String,
@@ -58,7 +58,7 @@ pub struct TemplateText {
 }
 
 /// One entry of a provisioner file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Provisioner {
     /// `template://…` or `cmd://…`.
     pub uri: String,
@@ -80,10 +80,15 @@ pub struct Provisioner {
     pub supported_params: Vec<String>,
     /// How it runs.
     pub run: ProvisionerKind,
-    /// The file it came from.
+    /// The file it came from (not in the parse cache: it is the file the cache was checked against).
+    #[serde(skip, default = "no_file")]
     pub file: SourceFile,
     /// The entry's span in that file.
     pub span: Span,
+}
+
+fn no_file() -> SourceFile {
+    SourceFile::new("", "")
 }
 
 impl Provisioner {
@@ -148,7 +153,7 @@ fn load_provisioner_files_where(
     let mut errors = Vec::new();
     for path in files {
         match crate::load::read_source(&path) {
-            Ok(src) => match parse_provisioner_file(&src) {
+            Ok(src) => match super::cache::parse_cached(dir, &src) {
                 Ok(entries) => out.extend(entries),
                 Err(mut e) => errors.append(&mut e),
             },

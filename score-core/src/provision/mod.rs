@@ -9,6 +9,7 @@
 //! substitute params, match a provisioner, run it with the previous state → drop resources no
 //! workload uses any more.
 
+mod cache;
 mod command;
 mod engine;
 mod file;

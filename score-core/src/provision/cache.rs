@@ -1,0 +1,160 @@
+//! A cache of parsed provisioner files under `<state dir>/cache/`.
+//!
+//! Why: the default Kubernetes provisioners are ~50 KB of YAML, and parsing them cost about a
+//! third of a single-workload `generate`. The parsed entries are kept as JSON next to a
+//! fingerprint of the file's text; a run whose file still has that fingerprint reads the JSON
+//! (an order of magnitude cheaper) instead. Anything unexpected — a missing, stale, corrupt or
+//! foreign cache file, an unwritable directory — just means parsing the YAML as before.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::file::{parse_provisioner_file, Provisioner};
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceFile;
+
+/// Folder of the cache inside the state directory.
+pub(crate) const CACHE_DIR: &str = "cache";
+
+/// What a cache file must match to be used: the exact text it was made from (length and hash)
+/// and the score-rs version that made it (entries' shape may change between versions).
+#[derive(Serialize, Deserialize, PartialEq)]
+struct Fingerprint {
+    tool: String,
+    len: usize,
+    hash: u64,
+}
+
+impl Fingerprint {
+    fn of(text: &str) -> Self {
+        // Not cryptographic: the cache lives next to the files it describes, so anyone who could
+        // forge it could edit those directly. A different hasher after a Rust upgrade only
+        // means one re-parse.
+        let mut h = std::hash::DefaultHasher::new();
+        text.hash(&mut h);
+        Fingerprint {
+            tool: env!("CARGO_PKG_VERSION").to_string(),
+            len: text.len(),
+            hash: h.finish(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct CacheFile {
+    fingerprint: Fingerprint,
+    entries: Vec<Provisioner>,
+}
+
+/// [`parse_provisioner_file`] through the cache of `state_dir`.
+pub(crate) fn parse_cached(
+    state_dir: &Path,
+    src: &SourceFile,
+) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+    let fingerprint = Fingerprint::of(src.text());
+    let path = cache_path(state_dir, src);
+    if let Some(entries) = read(&path, &fingerprint, src) {
+        return Ok(entries);
+    }
+    let entries = parse_provisioner_file(src)?;
+    write(&path, fingerprint, &entries);
+    Ok(entries)
+}
+
+fn cache_path(state_dir: &Path, src: &SourceFile) -> PathBuf {
+    let name = Path::new(src.name()).file_name().map_or_else(
+        || "provisioners".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    state_dir.join(CACHE_DIR).join(format!("{name}.json"))
+}
+
+fn read(path: &Path, fingerprint: &Fingerprint, src: &SourceFile) -> Option<Vec<Provisioner>> {
+    let bytes = std::fs::read(path).ok()?;
+    let cached: CacheFile = serde_json::from_slice(&bytes).ok()?;
+    if cached.fingerprint != *fingerprint {
+        return None;
+    }
+    let mut entries = cached.entries;
+    for e in &mut entries {
+        e.file = src.clone();
+    }
+    Some(entries)
+}
+
+/// Best effort: a cache that cannot be written costs the next run a parse, nothing more.
+fn write(path: &Path, fingerprint: Fingerprint, entries: &[Provisioner]) {
+    #[derive(Serialize)]
+    struct CacheRef<'a> {
+        fingerprint: Fingerprint,
+        entries: &'a [Provisioner],
+    }
+    if let Ok(json) = serde_json::to_vec(&CacheRef {
+        fingerprint,
+        entries,
+    }) {
+        let _ = crate::state::write_atomic(path, &json);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "- uri: template://t/redis\n  type: redis\n  outputs: |\n    host: redis\n";
+
+    fn src(dir: &Path, text: &str) -> SourceFile {
+        let path = dir.join("a.provisioners.yaml");
+        std::fs::write(&path, text).unwrap();
+        SourceFile::new(path.display().to_string(), text)
+    }
+
+    #[test]
+    fn a_cached_parse_equals_a_fresh_one_and_follows_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = src(dir.path(), FILE);
+        let fresh = parse_provisioner_file(&first).unwrap();
+        assert_eq!(parse_cached(dir.path(), &first).unwrap(), fresh);
+        let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.json");
+        assert!(cache.is_file(), "the first parse writes the cache");
+        assert_eq!(
+            parse_cached(dir.path(), &first).unwrap(),
+            fresh,
+            "read back from the cache"
+        );
+
+        let edited = src(
+            dir.path(),
+            &FILE.replace("redis\n  outputs", "valkey\n  outputs"),
+        );
+        assert_eq!(parse_cached(dir.path(), &edited).unwrap()[0].kind, "valkey");
+    }
+
+    #[test]
+    fn a_corrupt_or_forged_cache_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = src(dir.path(), FILE);
+        let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.json");
+        std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+        std::fs::write(&cache, b"{ not json").unwrap();
+        assert_eq!(parse_cached(dir.path(), &file).unwrap()[0].kind, "redis");
+        // A cache made for other text (here: hand-edited entries) is not trusted.
+        let text = std::fs::read_to_string(&cache)
+            .unwrap()
+            .replace("\"redis\"", "\"mysql\"");
+        let mut forged: serde_json::Value = serde_json::from_str(&text).unwrap();
+        forged["fingerprint"]["len"] = 1.into();
+        std::fs::write(&cache, forged.to_string()).unwrap();
+        assert_eq!(parse_cached(dir.path(), &file).unwrap()[0].kind, "redis");
+    }
+
+    #[test]
+    fn parse_errors_are_not_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = src(dir.path(), "- uri: template://t/x\n");
+        assert!(parse_cached(dir.path(), &bad).is_err());
+        assert!(!dir.path().join(CACHE_DIR).exists());
+    }
+}
