@@ -424,16 +424,20 @@ fn many_workloads(dir: &Path, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// `generate <files> --target <target> -o out-<target>.yaml` in `dir`.
+fn generate(dir: &Path, files: &[String], target: &str) -> Command {
+    let mut c = score_rs(dir);
+    c.arg("generate")
+        .args(files)
+        .args(["--target", target, "-o", &format!("out-{target}.yaml")]);
+    c
+}
+
 #[test]
 fn repeated_warnings_are_summarised_and_json_lists_them_all() {
     let dir = project();
     let files = many_workloads(dir.path(), 20);
-    let out = score_rs(dir.path())
-        .arg("generate")
-        .args(&files)
-        .args(["--target", "compose", "-o", "compose.yaml"])
-        .output()
-        .unwrap();
+    let out = generate(dir.path(), &files, "compose").output().unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
@@ -446,11 +450,8 @@ fn repeated_warnings_are_summarised_and_json_lists_them_all() {
         "{stderr}"
     );
 
-    let json = score_rs(dir.path())
+    let json = generate(dir.path(), &files, "compose")
         .env("SCORE_RS_DIAGNOSTICS", "json")
-        .arg("generate")
-        .args(&files)
-        .args(["--target", "compose", "-o", "compose.yaml"])
         .output()
         .unwrap();
     let listed = String::from_utf8(json.stderr).unwrap();
@@ -478,12 +479,7 @@ fn errors_of_several_files_are_reported_in_argument_order() {
     )
     .unwrap();
     files.reverse();
-    let out = score_rs(dir.path())
-        .arg("generate")
-        .args(&files)
-        .args(["--target", "k8s", "-o", "out.yaml"])
-        .output()
-        .unwrap();
+    let out = generate(dir.path(), &files, "k8s").output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     let (w33, w05) = (

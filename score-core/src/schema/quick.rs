@@ -70,16 +70,9 @@ impl<'s> Walker<'s> {
             Value::Object(map) => map,
             _ => return None,
         };
-        let mut verdict = Some(true);
-        for (key, value) in map {
-            let one = self.keyword(map, key, value, inst, depth);
-            match one {
-                Some(false) => return Some(false),
-                None => verdict = None,
-                Some(true) => {}
-            }
-        }
-        verdict
+        all(map
+            .iter()
+            .map(|(key, value)| self.keyword(map, key, value, inst, depth)))
     }
 
     fn keyword(
@@ -198,15 +191,8 @@ impl<'s> Walker<'s> {
     }
 
     fn any_of(&self, value: &'s Value, inst: &Value, depth: usize) -> Option<bool> {
-        let mut verdict = Some(false);
-        for branch in value.as_array()? {
-            match self.schema(branch, inst, depth + 1) {
-                Some(true) => return Some(true),
-                None => verdict = None,
-                Some(false) => {}
-            }
-        }
-        verdict
+        let branches = value.as_array()?;
+        any(branches.iter().map(|b| self.schema(b, inst, depth + 1)))
     }
 
     fn one_of(&self, value: &'s Value, inst: &Value, depth: usize) -> Option<bool> {
@@ -234,21 +220,15 @@ fn all(verdicts: impl Iterator<Item = Option<bool>>) -> Option<bool> {
     verdict
 }
 
+/// Disjunction: definitely valid wins over unsure, unsure over invalid.
+fn any(verdicts: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    all(verdicts.map(|v| v.map(|b| !b))).map(|b| !b)
+}
+
 fn type_matches(value: &Value, inst: &Value) -> Option<bool> {
     match value {
         Value::String(name) => one_type(name, inst),
-        Value::Array(names) => {
-            let verdicts = names.iter().map(|n| one_type(n.as_str()?, inst));
-            let mut verdict = Some(false);
-            for v in verdicts {
-                match v {
-                    Some(true) => return Some(true),
-                    None => verdict = None,
-                    Some(false) => {}
-                }
-            }
-            verdict
-        }
+        Value::Array(names) => any(names.iter().map(|n| one_type(n.as_str()?, inst))),
         _ => None,
     }
 }
