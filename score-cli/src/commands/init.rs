@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use score_core::project::PATCH_TEMPLATE_SUFFIX;
+use score_core::provision::install_cache;
 use score_core::provision::{parse_provisioner_file, PROVISIONER_FILE_SUFFIX};
 use score_core::state::{write_atomic, State, StateDir, StateLock};
 use score_core::Diagnostic;
@@ -35,10 +36,16 @@ pub fn run(dir: &StateDir, args: &InitArgs) -> Result<(), Vec<Diagnostic>> {
         state.project.name = Some(p.clone());
     }
     for (target, text) in backends::default_provisioners() {
-        let path = dir
-            .path()
-            .join(format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}"));
-        write_atomic(&path, text.as_bytes()).map_err(|d| vec![*d])?;
+        let name = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
+        write_atomic(&dir.path().join(&name), text.as_bytes()).map_err(|d| vec![*d])?;
+    }
+    // Their parse, made at build time: the first `generate` need not parse them. Best effort:
+    // without it, that run parses and caches them itself.
+    for (target, cache) in backends::default_provisioner_caches() {
+        if !cache.is_empty() {
+            let name = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
+            let _ = install_cache(dir.path(), &name, cache);
+        }
     }
     for file in &args.provisioners {
         install(dir, file, PROVISIONER_FILE_SUFFIX, true)?;
