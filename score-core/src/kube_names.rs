@@ -38,10 +38,21 @@ pub fn is_iana_svc_name(s: &str) -> bool {
 
 /// A valid ConfigMap / Secret key: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.`/`..`.
 pub fn is_config_key(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s != "."
-        && s != ".."
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    !s.is_empty() && s.len() <= 253 && s != "." && s != ".." && s.chars().all(is_config_key_char)
+}
+
+/// `s` with every character a ConfigMap / Secret key may not hold replaced by `_` (the caller
+/// still has to handle `.`, `..`, emptiness and length).
+///
+/// ```
+/// assert_eq!(score_core::kube_names::config_key_chars("a b/ä.conf"), "a_b__.conf");
+/// ```
+pub fn config_key_chars(s: &str) -> String {
+    s.chars()
+        .map(|c| if is_config_key_char(c) { c } else { '_' })
+        .collect()
+}
+
+fn is_config_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }

@@ -299,10 +299,8 @@ pub fn write_generated(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Box<D
                 io_diag("write", path, e)
             })
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            write_atomic_with_mode(path, bytes, mode)
-        }
-        // Missing parent directories and the like: the general path creates them.
+        // An existing file is replaced atomically; missing parent directories and the like are
+        // handled (or reported) by the general path too.
         Err(_) => write_atomic_with_mode(path, bytes, mode),
     }
 }

@@ -67,16 +67,7 @@ pub fn bounded(name: &str, max: usize) -> String {
 
 /// `s` with every character outside `[-._a-zA-Z0-9]` replaced by `_` (for Secret keys).
 pub fn config_key(s: &str) -> String {
-    let key: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let key = score_core::kube_names::config_key_chars(s);
     if is_config_key(&key) {
         key
     } else {

@@ -79,16 +79,7 @@ pub fn data_key(s: &str) -> String {
     if is_data_key(s) {
         return s.to_string();
     }
-    let cleaned: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let cleaned = score_core::kube_names::config_key_chars(s);
     let cleaned = cleaned.trim_matches('.');
     let cleaned = if cleaned.len() > 200 {
         &cleaned[..200]

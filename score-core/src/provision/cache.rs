@@ -42,7 +42,7 @@ impl Fingerprint {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct CacheFile {
     fingerprint: Fingerprint,
     entries: Vec<Provisioner>,
@@ -77,8 +77,18 @@ pub(crate) fn parse_cached(
 /// ```
 pub fn parse_cache(file_name: &str, text: &str) -> Option<String> {
     let entries = parse_provisioner_file(&SourceFile::new(file_name, text)).ok()?;
-    serde_json::to_string(&CacheFile {
-        fingerprint: Fingerprint::of(text),
+    to_json(Fingerprint::of(text), &entries)
+}
+
+/// The text of a cache file (what [`CacheFile`] reads back), without copying the entries.
+fn to_json(fingerprint: Fingerprint, entries: &[Provisioner]) -> Option<String> {
+    #[derive(Serialize)]
+    struct CacheRef<'a> {
+        fingerprint: Fingerprint,
+        entries: &'a [Provisioner],
+    }
+    serde_json::to_string(&CacheRef {
+        fingerprint,
         entries,
     })
     .ok()
@@ -125,16 +135,8 @@ fn read(path: &Path, fingerprint: &Fingerprint, src: &SourceFile) -> Option<Vec<
 
 /// Best effort: a cache that cannot be written costs the next run a parse, nothing more.
 fn write(path: &Path, fingerprint: Fingerprint, entries: &[Provisioner]) {
-    #[derive(Serialize)]
-    struct CacheRef<'a> {
-        fingerprint: Fingerprint,
-        entries: &'a [Provisioner],
-    }
-    if let Ok(json) = serde_json::to_vec(&CacheRef {
-        fingerprint,
-        entries,
-    }) {
-        let _ = crate::state::write_atomic(path, &json);
+    if let Some(json) = to_json(fingerprint, entries) {
+        let _ = crate::state::write_atomic(path, json.as_bytes());
     }
 }
 
