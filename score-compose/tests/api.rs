@@ -460,3 +460,64 @@ fn colliding_service_names_are_rejected() {
         "{e:?}"
     );
 }
+
+#[test]
+fn planned_dirs_list_each_parent_once_before_its_children() {
+    let spec = |name: &str| {
+        format!(
+            "apiVersion: score.dev/v1b1\nmetadata: {{name: {name}}}\ncontainers:\n  main:\n    image: nginx\n    files:\n      /etc/a/b/one.conf: {{content: x}}\n      /etc/a/two.conf: {{content: x}}\n      /etc/c/three.conf: {{content: x}}\n      /top.conf: {{content: x}}\n"
+        )
+    };
+    let (web, api) = (spec("web"), spec("api"));
+    let dirs = score_compose::planned_dirs(&inputs(&[&web, &api]));
+    let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    let unique: std::collections::HashSet<_> = shown.iter().collect();
+    assert_eq!(unique.len(), shown.len(), "duplicates in {shown:?}");
+    for (i, d) in dirs.iter().enumerate() {
+        if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let at = dirs.iter().position(|x| x == parent);
+            assert!(
+                at.is_some_and(|p| p < i),
+                "{parent:?} must precede {d:?} in {shown:?}"
+            );
+        }
+    }
+    for want in [
+        "workloads/web/main/etc/a/b",
+        "workloads/api/main/etc/c",
+        "workloads/api/main",
+    ] {
+        assert!(
+            shown.iter().any(|d| d == want),
+            "{want} missing from {shown:?}"
+        );
+    }
+    // Same input, same order.
+    assert_eq!(score_compose::planned_dirs(&inputs(&[&web, &api])), dirs);
+}
+
+#[cfg(unix)]
+#[test]
+fn unchanged_files_are_left_alone_and_changed_ones_replaced() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let file = |bytes: &[u8], mode| GeneratedFile {
+        path: "a/f.txt".into(),
+        bytes: bytes.to_vec(),
+        mode: Some(mode),
+    };
+    let path = dir.path().join("a/f.txt");
+    let inode = || std::fs::metadata(&path).unwrap().ino();
+    file(b"one", 0o644).write_to(dir.path()).unwrap();
+    let first = inode();
+    file(b"one", 0o644).write_to(dir.path()).unwrap();
+    assert_eq!(inode(), first, "an unchanged file is not rewritten");
+    // Same size, other bytes; then other mode.
+    file(b"two", 0o644).write_to(dir.path()).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), b"two");
+    let second = inode();
+    assert_ne!(second, first);
+    file(b"two", 0o600).write_to(dir.path()).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
