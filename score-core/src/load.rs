@@ -63,7 +63,13 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
             .map(|_| buf)
     } else {
         std::fs::File::open(path)
-            .and_then(|f| f.take(limit).read_to_end(&mut buf))
+            .and_then(|f| {
+                // `take` hides the file's size from `read_to_end`: reserve it here, or the
+                // buffer grows by doubling with a read per step.
+                let size = f.metadata().map_or(0, |m| m.len()).min(limit);
+                buf.reserve_exact(size as usize + 1);
+                f.take(limit).read_to_end(&mut buf)
+            })
             .map(|_| buf)
     }
     .map_err(|e| {

@@ -34,7 +34,9 @@ impl Random {
             Ok(seed) => {
                 rand::rngs::StdRng::from_seed(Sha256::digest(format!("{seed}/{salt}")).into())
             }
-            Err(_) => rand::rngs::StdRng::from_os_rng(),
+            // Seeded from the thread's OS-seeded generator: one `getrandom` per process
+            // instead of one per resource.
+            Err(_) => rand::rngs::StdRng::from_rng(&mut rand::rng()),
         }
     }
 
