@@ -9,9 +9,11 @@
 //! let inputs = project.workload_inputs().unwrap();
 //! ```
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
+use crate::ir::Workload;
 use crate::load::{self, LoadedWorkload};
 use crate::provision::{self, ProvisionedResource, Provisioner, Resolved, Target, WorkloadInput};
 use crate::source::SourceFile;
@@ -27,6 +29,9 @@ pub struct Project {
     dir: StateDir,
     /// The state as loaded (and changed by this run).
     pub state: State,
+    /// Typed workloads added by this run ([`Project::add_loaded`]), by name: their state record
+    /// holds the same workload as JSON, which need not be parsed back.
+    fresh: HashMap<String, Workload>,
     _lock: StateLock,
 }
 
@@ -47,6 +52,7 @@ impl Project {
         Ok(Project {
             dir: dir.clone(),
             state,
+            fresh: HashMap::new(),
             _lock: lock,
         })
     }
@@ -66,17 +72,43 @@ impl Project {
         );
     }
 
+    /// [`Project::add_workload`], keeping the typed workload for [`Project::take_workload_inputs`].
+    pub fn add_loaded(&mut self, loaded: LoadedWorkload) {
+        self.add_workload(&loaded);
+        self.fresh
+            .insert(loaded.workload.name().to_string(), loaded.workload);
+    }
+
     /// Remove a workload; false when there was none of that name.
     pub fn remove_workload(&mut self, name: &str) -> bool {
+        self.fresh.remove(name);
         self.state.workloads.remove(name).is_some()
     }
 
     /// Every workload in state, typed, in name order.
     pub fn workload_inputs(&self) -> Result<Vec<WorkloadInput>, Vec<Diagnostic>> {
+        self.inputs_with(|name| self.fresh.get(name).cloned())
+    }
+
+    /// [`Project::workload_inputs`], moving out the workloads this run added instead of
+    /// parsing their JSON back (a later call parses them from the state again).
+    pub fn take_workload_inputs(&mut self) -> Result<Vec<WorkloadInput>, Vec<Diagnostic>> {
+        let mut fresh = std::mem::take(&mut self.fresh);
+        self.inputs_with(|name| fresh.remove(name))
+    }
+
+    fn inputs_with(
+        &self,
+        mut typed: impl FnMut(&str) -> Option<Workload>,
+    ) -> Result<Vec<WorkloadInput>, Vec<Diagnostic>> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for (name, rec) in &self.state.workloads {
-            match serde_json::from_value(rec.spec.clone()) {
+            let workload = match typed(name) {
+                Some(w) => Ok(w),
+                None => serde_json::from_value(rec.spec.clone()),
+            };
+            match workload {
                 Ok(workload) => {
                     let base_dir = rec.source.as_deref().map_or_else(|| PathBuf::from("."), |s| load::base_dir_of(Path::new(s)));
                     out.push(WorkloadInput { workload, base_dir });
@@ -195,4 +227,53 @@ pub fn load_with_overrides(path: &Path, o: &Overrides) -> Result<LoadedWorkload,
         diags
     };
     load::load_source(src, &load::base_dir_of(path), Some(&mut edit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loaded(name: &str, image: &str) -> LoadedWorkload {
+        let text = format!(
+            "apiVersion: score.dev/v1b1\nmetadata: {{name: {name}}}\ncontainers:\n  main: {{image: {image}}}\n"
+        );
+        load::load_source(SourceFile::new("w/score.yaml", text), Path::new("w"), None).unwrap()
+    }
+
+    #[test]
+    fn added_workloads_are_handed_over_typed_and_kept_in_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path().join(crate::state::STATE_DIR));
+        sd.save(&State::default()).unwrap();
+        let mut project = Project::open(&sd).unwrap();
+        project.add_loaded(loaded("web", "nginx:1"));
+        project.add_loaded(loaded("web", "nginx:2")); // same name: the later one wins
+        project.add_loaded(loaded("api", "api:1"));
+        project.add_loaded(loaded("gone", "x"));
+        assert!(project.remove_workload("gone"));
+        let parsed = project.workload_inputs().unwrap();
+        let taken = project.take_workload_inputs().unwrap();
+        let again = project.take_workload_inputs().unwrap(); // from the state's JSON now
+        let names = |v: &[WorkloadInput]| -> Vec<String> {
+            v.iter()
+                .map(|i| {
+                    format!(
+                        "{}={}",
+                        i.workload.name(),
+                        i.workload.containers["main"].image
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(names(&taken), ["api=api:1", "web=nginx:2"]);
+        for other in [&parsed, &again] {
+            assert_eq!(names(other), names(&taken));
+            let same = other
+                .iter()
+                .zip(&taken)
+                .all(|(a, b)| a.workload == b.workload && a.base_dir == b.base_dir);
+            assert!(same);
+        }
+        assert!(project.fresh.is_empty());
+    }
 }

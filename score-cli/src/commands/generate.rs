@@ -31,7 +31,7 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
         match load_with_overrides(path, &overrides) {
             Ok(loaded) => {
                 reporter.diagnostics(&loaded.warnings);
-                project.add_workload(&loaded);
+                project.add_loaded(loaded);
             }
             Err(diags) => errors.extend(diags),
         }
@@ -39,7 +39,7 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     if errors.has_errors() {
         return Err(errors);
     }
-    let inputs = project.workload_inputs()?;
+    let inputs = project.take_workload_inputs()?;
     if inputs.is_empty() {
         return Err(vec![Diagnostic::error(
             "score::cli::no_workloads",
