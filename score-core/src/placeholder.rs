@@ -242,6 +242,10 @@ impl Placeholder {
 /// Split a raw ref on `.`, turning `\.` into a literal dot. A backslash not followed by a
 /// dot is kept as is, so keys may contain `\`, `-`, `/` and any other character.
 pub fn split_ref(raw: &str) -> Vec<String> {
+    // Most refs hold no backslash: split them without building keys a character at a time.
+    if !raw.contains('\\') {
+        return raw.split('.').map(str::to_owned).collect();
+    }
     let mut parts = vec![String::new()];
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -750,6 +754,12 @@ mod tests {
         // A backslash not followed by a dot is kept literally.
         assert_eq!(split_ref(r"a\b.c\"), [r"a\b", r"c\"]);
         assert_eq!(split_ref(r"a\\.b"), [r"a\.b"]);
+        // Without a backslash: empty keys are kept (and rejected by the parser).
+        assert_eq!(
+            split_ref("resources.db..host."),
+            ["resources", "db", "", "host", ""]
+        );
+        assert_eq!(split_ref(""), [""]);
         assert_eq!(sub(r"${metadata.a\b}").unwrap(), "backslash");
         assert_eq!(sub(r"${metadata.a\\.b}").unwrap(), "backslash-dot");
     }
