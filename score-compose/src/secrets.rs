@@ -39,7 +39,7 @@ pub(crate) fn relocate(
     mounts_ref: &str,
     files: &mut Vec<GeneratedFile>,
 ) {
-    let is_secret = |v: &str| matcher.is_match(v);
+    let is_secret = |v: &str| contains_secret(matcher, v);
     for (name, def) in services.iter_mut() {
         let Value::Object(def) = def else { continue };
         let mut moved: Vec<(String, String)> = Vec::new();
@@ -118,6 +118,12 @@ pub(crate) fn leaks(doc: &Value, matcher: &aho_corasick::AhoCorasick) -> Vec<Dia
         .collect()
 }
 
+/// Whether `text` contains a secret; most strings of a compose file (`5s`, `bind`, ports) are
+/// shorter than every secret and need no search.
+fn contains_secret(matcher: &aho_corasick::AhoCorasick, text: &str) -> bool {
+    text.len() >= matcher.min_pattern_len() && matcher.is_match(text)
+}
+
 fn walk(
     v: &Value,
     path: &mut String,
@@ -125,7 +131,7 @@ fn walk(
     found: &mut Vec<String>,
 ) {
     match v {
-        Value::String(s) if secrets.is_match(s.as_str()) => found.push(path.clone()),
+        Value::String(s) if contains_secret(secrets, s) => found.push(path.clone()),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
