@@ -82,6 +82,21 @@ def floor(floor_bin, files, work, out_bytes, repeat):
     return statistics.median(times)
 
 
+def tree_floor(floor_bin, work, repeat):
+    """Median time to recreate the mounted-files tree a compose run left in .score-rs/mounts
+    (same directories, same file sizes) with nothing else: the file system's share of a
+    first run. None when the run wrote no such tree."""
+    mounts = work / ".score-rs" / "mounts"
+    if not mounts.is_dir():
+        return None
+    times = []
+    for _ in range(repeat):
+        shutil.rmtree(work / "floor-tree", ignore_errors=True)
+        times.append(timed([floor_bin, "--tree", str(mounts)], work)[0])
+    shutil.rmtree(work / "floor-tree", ignore_errors=True)
+    return statistics.median(times)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1,200,1000")
@@ -103,10 +118,12 @@ def main():
                 repeat = args.repeat if n < 1000 else max(3, args.repeat // 2)
                 first, warm, rss, size = bench_target(args.bin, files, work, target, repeat)
                 fl = floor(args.floor, files, work, size, repeat)
-                rows.append((n, target, first, warm, rss, size, fl))
+                tree = tree_floor(args.floor, work, repeat) if target == "compose" else None
+                rows.append((n, target, first, warm, rss, size, fl, tree))
+                tree_text = f"  file tree {tree*1000:6.1f} ms" if tree is not None else ""
                 print(f"N={n:5d} {target:8s} first {first*1000:8.1f} ms  warm {warm*1000:8.1f} ms  "
                       f"peak RSS {rss:6.1f} MiB  output {size/1024:8.1f} KiB  floor {fl*1000:6.1f} ms  "
-                      f"({first/fl:4.1f}x floor)", flush=True)
+                      f"({first/fl:4.1f}x floor){tree_text}", flush=True)
     if args.write:
         write_doc(Path(args.write), rows, args.block, filesystem(args.dir or tempfile.gettempdir()))
 
@@ -128,11 +145,12 @@ def filesystem(path):
 def write_doc(path, rows, block_name, fs):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     lines = [
-        "| workloads | target | first run (init + generate) | warm re-run | peak RSS | output | serde floor | vs floor |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| workloads | target | first run (init + generate) | warm re-run | peak RSS | output | serde floor | vs floor | file tree alone |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, target, first, warm, rss, size, fl in rows:
-        lines.append(f"| {n} | {target} | {first*1000:.1f} ms | {warm*1000:.1f} ms | {rss:.1f} MiB | {size/1024:.0f} KiB | {fl*1000:.1f} ms | {first/fl:.1f}× |")
+    for n, target, first, warm, rss, size, fl, tree in rows:
+        tree_text = f"{tree*1000:.1f} ms" if tree is not None else "–"
+        lines.append(f"| {n} | {target} | {first*1000:.1f} ms | {warm*1000:.1f} ms | {rss:.1f} MiB | {size/1024:.0f} KiB | {fl*1000:.1f} ms | {first/fl:.1f}× | {tree_text} |")
     table = "\n".join(lines)
     machine = f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; work dir on {fs}"
     text = path.read_text() if path.exists() else ""
