@@ -99,7 +99,7 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// Wrap bytes as a [`SourceFile`], rejecting invalid UTF-8 with its location.
 pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Box<Diagnostic>> {
     if bytes.len() > crate::yaml::MAX_FILE_BYTES {
-        // Before `SourceFile::new`, which indexes every line of the text.
+        // Rejected before the UTF-8 check reads every byte of it.
         let empty = SourceFile::new(name, String::new());
         return Err(Box::new(crate::yaml::too_large(&empty)));
     }
@@ -129,7 +129,29 @@ pub fn load_source(
     base_dir: &Path,
     edit: Option<TreeEdit<'_>>,
 ) -> Result<LoadedWorkload, Vec<Diagnostic>> {
-    let mut tree = yaml::parse_source(&src).map_err(|d| vec![*d])?;
+    // Most Score files are plain block YAML: parse them on the fast path and keep the result
+    // when there is nothing to report. Diagnostics always come from the full parser's tree,
+    // whose spans they quote (see `yaml::fast`).
+    if edit.is_none() {
+        if let Some(tree) = yaml::fast::parse(src.text()) {
+            if let Ok(loaded) = load_tree(tree, src.clone(), base_dir, None) {
+                if loaded.warnings.is_empty() {
+                    return Ok(loaded);
+                }
+            }
+        }
+    }
+    let tree = yaml::parse_source(&src).map_err(|d| vec![*d])?;
+    load_tree(tree, src, base_dir, edit)
+}
+
+/// [`load_source`] from the parsed tree on.
+fn load_tree(
+    mut tree: Node,
+    src: SourceFile,
+    base_dir: &Path,
+    edit: Option<TreeEdit<'_>>,
+) -> Result<LoadedWorkload, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     if let Some(edit) = edit {
         diags.extend(edit(&mut tree, &src));

@@ -211,6 +211,10 @@ impl Overrides {
 /// Load a Score file with overrides applied before validation.
 pub fn load_with_overrides(path: &Path, o: &Overrides) -> Result<LoadedWorkload, Vec<Diagnostic>> {
     let src = load::read_source(path).map_err(|d| vec![*d])?;
+    if o.is_empty() {
+        // No edit hook: the loader may take its fast path.
+        return load::load_source(src, &load::base_dir_of(path), None);
+    }
     let file = match &o.file {
         Some(f) => Some(load::read_source(f).map_err(|d| vec![*d])?),
         None => None,

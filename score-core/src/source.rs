@@ -57,7 +57,9 @@ pub struct SourceFile(Arc<Inner>);
 struct Inner {
     name: String,
     text: String,
-    line_starts: Vec<usize>,
+    /// Byte offset of each line's start, indexed on first use: only diagnostics need it, and
+    /// indexing every file (the state among them) cost more than validating it.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
     /// `text` with control characters replaced byte for byte, for showing in a terminal.
     shown: std::sync::OnceLock<String>,
 }
@@ -80,14 +82,10 @@ impl PartialEq for SourceFile {
 impl SourceFile {
     /// Wrap `text`, shown to users as `name`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        let text = text.into();
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         SourceFile(Arc::new(Inner {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
             shown: std::sync::OnceLock::new(),
         }))
     }
@@ -105,8 +103,13 @@ impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.0.text.len());
-        let line = self.0.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.0.line_starts[line];
+        let line_starts = self.0.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.0.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = line_starts[line];
         let col = self
             .0
             .text

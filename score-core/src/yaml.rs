@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-pub(crate) mod simple;
+pub(crate) mod fast;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
 
@@ -527,6 +527,13 @@ impl<'s> Builder<'s> {
 fn scalar_kind(value: &str, style: ScalarStyle, force_str: bool) -> NodeKind {
     if style != ScalarStyle::Plain || force_str {
         return NodeKind::Str(value.to_string());
+    }
+    // Most plain scalars are words: nothing but null, true and false (in their spellings)
+    // starts with a letter, so any other letter makes a string.
+    if let Some(c) = value.as_bytes().first() {
+        if c.is_ascii_alphabetic() && !b"nNtTfF".contains(c) {
+            return NodeKind::Str(value.to_string());
+        }
     }
     match value {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
