@@ -159,21 +159,12 @@ fn compose(
     let files = std::mem::take(&mut out.files);
     let mounts_dir = opts.mounts_dir.clone();
     let writer = std::thread::spawn(move || -> Result<(), Vec<Diagnostic>> {
-        let written = score_compose::write_files(&files, &mounts_dir);
+        let synced = score_compose::sync_files(&files, &mounts_dir, fresh);
         if let Some(created) = &created {
             score_compose::remove_unused_dirs(created, &mounts_dir, &files);
         }
-        written?;
-        if !fresh {
-            score_compose::prune_stale_files(&files, &mounts_dir).map_err(|e| {
-                vec![Diagnostic::error(
-                    "score::io::write",
-                    format!("cannot clean `{}`: {e}", mounts_dir.display()),
-                )]
-            })?;
-        }
         std::mem::forget(files);
-        Ok(())
+        synced.map(drop)
     });
     let mut side_files = Vec::new();
     if let (Some(path), Some(text)) = (&args.env_file, out.env_file) {

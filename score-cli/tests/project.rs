@@ -122,6 +122,47 @@ fn removing_a_workload_drops_its_orphaned_resources() {
 }
 
 #[test]
+fn mounted_files_of_removed_workloads_are_deleted() {
+    let dir = project();
+    let d = dir.path();
+    let with_file = WEB.replace(
+        "    variables:\n",
+        "    files:\n      /etc/web.conf: {content: \"name ${metadata.name}\"}\n    variables:\n",
+    );
+    fs::write(d.join("web.yaml"), with_file).unwrap();
+    score_rs(d)
+        .args(["generate", "web.yaml", "api.yaml"])
+        .assert()
+        .success();
+    let conf = d.join(".score-rs/mounts/workloads/web/main/etc/web.conf");
+    assert_eq!(fs::read_to_string(&conf).unwrap(), "name web");
+    let secrets = d.join(".score-rs/mounts/secrets");
+    assert!(fs::read_dir(&secrets).unwrap().count() > 0);
+    // Once from the manifest of the run before, once (manifest gone) by searching the tree.
+    for lose_manifest in [false, true] {
+        score_rs(d)
+            .args(["workloads", "remove", "web"])
+            .assert()
+            .success();
+        if lose_manifest {
+            fs::remove_file(d.join(".score-rs/mounts/.score-rs-files")).unwrap();
+        }
+        score_rs(d).args(["generate"]).assert().success();
+        assert!(!d.join(".score-rs/mounts/workloads/web").exists());
+        let left: Vec<_> = fs::read_dir(&secrets)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(left.iter().all(|n| !n.contains("web")), "{left:?}");
+        score_rs(d)
+            .args(["generate", "web.yaml"])
+            .assert()
+            .success();
+        assert!(conf.exists());
+    }
+}
+
+#[test]
 fn failed_runs_leave_the_state_byte_identical() {
     let dir = project();
     let d = dir.path();

@@ -10,7 +10,7 @@
 //! 3. run [`score_core::provision::provision`],
 //! 4. [`generate`] the compose document and the files to write under the mounts directory,
 //! 5. optionally patch [`Output::document`], then serialise it with [`to_yaml`] and write the
-//!    [`GeneratedFile`]s ([`write_files`]).
+//!    [`GeneratedFile`]s ([`sync_files`] keeps the mounts directory in step across runs).
 //!
 //! ```
 //! use score_core::provision::{parse_provisioner_file, provision, WorkloadInput};
@@ -75,6 +75,7 @@
 
 mod escape;
 mod files;
+mod mounts;
 mod options;
 mod paths;
 mod probes;
@@ -86,8 +87,8 @@ mod service;
 mod volumes;
 mod yaml;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
 
 use docker_compose_types::{
     BuildStep, Compose, ComposeVolume, MapOrEmpty, Services, TopLevelVolumes,
@@ -99,6 +100,11 @@ use score_core::uid::ResourceUid;
 use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::options::{Build, Publish};
+
+pub use crate::mounts::{
+    make_dirs, planned_dirs, prune_stale_files, remove_unused_dirs, sync_files, write_files,
+    GeneratedFile, MANIFEST,
+};
 
 /// The default compose provisioners, written to the state directory as
 /// `zz-default.provisioners.yaml` by `init`. Every entry is restricted to `targets: [compose]`.
@@ -225,190 +231,6 @@ pub fn target(workloads: &[WorkloadInput], opts: &Options) -> Target {
         name: TARGET.into(),
         artifact_keys: ARTIFACT_KEYS.iter().map(|s| s.to_string()).collect(),
         vars,
-    }
-}
-
-/// A file to write under [`Options::mounts_dir`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GeneratedFile {
-    /// Path relative to the mounts directory (`workloads/web/main/etc/app.conf`).
-    pub path: PathBuf,
-    /// The content.
-    pub bytes: Vec<u8>,
-    /// Permission bits to set (`0o644`), when the Score file or provisioner asked for some.
-    pub mode: Option<u32>,
-}
-
-impl GeneratedFile {
-    /// Whether `path` already holds exactly these bytes with this mode.
-    fn is_current(&self, path: &Path) -> bool {
-        use std::io::Read as _;
-        // One open: a missing file (every file of a first run) costs a single failed syscall,
-        // and a size or mode change is seen without reading.
-        let Ok(mut file) = std::fs::File::open(path) else {
-            return false;
-        };
-        let Ok(meta) = file.metadata() else {
-            return false;
-        };
-        #[cfg(unix)]
-        let same_mode = {
-            use std::os::unix::fs::PermissionsExt;
-            meta.permissions().mode() & 0o7777 == self.mode.unwrap_or(0o644)
-        };
-        #[cfg(not(unix))]
-        let same_mode = true;
-        if !same_mode || meta.len() != self.bytes.len() as u64 {
-            return false;
-        }
-        let mut current = Vec::with_capacity(self.bytes.len());
-        file.read_to_end(&mut current).is_ok() && current == self.bytes
-    }
-
-    /// Write the file under `mounts_dir` (see [`score_core::state::write_generated`]): created
-    /// in place when new, replaced atomically when present, parent directories created, private
-    /// until [`GeneratedFile::mode`] (default 0644) is applied.
-    ///
-    /// # Errors
-    /// A `score::io::write` diagnostic naming the path.
-    pub fn write_to(&self, mounts_dir: &Path) -> Result<(), Diagnostic> {
-        let path = mounts_dir.join(&self.path);
-        if self.is_current(&path) {
-            return Ok(()); // warm re-runs: most files are unchanged
-        }
-        score_core::state::write_generated(&path, &self.bytes, self.mode.unwrap_or(0o644))
-            .map_err(|d| *d)
-    }
-}
-
-/// Write every file under `mounts_dir` (see [`GeneratedFile::write_to`]).
-///
-/// # Errors
-/// One diagnostic per file that could not be written.
-pub fn write_files(files: &[GeneratedFile], mounts_dir: &Path) -> Result<(), Vec<Diagnostic>> {
-    let errors: Vec<Diagnostic> = files
-        .iter()
-        .filter_map(|f| f.write_to(mounts_dir).err())
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
-}
-
-/// Delete regular files under `mounts_dir` that are not in `files` (left over from workloads,
-/// files or resources that no longer exist), then the directories left empty. Only call this on
-/// a directory score-rs owns. Returns the paths removed, relative to `mounts_dir`, sorted.
-///
-/// # Errors
-/// The first I/O error met.
-pub fn prune_stale_files(
-    files: &[GeneratedFile],
-    mounts_dir: &Path,
-) -> std::io::Result<Vec<PathBuf>> {
-    fn visit(
-        dir: &Path,
-        root: &Path,
-        keep: &std::collections::HashSet<PathBuf>,
-        removed: &mut Vec<PathBuf>,
-    ) -> std::io::Result<bool> {
-        let mut empty = true;
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            let ty = entry.file_type()?;
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            if ty.is_dir() {
-                if visit(&path, root, keep, removed)? {
-                    std::fs::remove_dir(&path)?;
-                } else {
-                    empty = false;
-                }
-            } else if ty.is_file() && !keep.contains(&rel) {
-                std::fs::remove_file(&path)?;
-                removed.push(rel);
-            } else {
-                empty = false;
-            }
-        }
-        Ok(empty)
-    }
-    let keep: std::collections::HashSet<PathBuf> =
-        files.iter().map(|f| paths::normalize(&f.path)).collect();
-    let mut removed = Vec::new();
-    if mounts_dir.is_dir() {
-        visit(mounts_dir, mounts_dir, &keep, &mut removed)?;
-    }
-    removed.sort();
-    Ok(removed)
-}
-
-/// The mounts-relative directories that the container `files` of `workloads` will be written
-/// in (parents first), known before anything is provisioned: creating hundreds of directories
-/// costs the kernel more than generating their contents, so callers may start on it early (see
-/// [`make_dirs`]). Files that turn out invalid may leave some of them unused.
-pub fn planned_dirs(workloads: &[WorkloadInput]) -> Vec<PathBuf> {
-    // Hashed, not a BTreeSet: `Path` comparisons re-parse components and cost more than the
-    // rest of planning. Each file's missing ancestors are listed outermost first.
-    let mut seen = HashSet::new();
-    let mut dirs = Vec::new();
-    for w in workloads {
-        for (cname, c) in &w.workload.containers {
-            for target in c.files.keys() {
-                let Some(rel) = paths::contained(target) else {
-                    continue;
-                };
-                let path = files::container_dir(w.workload.name(), cname).join(rel);
-                let mut missing = Vec::new();
-                let mut dir = path.parent();
-                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                    if seen.contains(d) {
-                        break;
-                    }
-                    missing.push(d);
-                    dir = d.parent();
-                }
-                for d in missing.into_iter().rev() {
-                    seen.insert(d.to_path_buf());
-                    dirs.push(d.to_path_buf());
-                }
-            }
-        }
-    }
-    dirs
-}
-
-/// Create `mounts_dir` and the mounts-relative `dirs` (parents first, as [`planned_dirs`] lists
-/// them) that do not exist yet; returns the directories it created, in creation order.
-pub fn make_dirs(mounts_dir: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
-    let mut created = Vec::new();
-    if std::fs::create_dir_all(mounts_dir).is_err() {
-        return created;
-    }
-    for d in dirs {
-        let path = mounts_dir.join(d);
-        if std::fs::create_dir(&path).is_ok() {
-            created.push(path);
-        }
-    }
-    created
-}
-
-/// Remove the directories of `created` (as [`make_dirs`] returned them) that no file of `files`
-/// lives in, children first (with no files: every one that is empty).
-pub fn remove_unused_dirs(created: &[PathBuf], mounts_dir: &Path, files: &[GeneratedFile]) {
-    let mut used = std::collections::HashSet::new();
-    for f in files {
-        let mut dir = mounts_dir.join(&f.path);
-        while dir.pop() && dir.as_path() != mounts_dir {
-            if !used.insert(dir.clone()) {
-                break;
-            }
-        }
-    }
-    for d in created.iter().rev().filter(|d| !used.contains(*d)) {
-        let _ = std::fs::remove_dir(d);
     }
 }
 

@@ -965,6 +965,48 @@ mod tests {
         }
     }
 
+    /// How many checked documents the fast path took.
+    #[derive(Default)]
+    struct Tally {
+        fast: usize,
+        total: usize,
+    }
+
+    impl Tally {
+        /// Check `text` against the full parser; a disagreement fails the test, naming `what`.
+        fn check(&mut self, text: &str, what: &str) {
+            self.total += 1;
+            match agrees(text) {
+                Ok(took) => self.fast += usize::from(took),
+                Err(e) => panic!("{what}: {e}"),
+            }
+        }
+
+        /// A fast path that gave up on nearly everything would pass every check without
+        /// testing anything: it must take more than one in `n` of the `what`.
+        fn took_more_than_one_in(&self, n: usize, what: &str) {
+            let (fast, total) = (self.fast, self.total);
+            eprintln!("fast path took {fast} of {total} {what}");
+            assert!(
+                fast * n > total,
+                "fast path took only {fast} of {total} {what}"
+            );
+        }
+    }
+
+    /// A seeded generator: each run makes the same documents, so a failure reproduces.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) as usize % n.max(1)
+        }
+    }
+
     #[test]
     fn agrees_with_the_full_parser_on_every_sample_and_takes_score_files() {
         let files = sample_files();
@@ -1010,14 +1052,9 @@ mod tests {
             "}", ",", "\n", "---\n",
         ];
         let files = sample_files();
-        let mut seed: u64 = 0x5eed;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n.max(1)
-        };
-        let (mut fast, mut total) = (0, 0);
+        let mut rng = Lcg(0x5eed);
+        let mut next = |n: usize| rng.below(n);
+        let mut tally = Tally::default();
         for (name, text) in &files {
             for _ in 0..mutants_per_file() {
                 let mut t = text.clone();
@@ -1042,20 +1079,11 @@ mod tests {
                         }
                     }
                 }
-                total += 1;
-                match agrees(&t) {
-                    Ok(took) => fast += usize::from(took),
-                    Err(e) => panic!("mutant of {name}: {e}"),
-                }
+                tally.check(&t, &format!("mutant of {name}"));
             }
         }
-        // Most edits keep a document inside the subset; a fast path that gave up on nearly
-        // everything would pass the agreement check without testing anything.
-        eprintln!("fast path took {fast} of {total} mutants");
-        assert!(
-            fast * 4 > total,
-            "fast path took only {fast} of {total} mutants"
-        );
+        // Most edits keep a document inside the subset.
+        tally.took_more_than_one_in(4, "mutants");
     }
 
     /// Random documents from YAML fragments: keys, list items, scalars of every style, block
@@ -1089,15 +1117,10 @@ mod tests {
             "http://h:80/p",
         ];
         const KEYS: [&str; 8] = ["a", "b", "1", "\"q k\"", "'s'", "-k", "a b", "null"];
-        let mut seed: u64 = 0xfa57;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize % n
-        };
-        let (mut fast, total) = (0, 500 * mutants_per_file());
-        for _ in 0..total {
+        let mut rng = Lcg(0xfa57);
+        let mut next = |n: usize| rng.below(n);
+        let mut tally = Tally::default();
+        for _ in 0..500 * mutants_per_file() {
             let mut doc = String::new();
             for _ in 0..1 + next(8) {
                 let indent = " ".repeat(next(4) * (1 + next(2)));
@@ -1115,15 +1138,8 @@ mod tests {
                 doc.push_str(line.trim_end());
                 doc.push('\n');
             }
-            match agrees(&doc) {
-                Ok(took) => fast += usize::from(took),
-                Err(e) => panic!("random document: {e}"),
-            }
+            tally.check(&doc, "random document");
         }
-        eprintln!("fast path took {fast} of {total} random documents");
-        assert!(
-            fast * 10 > total,
-            "fast path took only {fast} of {total} random documents"
-        );
+        tally.took_more_than_one_in(10, "random documents");
     }
 }

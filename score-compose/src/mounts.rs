@@ -1,0 +1,474 @@
+//! The mounts directory: the files compose bind-mounts (container `files`, secret env files,
+//! files that provisioners write), kept in step with the project from run to run.
+//!
+//! A run writes only the files whose content or mode changed and removes those no workload
+//! produces any more. [`sync_files`] records which files it left in a manifest
+//! ([`MANIFEST`], one path per line), so that a re-run finds the stale ones by comparing two
+//! lists instead of searching the tree: for a few hundred workloads that search made more
+//! system calls than the rest of the run together. The manifest is removed before anything
+//! changes and written again once the tree is in step, so a run cut short leaves none and the
+//! next one searches the tree again.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use score_core::provision::WorkloadInput;
+use score_core::Diagnostic;
+
+use crate::{files, paths};
+
+/// The manifest's name, in the mounts directory.
+pub const MANIFEST: &str = ".score-rs-files";
+
+/// The manifest's first line.
+const MANIFEST_HEADER: &str =
+    "# files score-rs keeps here, one per line; without this list the next run searches for stale ones\n";
+
+/// A file to write under [`Options::mounts_dir`](crate::Options::mounts_dir).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the mounts directory (`workloads/web/main/etc/app.conf`).
+    pub path: PathBuf,
+    /// The content.
+    pub bytes: Vec<u8>,
+    /// Permission bits to set (`0o644`), when the Score file or provisioner asked for some.
+    pub mode: Option<u32>,
+}
+
+impl GeneratedFile {
+    /// Whether `path` already holds exactly these bytes with this mode.
+    fn is_current(&self, path: &Path) -> bool {
+        use std::io::Read as _;
+        // One open: a missing file (every file of a first run) costs a single failed syscall,
+        // and a size or mode change is seen without reading.
+        let Ok(mut file) = std::fs::File::open(path) else {
+            return false;
+        };
+        let Ok(meta) = file.metadata() else {
+            return false;
+        };
+        #[cfg(unix)]
+        let same_mode = {
+            use std::os::unix::fs::PermissionsExt;
+            meta.permissions().mode() & 0o7777 == self.mode.unwrap_or(0o644)
+        };
+        #[cfg(not(unix))]
+        let same_mode = true;
+        if !same_mode || meta.len() != self.bytes.len() as u64 {
+            return false;
+        }
+        let mut current = Vec::with_capacity(self.bytes.len());
+        file.read_to_end(&mut current).is_ok() && current == self.bytes
+    }
+
+    /// Write the file under `mounts_dir` (see [`score_core::state::write_generated`]): created
+    /// in place when new, replaced atomically when present, parent directories created, private
+    /// until [`GeneratedFile::mode`] (default 0644) is applied.
+    ///
+    /// # Errors
+    /// A `score::io::write` diagnostic naming the path.
+    pub fn write_to(&self, mounts_dir: &Path) -> Result<(), Diagnostic> {
+        if self.is_current(&mounts_dir.join(&self.path)) {
+            return Ok(()); // warm re-runs: most files are unchanged
+        }
+        self.write(mounts_dir)
+    }
+
+    /// [`GeneratedFile::write_to`] without looking at what is there.
+    fn write(&self, mounts_dir: &Path) -> Result<(), Diagnostic> {
+        let path = mounts_dir.join(&self.path);
+        score_core::state::write_generated(&path, &self.bytes, self.mode.unwrap_or(0o644))
+            .map_err(|d| *d)
+    }
+}
+
+/// Write every file under `mounts_dir` (see [`GeneratedFile::write_to`]).
+///
+/// # Errors
+/// One diagnostic per file that could not be written.
+pub fn write_files(files: &[GeneratedFile], mounts_dir: &Path) -> Result<(), Vec<Diagnostic>> {
+    let errors: Vec<Diagnostic> = files
+        .iter()
+        .filter_map(|f| f.write_to(mounts_dir).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Bring `mounts_dir` in step with `files`: write those that are missing or differ, remove the
+/// ones an earlier run wrote that are not among them (and directories left empty), and record
+/// the list in the [`MANIFEST`]. `fresh`: the directory did not exist before this run, so
+/// nothing in it can be stale. Without a manifest (an older or interrupted run) stale files
+/// are found by searching the tree ([`prune_stale_files`]). Returns the paths removed,
+/// relative to `mounts_dir`, sorted.
+///
+/// # Errors
+/// One diagnostic per file that could not be written, or the first error removing one.
+///
+/// ```
+/// use score_compose::{sync_files, GeneratedFile};
+/// let dir = tempfile::tempdir().unwrap();
+/// let file = |p: &str| GeneratedFile { path: p.into(), bytes: b"x".to_vec(), mode: None };
+/// sync_files(&[file("a/one"), file("two")], dir.path(), true).unwrap();
+/// let removed = sync_files(&[file("two")], dir.path(), false).unwrap();
+/// assert_eq!(removed, [std::path::PathBuf::from("a/one")]);
+/// assert!(!dir.path().join("a").exists());
+/// ```
+pub fn sync_files(
+    files: &[GeneratedFile],
+    mounts_dir: &Path,
+    fresh: bool,
+) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let manifest = mounts_dir.join(MANIFEST);
+    let listing = listing(files);
+    let previous = if fresh {
+        Some(MANIFEST_HEADER.to_string())
+    } else {
+        std::fs::read_to_string(&manifest).ok()
+    };
+    let outdated: Vec<&GeneratedFile> = files
+        .iter()
+        .filter(|f| !f.is_current(&mounts_dir.join(&f.path)))
+        .collect();
+    // (`previous` came from the manifest unless `fresh`.)
+    if !fresh && outdated.is_empty() && listing.is_some() && previous == listing {
+        return Ok(Vec::new()); // a re-run that changes nothing
+    }
+    // From here on the tree changes: a run cut short must not leave the old list behind.
+    match std::fs::remove_file(&manifest) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(vec![clean_error(mounts_dir, &e)])
+        }
+        _ => {}
+    }
+    let errors: Vec<Diagnostic> = outdated
+        .iter()
+        .filter_map(|f| f.write(mounts_dir).err())
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let listed = previous.as_deref().and_then(parse_listing);
+    let removed = match listed {
+        Some(old) => remove_unlisted(&old, files, mounts_dir),
+        None => prune_stale_files(files, mounts_dir),
+    }
+    .map_err(|e| vec![clean_error(mounts_dir, &e)])?;
+    if let Some(text) = listing {
+        score_core::state::write_generated(&manifest, text.as_bytes(), 0o644)
+            .map_err(|d| vec![*d])?;
+    }
+    Ok(removed)
+}
+
+fn clean_error(mounts_dir: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        "score::io::write",
+        format!("cannot clean `{}`: {e}", mounts_dir.display()),
+    )
+}
+
+/// The manifest text for `files`; `None` when a path cannot be written on one line of UTF-8.
+fn listing(files: &[GeneratedFile]) -> Option<String> {
+    let mut paths = files
+        .iter()
+        .map(|f| listed_path(&f.path))
+        .collect::<Option<Vec<_>>>()?;
+    paths.sort_unstable();
+    paths.dedup();
+    let mut text = String::with_capacity(
+        MANIFEST_HEADER.len() + paths.iter().map(|p| p.len() + 1).sum::<usize>(),
+    );
+    text.push_str(MANIFEST_HEADER);
+    for p in paths {
+        text.push_str(&p);
+        text.push('\n');
+    }
+    Some(text)
+}
+
+/// `path` as the manifest lists it: normalised, on one line.
+fn listed_path(path: &Path) -> Option<std::borrow::Cow<'_, str>> {
+    let text = path.to_str()?;
+    // The paths this crate makes are clean already; `Path` normalisation costs more than the
+    // rest of listing them.
+    let clean = !text.is_empty()
+        && text.split('/').all(|part| {
+            !part.is_empty() && part != "." && part != ".." && !part.contains(['\n', '\\'])
+        });
+    if clean {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
+    let normal = paths::normalize(path).into_os_string().into_string().ok()?;
+    (!normal.contains('\n')).then_some(std::borrow::Cow::Owned(normal))
+}
+
+/// The paths of a manifest; `None` unless it is one [`listing`] wrote and every path stays
+/// inside the mounts directory (the file could have been edited).
+fn parse_listing(text: &str) -> Option<Vec<PathBuf>> {
+    let body = text.strip_prefix(MANIFEST_HEADER)?;
+    body.lines()
+        .map(|line| {
+            let p = PathBuf::from(line);
+            p.components()
+                .all(|c| matches!(c, Component::Normal(_)))
+                .then_some(p)
+                .filter(|p| !p.as_os_str().is_empty())
+        })
+        .collect()
+}
+
+/// Remove the files of `listed` that are not in `files`, then their directories left empty.
+fn remove_unlisted(
+    listed: &[PathBuf],
+    files: &[GeneratedFile],
+    mounts_dir: &Path,
+) -> std::io::Result<Vec<PathBuf>> {
+    if listed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keep: HashSet<PathBuf> = files.iter().map(|f| paths::normalize(&f.path)).collect();
+    let mut removed = Vec::new();
+    for rel in listed.iter().filter(|p| !keep.contains(*p)) {
+        match std::fs::remove_file(mounts_dir.join(rel)) {
+            Ok(()) => removed.push(rel.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        // Parents go while they are empty; the first that is not stops it.
+        let mut dir = rel.parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            if std::fs::remove_dir(mounts_dir.join(d)).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// Delete regular files under `mounts_dir` that are not in `files` (left over from workloads,
+/// files or resources that no longer exist), then the directories left empty. Only call this on
+/// a directory score-rs owns. Returns the paths removed, relative to `mounts_dir`, sorted.
+/// [`sync_files`] does this without searching the tree when it can.
+///
+/// # Errors
+/// The first I/O error met.
+pub fn prune_stale_files(
+    files: &[GeneratedFile],
+    mounts_dir: &Path,
+) -> std::io::Result<Vec<PathBuf>> {
+    fn visit(
+        dir: &Path,
+        root: &Path,
+        keep: &std::collections::HashSet<PathBuf>,
+        removed: &mut Vec<PathBuf>,
+    ) -> std::io::Result<bool> {
+        let mut empty = true;
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            if dir == root && entry.file_name() == MANIFEST {
+                empty = false;
+                continue;
+            }
+            let path = entry.path();
+            let ty = entry.file_type()?;
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+            if ty.is_dir() {
+                if visit(&path, root, keep, removed)? {
+                    std::fs::remove_dir(&path)?;
+                } else {
+                    empty = false;
+                }
+            } else if ty.is_file() && !keep.contains(&rel) {
+                std::fs::remove_file(&path)?;
+                removed.push(rel);
+            } else {
+                empty = false;
+            }
+        }
+        Ok(empty)
+    }
+    let keep: std::collections::HashSet<PathBuf> =
+        files.iter().map(|f| paths::normalize(&f.path)).collect();
+    let mut removed = Vec::new();
+    if mounts_dir.is_dir() {
+        visit(mounts_dir, mounts_dir, &keep, &mut removed)?;
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// The mounts-relative directories that the container `files` of `workloads` will be written
+/// in (parents first), known before anything is provisioned: creating hundreds of directories
+/// costs the kernel more than generating their contents, so callers may start on it early (see
+/// [`make_dirs`]). Files that turn out invalid may leave some of them unused.
+pub fn planned_dirs(workloads: &[WorkloadInput]) -> Vec<PathBuf> {
+    // Hashed, not a BTreeSet: `Path` comparisons re-parse components and cost more than the
+    // rest of planning. Each file's missing ancestors are listed outermost first.
+    let mut seen = HashSet::new();
+    let mut dirs = Vec::new();
+    for w in workloads {
+        for (cname, c) in &w.workload.containers {
+            for target in c.files.keys() {
+                let Some(rel) = paths::contained(target) else {
+                    continue;
+                };
+                let path = files::container_dir(w.workload.name(), cname).join(rel);
+                let mut missing = Vec::new();
+                let mut dir = path.parent();
+                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                    if seen.contains(d) {
+                        break;
+                    }
+                    missing.push(d);
+                    dir = d.parent();
+                }
+                for d in missing.into_iter().rev() {
+                    seen.insert(d.to_path_buf());
+                    dirs.push(d.to_path_buf());
+                }
+            }
+        }
+    }
+    dirs
+}
+
+/// Create `mounts_dir` and the mounts-relative `dirs` (parents first, as [`planned_dirs`] lists
+/// them) that do not exist yet; returns the directories it created, in creation order.
+pub fn make_dirs(mounts_dir: &Path, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut created = Vec::new();
+    if std::fs::create_dir_all(mounts_dir).is_err() {
+        return created;
+    }
+    for d in dirs {
+        let path = mounts_dir.join(d);
+        if std::fs::create_dir(&path).is_ok() {
+            created.push(path);
+        }
+    }
+    created
+}
+
+/// Remove the directories of `created` (as [`make_dirs`] returned them) that no file of `files`
+/// lives in, children first (with no files: every one that is empty).
+pub fn remove_unused_dirs(created: &[PathBuf], mounts_dir: &Path, files: &[GeneratedFile]) {
+    // Directories as bytes of the mounts-relative path: hashing `Path`s parses their components
+    // and cost more than the rest of a first run's bookkeeping.
+    let sep = std::path::MAIN_SEPARATOR as u8;
+    let mut used: HashSet<&[u8]> = HashSet::new();
+    for f in files {
+        let path = f.path.as_os_str().as_encoded_bytes();
+        // Deepest first; a directory already there has its parents there too.
+        for (i, _) in path.iter().enumerate().rev().filter(|(_, &b)| b == sep) {
+            if !used.insert(&path[..i]) {
+                break;
+            }
+        }
+    }
+    for d in created.iter().rev() {
+        let rel = d.strip_prefix(mounts_dir).unwrap_or(d);
+        if !used.contains(rel.as_os_str().as_encoded_bytes()) {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, bytes: &str) -> GeneratedFile {
+        GeneratedFile {
+            path: path.into(),
+            bytes: bytes.as_bytes().to_vec(),
+            mode: None,
+        }
+    }
+
+    fn manifest(dir: &Path) -> Option<String> {
+        std::fs::read_to_string(dir.join(MANIFEST)).ok()
+    }
+
+    #[test]
+    fn a_re_run_that_changes_nothing_touches_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [file("w/a/one.conf", "1"), file("secrets/w.env", "K=v\n")];
+        assert!(sync_files(&files, dir.path(), true).unwrap().is_empty());
+        let listed = manifest(dir.path()).unwrap();
+        assert_eq!(
+            listed,
+            format!("{MANIFEST_HEADER}secrets/w.env\nw/a/one.conf\n")
+        );
+        let before = std::fs::metadata(dir.path().join(MANIFEST))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert!(sync_files(&files, dir.path(), false).unwrap().is_empty());
+        let after = std::fs::metadata(dir.path().join(MANIFEST))
+            .unwrap()
+            .modified()
+            .unwrap();
+        assert_eq!(before, after, "the manifest is not rewritten");
+    }
+
+    #[test]
+    fn stale_files_are_found_from_the_manifest_without_a_search() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        sync_files(&[file("w/a/one", "1"), file("w/b/two", "2")], d, true).unwrap();
+        // Not listed, so not score-rs's to remove while the manifest is there.
+        std::fs::write(d.join("w/a/mine"), "user").unwrap();
+        let removed = sync_files(&[file("w/a/one", "1")], d, false).unwrap();
+        assert_eq!(removed, [PathBuf::from("w/b/two")]);
+        assert!(!d.join("w/b").exists(), "its directory went with it");
+        assert!(d.join("w/a/mine").exists());
+        assert_eq!(manifest(d).unwrap(), format!("{MANIFEST_HEADER}w/a/one\n"));
+    }
+
+    #[test]
+    fn without_a_manifest_the_tree_is_searched() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        sync_files(&[file("w/a/one", "1"), file("w/b/two", "2")], d, true).unwrap();
+        // A run cut short between removing the manifest and writing it again.
+        std::fs::remove_file(d.join(MANIFEST)).unwrap();
+        let removed = sync_files(&[file("w/a/one", "changed")], d, false).unwrap();
+        assert_eq!(removed, [PathBuf::from("w/b/two")]);
+        assert_eq!(
+            std::fs::read_to_string(d.join("w/a/one")).unwrap(),
+            "changed"
+        );
+        assert!(manifest(d).is_some());
+    }
+
+    #[test]
+    fn an_edited_manifest_cannot_reach_outside() {
+        let outer = tempfile::tempdir().unwrap();
+        let d = outer.path().join("mounts");
+        std::fs::write(outer.path().join("precious"), "keep").unwrap();
+        sync_files(&[file("one", "1")], &d, true).unwrap();
+        std::fs::write(
+            d.join(MANIFEST),
+            format!("{MANIFEST_HEADER}one\n../precious\n"),
+        )
+        .unwrap();
+        sync_files(&[file("one", "1")], &d, false).unwrap();
+        assert!(outer.path().join("precious").exists());
+        assert_eq!(manifest(&d).unwrap(), format!("{MANIFEST_HEADER}one\n"));
+    }
+
+    #[test]
+    fn a_changed_file_is_rewritten_and_listed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        sync_files(&[file("a", "1")], d, true).unwrap();
+        sync_files(&[file("a", "2")], d, false).unwrap();
+        assert_eq!(std::fs::read_to_string(d.join("a")).unwrap(), "2");
+        assert_eq!(manifest(d).unwrap(), format!("{MANIFEST_HEADER}a\n"));
+    }
+}
