@@ -192,6 +192,18 @@ fn push_double_quoted(s: &str, out: &mut String) {
     out.push('"');
 }
 
+/// Bytes a plain scalar may hold anywhere: printable ASCII and the space, but no flow
+/// indicators. A table: this runs on every string of every manifest.
+const PLAIN_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0x20;
+    while c < 0x7f {
+        table[c] = !matches!(c as u8, b'{' | b'}' | b'[' | b']' | b',');
+        c += 1;
+    }
+    table
+};
+
 /// Whether `s` can be written unquoted and reads back as the same string in YAML 1.1 and 1.2.
 fn plain_ok(s: &str) -> bool {
     let b = s.as_bytes();
@@ -206,14 +218,17 @@ fn plain_ok(s: &str) -> bool {
     if b"?:,[]{}#&*!|>'\"%@`".contains(&first) || last == b':' {
         return false;
     }
-    for (i, &c) in b.iter().enumerate() {
-        if !(c.is_ascii_graphic() || c == b' ') || matches!(c, b'{' | b'}' | b'[' | b']' | b',') {
-            return false;
-        }
-        let next = b.get(i + 1).copied();
-        if (c == b':' && next == Some(b' ')) || (c == b' ' && next == Some(b'#')) {
-            return false;
-        }
+    if !b.iter().all(|&c| PLAIN_BYTE[usize::from(c)]) {
+        return false;
+    }
+    // `: ` and ` #` end a plain scalar; both need a space, which most strings lack.
+    let ends_early = b
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c == b' ')
+        .any(|(i, _)| b[i - 1] == b':' || b.get(i + 1) == Some(&b'#'));
+    if ends_early {
+        return false;
     }
     // `-` starts a plain scalar only when a non-space follows (`-c`, `--flag`); `---` is a marker.
     if first == b'-' && (b.len() == 1 || b[1] == b' ' || s.starts_with("---")) {
@@ -224,8 +239,13 @@ fn plain_ok(s: &str) -> bool {
 
 /// Booleans and nulls of YAML 1.1 and 1.2, and PyYAML's `=` / merge key.
 fn is_reserved_word(s: &str) -> bool {
-    if s.len() > 5 {
-        return false; // longer than any of the words
+    if s.len() > 5
+        || !s
+            .bytes()
+            .next()
+            .is_some_and(|c| b"nN~tTfFyYoO=<.-+".contains(&c))
+    {
+        return false; // longer than any of the words, or starting as none does
     }
     const WORDS: [&str; 15] = [
         "null", "~", "true", "false", "yes", "no", "y", "n", "on", "off", "=", "<<", ".inf",
@@ -237,6 +257,9 @@ fn is_reserved_word(s: &str) -> bool {
 /// Anything a YAML 1.1 or 1.2 parser might read as an int, float, sexagesimal or timestamp:
 /// starts with a digit (after an optional sign or dot) and uses only number-ish characters.
 fn looks_numeric(s: &str) -> bool {
+    if s.bytes().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        return false; // the common case: a name
+    }
     let body = s.trim_start_matches(['+', '-', '.']);
     body.starts_with(|c: char| c.is_ascii_digit())
         && body
