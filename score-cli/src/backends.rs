@@ -125,11 +125,14 @@ fn compose(
     let target = score_compose::target(inputs, &opts);
     // On a first run the mounts directory does not exist: nothing in it can be stale, and the
     // directories of container files can be created on another core while resources are
-    // provisioned (the kernel spends longer on them than we do on everything else).
+    // provisioned (the kernel spends longer on them than we do on everything else). Once the
+    // files are known, writing them (on both cores) makes whatever directories are left.
     let fresh = !opts.mounts_dir.exists();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let premade = fresh.then(|| {
         let (mounts_dir, dirs) = (opts.mounts_dir.clone(), score_compose::planned_dirs(inputs));
-        std::thread::spawn(move || score_compose::make_dirs(&mounts_dir, &dirs))
+        let stop = stop.clone();
+        std::thread::spawn(move || score_compose::make_dirs(&mounts_dir, &dirs, &stop))
     });
     let lowered = (|| {
         let resolved = project.provision(&target, inputs)?;
@@ -139,6 +142,7 @@ fn compose(
         std::mem::forget(resolved);
         Ok(out)
     })();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let created = premade.map(|h| h.join().unwrap_or_default());
     let mut out = match lowered {
         Ok(out) => out,

@@ -291,7 +291,14 @@ pub fn write_atomic_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()
 /// hundreds of mounted files. An existing file is still replaced atomically. A crash can leave a
 /// new file cut short; the next run sees the difference and rewrites it.
 pub fn write_generated(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Box<Diagnostic>> {
-    match create_new_private(path) {
+    let created = create_new_private(path).or_else(|e| match path.parent() {
+        // Missing parents are made here, and the file still created in place.
+        Some(dir) if e.kind() == std::io::ErrorKind::NotFound && !dir.as_os_str().is_empty() => {
+            fs::create_dir_all(dir).and_then(|()| create_new_private(path))
+        }
+        _ => Err(e),
+    });
+    match created {
         Ok(mut f) => {
             let written = f.write_all(bytes).and_then(|()| set_mode(&f, mode));
             written.map_err(|e| {
@@ -299,8 +306,8 @@ pub fn write_generated(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Box<D
                 io_diag("write", path, e)
             })
         }
-        // An existing file is replaced atomically; missing parent directories and the like are
-        // handled (or reported) by the general path too.
+        // An existing file is replaced atomically; anything else is handled (or reported) by
+        // the general path too.
         Err(_) => write_atomic_with_mode(path, bytes, mode),
     }
 }
