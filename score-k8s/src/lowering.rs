@@ -100,13 +100,13 @@ impl<'o, S: Sink> Lowering<'o, S> {
     }
 }
 
-/// A resource's object other than a Secret, as compact JSON: a secret value in it is warned
-/// about once all resources, and so all secret values, are known.
+/// A resource's object other than a Secret, as the text of its keys, strings and numbers: a
+/// secret value in it is warned about once all resources, and so all secret values, are known.
 struct LeakCheck {
     uid: String,
     kind: String,
     name: String,
-    json: String,
+    text: String,
 }
 
 impl LeakCheck {
@@ -121,14 +121,18 @@ impl LeakCheck {
                 .as_str()
                 .unwrap_or("?")
                 .to_string(),
-            json: object.to_string(),
+            text: {
+                let mut text = String::new();
+                push_texts(object, &mut text);
+                text
+            },
         })
     }
 
     /// A warning when a provisioner put a secret value into this object.
     fn warning(&self, secret_values: &SecretValues) -> Option<Diagnostic> {
         // Short values (a port that happens to be marked secret) would match by accident.
-        secret_values.long_in(&self.json).then(|| {
+        secret_values.long_in(&self.text).then(|| {
             Diagnostic::warning(
                 "score::k8s::secret_in_plain_text",
                 format!(
@@ -139,6 +143,25 @@ impl LeakCheck {
             .with_help("keep secrets in a Secret and reference them with `secretKeyRef`")
         })
     }
+}
+
+/// Every key, string and number of `v`, each followed by a NUL so that no value is found
+/// across two of them. Unlike JSON text, quotes and backslashes in them stay as they are.
+fn push_texts(v: &Value, out: &mut String) {
+    match v {
+        Value::String(s) => out.push_str(s),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::Array(items) => return items.iter().for_each(|i| push_texts(i, out)),
+        Value::Object(m) => {
+            return m.iter().for_each(|(k, v)| {
+                out.push_str(k);
+                out.push('\0');
+                push_texts(v, out);
+            })
+        }
+        Value::Bool(_) | Value::Null => return,
+    }
+    out.push('\0');
 }
 
 /// Problems with the namespace options.

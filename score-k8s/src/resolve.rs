@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 
 use aho_corasick::AhoCorasick;
+
+use crate::needles::{self, Needles};
 use serde_json::Value;
 
 use score_core::placeholder::{value_to_string, Context, Placeholder, RefRoot, Segment, Template};
@@ -58,33 +60,25 @@ pub struct SecretValues {
     /// Every non-empty value.
     any: Option<AhoCorasick>,
     /// Values of at least [`SecretValues::MIN_LEAK_LEN`] bytes.
-    long: Option<AhoCorasick>,
+    long: Option<Needles>,
 }
 
 impl SecretValues {
     /// Shorter values are not reported as leaks (a port marked secret would match by accident).
-    pub const MIN_LEAK_LEN: usize = 8;
+    pub const MIN_LEAK_LEN: usize = needles::HEAD;
 
     /// Index `values`.
     pub fn new(values: Vec<String>) -> Self {
-        let build = |min: usize| {
-            let patterns: Vec<&String> = values.iter().filter(|s| s.len() >= min).collect();
-            if patterns.is_empty() {
-                None
-            } else {
-                AhoCorasick::new(patterns).ok()
-            }
-        };
-        let any = build(1);
-        // Generated passwords are all long: then both sets of patterns, and automata, are equal.
-        let all_long = values
-            .iter()
-            .all(|s| s.is_empty() || s.len() >= Self::MIN_LEAK_LEN);
-        let long = if all_long {
-            any.clone()
-        } else {
-            build(Self::MIN_LEAK_LEN)
-        };
+        let non_empty: Vec<&String> = values.iter().filter(|s| !s.is_empty()).collect();
+        let any = (!non_empty.is_empty())
+            .then(|| AhoCorasick::new(non_empty).ok())
+            .flatten();
+        let long = Needles::new(
+            values
+                .iter()
+                .filter(|s| s.len() >= Self::MIN_LEAK_LEN)
+                .cloned(),
+        );
         SecretValues { values, any, long }
     }
 

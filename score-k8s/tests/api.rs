@@ -122,3 +122,66 @@ fn default_provisioners_all_target_k8s() {
         assert!(types.contains(&t), "no default provisioner for `{t}`");
     }
 }
+
+/// A provisioner that writes its password into a ConfigMap is warned about, even when the
+/// password holds characters JSON would escape.
+#[test]
+fn secrets_a_provisioner_leaks_into_plain_objects_are_reported() {
+    use score_core::provision::{parse_provisioner_file, provision};
+    use score_core::state::TargetState;
+    use score_core::SourceFile;
+
+    let leaky = r#"
+- uri: template://test/leaky
+  type: leaky
+  secret_outputs: [password]
+  state: |
+    password: {{ 'pa"ss\\word-' ~ uid | tojson }}
+  outputs: |
+    password: {{ state.password | tojson }}
+  manifests: |
+    - apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: leaky}
+      data: {conf: {{ ("password=" ~ state.password) | tojson }}}
+    - apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: clean}
+      data: {conf: nothing to see}
+"#;
+    let provisioners =
+        parse_provisioner_file(&SourceFile::new("t.provisioners.yaml", leaky)).unwrap();
+    let w = serde_json::from_value(serde_json::json!({
+        "apiVersion": "score.dev/v1b1",
+        "metadata": {"name": "web"},
+        "containers": {"main": {"image": "nginx:1.27"}},
+        "resources": {"x": {"type": "leaky"}}
+    }))
+    .unwrap();
+    let inputs = [WorkloadInput {
+        workload: w,
+        base_dir: ".".into(),
+    }];
+    let opts = Options::default();
+    let resolved = provision(
+        &mut TargetState::default(),
+        &inputs,
+        &provisioners,
+        &target(&inputs, &opts),
+    )
+    .unwrap();
+    let password = resolved.secret_values().into_iter().next().unwrap();
+    assert!(
+        password.contains('"') && password.contains('\\'),
+        "{password}"
+    );
+    let leaks: Vec<String> = generate(&resolved, &opts)
+        .unwrap()
+        .warnings
+        .into_iter()
+        .filter(|w| w.code == "score::k8s::secret_in_plain_text")
+        .map(|w| w.message)
+        .collect();
+    assert_eq!(leaks.len(), 1, "{leaks:?}");
+    assert!(leaks[0].contains("ConfigMap `leaky`"), "{leaks:?}");
+}
