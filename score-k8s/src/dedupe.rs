@@ -2,7 +2,8 @@
 //! emit the same objects; those appear once. Two different objects with one identity are an
 //! error — applying both would silently keep only the last.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde_json::Value;
@@ -69,10 +70,11 @@ impl Sink for String {
     }
 }
 
-/// The objects appended so far, by identity, with who emitted them.
+/// The objects appended so far, by identity, with who emitted them (hashed: only looked up,
+/// and ordered lookups of four-string keys grew faster than the number of objects).
 #[derive(Debug, Default)]
 pub struct Dedupe {
-    seen: BTreeMap<Identity, (Range<usize>, String)>,
+    seen: HashMap<Identity, (Range<usize>, String)>,
 }
 
 impl Dedupe {
@@ -89,16 +91,20 @@ impl Dedupe {
     ) -> Result<(), Diagnostic> {
         let id = identity(&object);
         let at = sink.append(object);
-        let Some((first_at, first)) = self.seen.get(&id) else {
-            self.seen.insert(id, (at, origin));
-            return Ok(());
+        let seen = match self.seen.entry(id) {
+            Entry::Vacant(v) => {
+                v.insert((at, origin));
+                return Ok(());
+            }
+            Entry::Occupied(o) => o,
         };
+        let (first_at, first) = seen.get();
         let same = sink.equal(first_at, &at);
         sink.remove_last(at);
         if same {
             return Ok(());
         }
-        let (api, kind, ns, name) = &id;
+        let (api, kind, ns, name) = seen.key();
         let ns = if ns.is_empty() {
             String::new()
         } else {

@@ -3,9 +3,10 @@
 //! Every object a provisioner renders is checked for leaked passwords: hundreds of random
 //! values, searched in kilobytes of text per resource. An Aho-Corasick automaton over that many
 //! random strings looks at every byte (about 18 instructions each, here). This is Wu and
-//! Manber's multi-pattern search over each value's first [`HEAD`] bytes: the two bytes that
-//! end the current window tell how far it may move on, usually several bytes, and only when
-//! they end some value's head is the window compared.
+//! Manber's multi-pattern search over each value's first [`HEAD`] bytes: a hash of the three
+//! bytes that end the current window tells how far it may move on, usually several bytes, and
+//! only when they may end some value's head is the window compared. (Two bytes were too few:
+//! pairs of letters recur in any text, and with a thousand passwords most windows stopped.)
 
 use std::collections::HashMap;
 
@@ -13,7 +14,10 @@ use std::collections::HashMap;
 pub const HEAD: usize = 8;
 
 /// Bytes read to choose a shift.
-const BLOCK: usize = 2;
+const BLOCK: usize = 3;
+
+/// Bits of the shift table's index.
+const TABLE_BITS: u32 = 16;
 
 /// The shift when the window's last [`BLOCK`] bytes appear in no value's head.
 const MAX_SHIFT: u8 = (HEAD - BLOCK + 1) as u8;
@@ -30,7 +34,8 @@ pub struct Needles {
     values: Vec<String>,
     /// Values by their first [`HEAD`] bytes.
     heads: HashMap<u64, Vec<usize>>,
-    /// By the two bytes ending a window: how far no head can start (0: compare here).
+    /// By a hash of the [`BLOCK`] bytes ending a window: how far no head can start (0: compare
+    /// here, which a hash collision may also ask for).
     shift: Vec<u8>,
 }
 
@@ -42,12 +47,12 @@ impl Needles {
             return None;
         }
         let mut heads: HashMap<u64, Vec<usize>> = HashMap::new();
-        let mut shift = vec![MAX_SHIFT; 1 << (8 * BLOCK)];
+        let mut shift = vec![MAX_SHIFT; 1 << TABLE_BITS];
         for (i, v) in values.iter().enumerate() {
             let b = v.as_bytes();
             heads.entry(head(b)).or_default().push(i);
             for end in BLOCK..=HEAD {
-                let s = &mut shift[pair(b, end)];
+                let s = &mut shift[block(b, end)];
                 *s = (*s).min((HEAD - end) as u8);
             }
         }
@@ -63,7 +68,7 @@ impl Needles {
         let b = text.as_bytes();
         let mut start = 0;
         while start + HEAD <= b.len() {
-            let s = self.shift[pair(b, start + HEAD)];
+            let s = self.shift[block(b, start + HEAD)];
             if s > 0 {
                 start += usize::from(s);
                 continue;
@@ -88,9 +93,10 @@ fn head(b: &[u8]) -> u64 {
     u64::from_le_bytes(word)
 }
 
-/// The [`BLOCK`] bytes ending at `end`, as a table index.
-fn pair(b: &[u8], end: usize) -> usize {
-    usize::from(b[end - 2]) << 8 | usize::from(b[end - 1])
+/// A hash of the [`BLOCK`] bytes ending at `end`: the shift table's index.
+fn block(b: &[u8], end: usize) -> usize {
+    let word = u32::from(b[end - 3]) << 16 | u32::from(b[end - 2]) << 8 | u32::from(b[end - 1]);
+    (word.wrapping_mul(0x9E37_79B1) >> (32 - TABLE_BITS)) as usize
 }
 
 #[cfg(test)]
