@@ -12,6 +12,8 @@ of output bytes with serde alone (the `floor` example of score-cli).
 
 `--dir` picks the file system the synthetic monorepo lives on (default: the system temp dir);
 `--block NAME` writes the table between `<!-- NAME:start -->` / `<!-- NAME:end -->` markers.
+`--baseline OLD_BINARY` times OLD_BINARY and `--bin` alternately instead and reports the
+speed-up of each (before -> after), the fair way to compare two builds on a noisy machine.
 """
 
 import argparse
@@ -30,7 +32,7 @@ SYNTH = ROOT / "bench" / "synth.py"
 
 
 def timed(cmd, cwd):
-    """Run a command; return (seconds, peak RSS in MiB)."""
+    """Run a command; return (seconds, peak RSS in MiB, CPU seconds: user + system)."""
     # stderr goes to a file: a pipe read only after the exit deadlocks once the warnings of
     # ~1000 workloads fill the pipe buffer.
     with tempfile.TemporaryFile() as err:
@@ -41,7 +43,7 @@ def timed(cmd, cwd):
         if status != 0:
             err.seek(0)
             sys.exit(f"failed: {' '.join(map(str, cmd))}\n{err.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 GNU_TIME = "/usr/bin/time"
@@ -59,22 +61,47 @@ def peak_rss(cmd, cwd):
         return int(out.read().split()[-1]) / 1024
 
 
-def bench_target(binary, files, work, target, repeat):
-    first, warm = [], []
-    out = "out" if target != "terraform" else "tf"
+def output_of(target):
+    return "out" if target != "terraform" else "tf"
+
+
+def commands(binary, files, target):
     init = [binary, "init", "--no-sample"]
-    generate = [binary, "generate", *files, "--target", target, "-o", out]
-    for _ in range(repeat):
-        shutil.rmtree(work / ".score-rs", ignore_errors=True)
-        t1, _ = timed(init, work)
-        t2, _ = timed(generate, work)
-        first.append(t1 + t2)
-        warm.append(timed(generate, work)[0])
+    generate = [binary, "generate", *files, "--target", target, "-o", output_of(target)]
+    return init, generate
+
+
+def one_round(binary, files, work, target):
+    """Wall and CPU seconds of a first run (init + generate on an empty state) and of a warm
+    re-run (generate again): (first wall, warm wall, first cpu, warm cpu)."""
+    init, generate = commands(binary, files, target)
+    shutil.rmtree(work / ".score-rs", ignore_errors=True)
+    t1, _, c1 = timed(init, work)
+    t2, _, c2 = timed(generate, work)
+    t3, _, c3 = timed(generate, work)
+    return t1 + t2, t3, c1 + c2, c3
+
+
+def bench_target(binary, files, work, target, repeat):
+    rounds = [one_round(binary, files, work, target) for _ in range(repeat)]
+    first, warm = [r[0] for r in rounds], [r[1] for r in rounds]
     # Memory is measured in a separate round (through GNU time, see peak_rss).
+    init, generate = commands(binary, files, target)
     shutil.rmtree(work / ".score-rs", ignore_errors=True)
     rss = [peak_rss(init, work), peak_rss(generate, work), peak_rss(generate, work)]
-    size = sum(p.stat().st_size for p in (work / out).rglob("*") if p.is_file()) if (work / out).is_dir() else (work / out).stat().st_size
+    out = work / output_of(target)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if out.is_dir() else out.stat().st_size
     return statistics.median(first), statistics.median(warm), max(rss), size
+
+
+def compare_target(before, after, files, work, target, repeat):
+    """Medians of [`one_round`] for `before` and for `after`, run alternately so that a machine
+    whose speed drifts during the run (a shared host) favours neither."""
+    runs = {before: [], after: []}
+    for i in range(repeat):
+        for binary in (before, after) if i % 2 == 0 else (after, before):
+            runs[binary].append(one_round(binary, files, work, target))
+    return [tuple(statistics.median(r[k] for r in runs[b]) for k in range(4)) for b in (before, after)]
 
 
 def floor(floor_bin, files, work, out_bytes, repeat):
@@ -107,7 +134,10 @@ def main():
     ap.add_argument("--write")
     ap.add_argument("--dir", help="where to create the synthetic monorepo (its file system matters)")
     ap.add_argument("--block", default="bench", help="name of the marked block --write replaces")
+    ap.add_argument("--baseline", help="another score-rs binary: time both, alternating, and report before -> after")
     args = ap.parse_args()
+    if args.baseline:
+        return compare(args)
     rows = []
     for n in map(int, args.sizes.split(",")):
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -125,7 +155,49 @@ def main():
                       f"peak RSS {rss:6.1f} MiB  output {size/1024:8.1f} KiB  floor {fl*1000:6.1f} ms  "
                       f"({first/fl:4.1f}x floor){tree_text}", flush=True)
     if args.write:
-        write_doc(Path(args.write), rows, args.block, filesystem(args.dir or tempfile.gettempdir()))
+        write_doc(Path(args.write), rows, args.block, args.dir)
+
+
+def compare(args):
+    rows = []
+    for n in map(int, args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            work = Path(tmp)
+            subprocess.run([sys.executable, SYNTH, str(n), work / "workloads"], check=True)
+            files = sorted(str(p.relative_to(work)) for p in (work / "workloads").glob("*.yaml"))
+            for target in args.targets.split(","):
+                before, after = compare_target(args.baseline, args.bin, files, work, target, args.repeat)
+                rows.append((n, target, before, after))
+                cells = [f"{name} {b*1000:7.1f} -> {a*1000:7.1f} ms ({b/a:4.2f}x)"
+                         for name, b, a in zip(("first", "warm", "first cpu", "warm cpu"), before, after)]
+                print(f"N={n:5d} {target:8s} " + "  ".join(cells), flush=True)
+    if args.write:
+        lines = [
+            "| workloads | target | first run: wall | CPU | warm re-run: wall | CPU |",
+            "|---:|---|---:|---:|---:|---:|",
+        ]
+        cell = lambda b, a: f"{b*1000:.1f} → {a*1000:.1f} ms ({b/a:.2f}×)"
+        for n, target, (bf, bw, bcf, bcw), (af, aw, acf, acw) in rows:
+            lines.append(f"| {n} | {target} | {cell(bf, af)} | {cell(bcf, acf)} | {cell(bw, aw)} | {cell(bcw, acw)} |")
+        replace_block(Path(args.write), args.block, machine_line(args.dir), "\n".join(lines))
+
+
+def machine_line(work_dir):
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    fs = filesystem(work_dir or tempfile.gettempdir())
+    return f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; work dir on {fs}"
+
+
+def replace_block(path, block_name, machine, table):
+    """Write `table` between the `<!-- NAME:start -->` / `<!-- NAME:end -->` markers of `path`."""
+    text = path.read_text() if path.exists() else ""
+    start, end = f"<!-- {block_name}:start -->", f"<!-- {block_name}:end -->"
+    block = f"{start}\nMachine: {machine}\n\n{table}\n{end}"
+    if start in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text += "\n" + block + "\n"
+    path.write_text(text)
 
 
 def filesystem(path):
@@ -142,8 +214,7 @@ def filesystem(path):
     return f"{best[1]} ({best[2]})" if best[2] else best[1]
 
 
-def write_doc(path, rows, block_name, fs):
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+def write_doc(path, rows, block_name, work_dir):
     lines = [
         "| workloads | target | first run (init + generate) | warm re-run | peak RSS | output | serde floor | vs floor | file tree alone |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -151,16 +222,7 @@ def write_doc(path, rows, block_name, fs):
     for n, target, first, warm, rss, size, fl, tree in rows:
         tree_text = f"{tree*1000:.1f} ms" if tree is not None else "–"
         lines.append(f"| {n} | {target} | {first*1000:.1f} ms | {warm*1000:.1f} ms | {rss:.1f} MiB | {size/1024:.0f} KiB | {fl*1000:.1f} ms | {first/fl:.1f}× | {tree_text} |")
-    table = "\n".join(lines)
-    machine = f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; work dir on {fs}"
-    text = path.read_text() if path.exists() else ""
-    start, end = f"<!-- {block_name}:start -->", f"<!-- {block_name}:end -->"
-    block = f"{start}\nMachine: {machine}\n\n{table}\n{end}"
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-    else:
-        text += "\n" + block + "\n"
-    path.write_text(text)
+    replace_block(path, block_name, machine_line(work_dir), "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 //! mappings and sequences, one-line plain and quoted scalars, literal and folded block scalars,
 //! one-line flow collections and comments, straight to a [`Node`] tree.
 //!
-//! The full parser (saphyr's scanner under [`super::Builder`]) spends about 180 instructions
-//! per byte; this one a tenth of that. Anything outside the subset — anchors, aliases, tags,
+//! The full parser (saphyr's scanner under [`super::Builder`]) spends about 275 instructions
+//! per byte of a Score file; this one under a third of that. Anything outside the subset — anchors, aliases, tags,
 //! directives, multi-line plain, quoted or flow scalars, tabs, `\r`, explicit keys, block
 //! scalars with indentation indicators or `+` chomping, duplicate keys, unusual indentation —
 //! makes [`parse`] return `None` and the caller uses the full parser, which also reports every
