@@ -21,9 +21,11 @@ use saphyr_parser::ScalarStyle;
 use super::{scalar_kind, Node, NodeKind};
 use crate::source::Span;
 
-/// Larger inputs go to the full parser. Without aliases a document this size stays far below
-/// [`super::MAX_NODES`], so the fast path needs no node budget of its own.
-const MAX_BYTES: usize = 1 << 20;
+/// Larger inputs go to the full parser. Score files and rendered templates are a few KiB; the
+/// bound keeps the line table of a hostile input (a file of newlines) to a few MiB, and without
+/// aliases a document this size stays far below [`super::MAX_NODES`], so the fast path needs
+/// no node budget of its own.
+const MAX_BYTES: usize = 256 << 10;
 /// Deeper nesting is left to the full parser (which enforces its own limit).
 const MAX_DEPTH: usize = 64;
 /// YAML limits implicit keys to 1024 characters.
