@@ -15,6 +15,7 @@ use crate::yaml::{Node, NodeKind};
 /// The schema text, as shipped in `schemas/score-v1b1.json`.
 pub const SCHEMA_JSON: &str = include_str!("../../schemas/score-v1b1.json");
 
+mod patterns;
 mod quick;
 
 /// The schema as JSON, parsed once per process (the quick walker and the error mapper read it).

@@ -124,6 +124,9 @@ impl<'s> Walker<'s> {
             return Some(true);
         };
         let source = value.as_str()?;
+        if let Some(matches) = super::patterns::builtin(source) {
+            return Some(matches(text));
+        }
         PATTERNS.with(|cache| {
             let mut cache = cache.borrow_mut();
             if !cache.contains_key(source) {
