@@ -7,6 +7,7 @@
 //! Kubernetes Secrets.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
@@ -57,8 +58,9 @@ impl Rendered {
 /// lowering quadratic.
 pub struct SecretValues {
     values: Vec<String>,
-    /// Every non-empty value.
-    any: Option<AhoCorasick>,
+    /// Every non-empty value, built on first use and only for many values: building the
+    /// automaton costs more than a single-workload run spends testing a few passwords.
+    any: OnceLock<Option<AhoCorasick>>,
     /// Values of at least [`SecretValues::MIN_LEAK_LEN`] bytes.
     long: Option<Needles>,
 }
@@ -67,12 +69,12 @@ impl SecretValues {
     /// Shorter values are not reported as leaks (a port marked secret would match by accident).
     pub const MIN_LEAK_LEN: usize = needles::HEAD;
 
+    /// Up to this many values, [`SecretValues::any_in`] tests each with `str::contains`.
+    const SCAN_LIMIT: usize = 16;
+
     /// Index `values`.
     pub fn new(values: Vec<String>) -> Self {
-        let non_empty: Vec<&String> = values.iter().filter(|s| !s.is_empty()).collect();
-        let any = (!non_empty.is_empty())
-            .then(|| AhoCorasick::new(non_empty).ok())
-            .flatten();
+        let any = OnceLock::new();
         let long = Needles::new(
             values
                 .iter()
@@ -89,13 +91,23 @@ impl SecretValues {
 
     /// Whether `text` contains any non-empty secret value.
     pub fn any_in(&self, text: &str) -> bool {
-        match &self.any {
+        let automaton = (self.values.len() > Self::SCAN_LIMIT)
+            .then(|| self.any.get_or_init(|| self.automaton()).as_ref())
+            .flatten();
+        match automaton {
             Some(m) => m.is_match(text),
             None => self
                 .values
                 .iter()
                 .any(|s| !s.is_empty() && text.contains(s.as_str())),
         }
+    }
+
+    fn automaton(&self) -> Option<AhoCorasick> {
+        let non_empty: Vec<&String> = self.values.iter().filter(|s| !s.is_empty()).collect();
+        (!non_empty.is_empty())
+            .then(|| AhoCorasick::new(non_empty).ok())
+            .flatten()
     }
 
     /// Whether `text` contains a secret value of at least [`SecretValues::MIN_LEAK_LEN`] bytes.
@@ -202,4 +214,42 @@ fn hint(p: &Placeholder) -> String {
         _ => &p.path[..],
     };
     path.join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("pw-{i:03}-secret")).collect()
+    }
+
+    #[test]
+    fn few_and_many_values_find_the_same_secrets() {
+        // Both sides of SCAN_LIMIT: a plain scan below it, the automaton above.
+        for n in [
+            1,
+            SecretValues::SCAN_LIMIT,
+            SecretValues::SCAN_LIMIT + 1,
+            200,
+        ] {
+            let secrets = SecretValues::new(values(n));
+            let last = format!("pw-{:03}-secret", n - 1);
+            assert!(secrets.any_in(&format!("postgres://u:{last}@db")), "{n}");
+            assert!(secrets.any_in("pw-000-secret"), "{n}");
+            assert!(!secrets.any_in("pw-000-secre"), "{n}");
+            assert!(!secrets.any_in(""), "{n}");
+        }
+    }
+
+    #[test]
+    fn empty_values_never_match() {
+        let mut many = vec![String::new(); 40];
+        many.push("s3cr3t".into());
+        assert!(!SecretValues::new(vec![String::new()]).any_in("plain text"));
+        let secrets = SecretValues::new(many);
+        assert!(!secrets.any_in("plain text"));
+        assert!(secrets.any_in("key=s3cr3t"));
+        assert!(!SecretValues::new(vec![String::new(); 40]).any_in("plain text"));
+    }
 }
