@@ -2,9 +2,10 @@
 """Benchmark score-rs as whole processes, the way CI pipelines run it.
 
 For N workloads (default 1, 200, 1000) and each target (compose, k8s): time `init` + `generate`
-on an empty state (first run) and `generate` again on the warm state, report the median wall time
-and the peak RSS, and the "serde floor": reading every input file and serialising the same number
-of output bytes with serde alone (the `floor` example of score-cli).
+on an empty state (first run) and `generate` again on the warm state, report the median (and the
+best) wall time and the peak RSS, and the "serde floor": reading every input file and serialising
+the same number of output bytes with serde alone (the `floor` example of score-cli), timed in the
+same rounds as the runs.
 
     cargo build --release --bin score-rs --example floor
     python3 bench/run.py [--sizes 1,200,1000] [--repeat 5] [--write docs/performance.md]
@@ -82,16 +83,36 @@ def one_round(binary, files, work, target):
     return t1 + t2, t3, c1 + c2, c3
 
 
-def bench_target(binary, files, work, target, repeat):
-    rounds = [one_round(binary, files, work, target) for _ in range(repeat)]
+def bench_target(binary, floor_bin, files, work, target, repeat):
+    """Medians over `repeat` rounds, each timing a first run, a warm re-run, the serde floor and
+    (compose) the file tree back to back, so that "vs floor" is the median of per-round ratios:
+    on a host whose speed drifts, a floor timed minutes apart from the run would skew it."""
+    rounds, floors, trees = [], [], []
+    for _ in range(repeat):
+        rounds.append(one_round(binary, files, work, target))
+        size = output_size(work, target)
+        floors.append(timed([floor_bin, str(size), *files], work)[0])
+        if target == "compose":
+            trees.append(tree_floor(floor_bin, work))
     first, warm = [r[0] for r in rounds], [r[1] for r in rounds]
     # Memory is measured in a separate round (through GNU time, see peak_rss).
     init, generate = commands(binary, files, target)
     shutil.rmtree(work / ".score-rs", ignore_errors=True)
     rss = [peak_rss(init, work), peak_rss(generate, work), peak_rss(generate, work)]
+    trees = [t for t in trees if t is not None]
+    return {
+        "first": statistics.median(first), "first_best": min(first),
+        "warm": statistics.median(warm), "warm_best": min(warm),
+        "rss": max(rss), "size": output_size(work, target),
+        "floor": statistics.median(floors),
+        "vs_floor": statistics.median(f / fl for f, fl in zip(first, floors)),
+        "tree": statistics.median(trees) if trees else None,
+    }
+
+
+def output_size(work, target):
     out = work / output_of(target)
-    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if out.is_dir() else out.stat().st_size
-    return statistics.median(first), statistics.median(warm), max(rss), size
+    return sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) if out.is_dir() else out.stat().st_size
 
 
 def compare_target(before, after, files, work, target, repeat):
@@ -104,24 +125,17 @@ def compare_target(before, after, files, work, target, repeat):
     return [tuple(statistics.median(r[k] for r in runs[b]) for k in range(4)) for b in (before, after)]
 
 
-def floor(floor_bin, files, work, out_bytes, repeat):
-    times = [timed([floor_bin, str(out_bytes), *files], work)[0] for _ in range(repeat)]
-    return statistics.median(times)
-
-
-def tree_floor(floor_bin, work, repeat):
-    """Median time to recreate the mounted-files tree a compose run left in .score-rs/mounts
-    (same directories, same file sizes) with nothing else: the file system's share of a
-    first run. None when the run wrote no such tree."""
+def tree_floor(floor_bin, work):
+    """Time to recreate the mounted-files tree a compose run left in .score-rs/mounts (same
+    directories, same file sizes) with nothing else: the file system's share of a first run.
+    None when the run wrote no such tree."""
     mounts = work / ".score-rs" / "mounts"
     if not mounts.is_dir():
         return None
-    times = []
-    for _ in range(repeat):
-        shutil.rmtree(work / "floor-tree", ignore_errors=True)
-        times.append(timed([floor_bin, "--tree", str(mounts)], work)[0])
     shutil.rmtree(work / "floor-tree", ignore_errors=True)
-    return statistics.median(times)
+    elapsed = timed([floor_bin, "--tree", str(mounts)], work)[0]
+    shutil.rmtree(work / "floor-tree", ignore_errors=True)
+    return elapsed
 
 
 def main():
@@ -136,6 +150,10 @@ def main():
     ap.add_argument("--block", default="bench", help="name of the marked block --write replaces")
     ap.add_argument("--baseline", help="another score-rs binary: time both, alternating, and report before -> after")
     args = ap.parse_args()
+    # The runs' working directory is the synthetic monorepo: resolve binaries given relative.
+    args.bin, args.floor = os.path.abspath(args.bin), os.path.abspath(args.floor)
+    if args.baseline:
+        args.baseline = os.path.abspath(args.baseline)
     if args.baseline:
         return compare(args)
     rows = []
@@ -146,14 +164,14 @@ def main():
             files = sorted(str(p.relative_to(work)) for p in (work / "workloads").glob("*.yaml"))
             for target in args.targets.split(","):
                 repeat = args.repeat if n < 1000 else max(3, args.repeat // 2)
-                first, warm, rss, size = bench_target(args.bin, files, work, target, repeat)
-                fl = floor(args.floor, files, work, size, repeat)
-                tree = tree_floor(args.floor, work, repeat) if target == "compose" else None
-                rows.append((n, target, first, warm, rss, size, fl, tree))
+                row = bench_target(args.bin, args.floor, files, work, target, repeat)
+                rows.append((n, target, row))
+                tree = row["tree"]
                 tree_text = f"  file tree {tree*1000:6.1f} ms" if tree is not None else ""
-                print(f"N={n:5d} {target:8s} first {first*1000:8.1f} ms  warm {warm*1000:8.1f} ms  "
-                      f"peak RSS {rss:6.1f} MiB  output {size/1024:8.1f} KiB  floor {fl*1000:6.1f} ms  "
-                      f"({first/fl:4.1f}x floor){tree_text}", flush=True)
+                print(f"N={n:5d} {target:8s} first {row['first']*1000:8.1f} ms (best {row['first_best']*1000:.1f})  "
+                      f"warm {row['warm']*1000:8.1f} ms (best {row['warm_best']*1000:.1f})  "
+                      f"peak RSS {row['rss']:6.1f} MiB  output {row['size']/1024:8.1f} KiB  "
+                      f"floor {row['floor']*1000:6.1f} ms  ({row['vs_floor']:4.1f}x floor){tree_text}", flush=True)
     if args.write:
         write_doc(Path(args.write), rows, args.block, args.dir)
 
@@ -219,11 +237,13 @@ def write_doc(path, rows, block_name, work_dir):
         "| workloads | target | first run (init + generate) | warm re-run | peak RSS | output | serde floor | vs floor | file tree alone |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for n, target, first, warm, rss, size, fl, tree in rows:
-        tree_text = f"{tree*1000:.1f} ms" if tree is not None else "–"
-        lines.append(f"| {n} | {target} | {first*1000:.1f} ms | {warm*1000:.1f} ms | {rss:.1f} MiB | {size/1024:.0f} KiB | {fl*1000:.1f} ms | {first/fl:.1f}× | {tree_text} |")
+    ms = lambda s: f"{s*1000:.1f} ms"
+    for n, target, r in rows:
+        tree_text = ms(r["tree"]) if r["tree"] is not None else "–"
+        lines.append(f"| {n} | {target} | {ms(r['first'])} (best {ms(r['first_best'])}) | "
+                     f"{ms(r['warm'])} (best {ms(r['warm_best'])}) | {r['rss']:.1f} MiB | "
+                     f"{r['size']/1024:.0f} KiB | {ms(r['floor'])} | {r['vs_floor']:.1f}× | {tree_text} |")
     replace_block(path, block_name, machine_line(work_dir), "\n".join(lines))
-
 
 if __name__ == "__main__":
     main()
