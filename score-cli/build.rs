@@ -27,7 +27,7 @@ fn main() {
         // A default file that does not parse fails the backend's own tests; here it only means
         // no cache is installed for it.
         let cache = score_core::provision::parse_cache(&name, &text).unwrap_or_default();
-        let dest = Path::new(&out).join(format!("{name}.json"));
+        let dest = Path::new(&out).join(format!("{name}.jsonl"));
         std::fs::write(&dest, cache).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
     }
 }

@@ -32,7 +32,7 @@ pub fn default_provisioner_caches() -> [(&'static str, &'static str); 3] {
                 env!("OUT_DIR"),
                 "/zz-default-",
                 $target,
-                ".provisioners.yaml.json"
+                ".provisioners.yaml.jsonl"
             ))
         };
     }

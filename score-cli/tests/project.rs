@@ -539,7 +539,7 @@ fn init_installs_the_parse_cache_of_the_default_provisioners() {
         let installed = fs::read_to_string(
             dir.path()
                 .join(".score-rs/cache")
-                .join(format!("{name}.json")),
+                .join(format!("{name}.jsonl")),
         )
         .unwrap();
         // The build-time parse must be exactly what parsing the installed file gives now.

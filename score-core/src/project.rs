@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Workload;
 use crate::load::{self, LoadedWorkload};
-use crate::provision::{self, ProvisionedResource, Provisioner, Resolved, Target, WorkloadInput};
+use crate::provision::{
+    self, Need, ProvisionedResource, Provisioner, Resolved, Target, WorkloadInput,
+};
 use crate::source::SourceFile;
 use crate::state::{State, StateDir, StateLock, TargetState, WorkloadRecord};
 use crate::{overrides, yaml};
@@ -152,8 +154,9 @@ impl Project {
         target: &Target,
         inputs: &[WorkloadInput],
     ) -> Result<Resolved, Vec<Diagnostic>> {
-        self.provision_with(target, |state, provisioners| {
-            provision::provision(state, inputs, provisioners, target)
+        let provisioners = self.provisioners_for(target, inputs)?;
+        self.provision_with(target, |state| {
+            provision::provision(state, inputs, &provisioners, target)
         })
     }
 
@@ -165,21 +168,40 @@ impl Project {
         inputs: Vec<WorkloadInput>,
         mut each: impl FnMut(&mut ProvisionedResource),
     ) -> Result<Resolved, Vec<Diagnostic>> {
-        self.provision_with(target, |state, provisioners| {
-            provision::provision_owned(state, inputs, provisioners, target, &mut each)
+        let provisioners = self.provisioners_for(target, &inputs)?;
+        self.provision_with(target, |state| {
+            provision::provision_owned(state, inputs, &provisioners, target, &mut each)
         })
+    }
+
+    /// The provisioner entries that can serve the resources of `inputs`.
+    fn provisioners_for(
+        &self,
+        target: &Target,
+        inputs: &[WorkloadInput],
+    ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+        let needs: Vec<Need> = inputs
+            .iter()
+            .flat_map(|w| w.workload.resources.values())
+            .map(|r| Need {
+                kind: &r.kind,
+                class: r.class(),
+                id: r.id.as_deref(),
+            })
+            .collect();
+        let keys = &target.artifact_keys;
+        provision::load_provisioners_serving(self.dir.path(), &target.name, keys, &needs)
     }
 
     fn provision_with(
         &mut self,
         target: &Target,
-        run: impl FnOnce(&mut TargetState, &[Provisioner]) -> Result<Resolved, Vec<Diagnostic>>,
+        run: impl FnOnce(&mut TargetState) -> Result<Resolved, Vec<Diagnostic>>,
     ) -> Result<Resolved, Vec<Diagnostic>> {
-        let provisioners = provision::load_provisioner_files_for(self.dir.path(), &target.name)?;
         let section = self.state.targets.entry(target.name.clone()).or_default();
         // Work on a copy: a failed run must not leave half-updated state behind.
         let mut scratch = section.clone();
-        let resolved = run(&mut scratch, &provisioners)?;
+        let resolved = run(&mut scratch)?;
         *section = scratch;
         Ok(resolved)
     }

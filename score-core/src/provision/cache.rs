@@ -5,6 +5,11 @@
 //! fingerprint of the file's text; a run whose file still has that fingerprint reads the JSON
 //! (an order of magnitude cheaper) instead. Anything unexpected — a missing, stale, corrupt or
 //! foreign cache file, an unwritable directory — just means parsing the YAML as before.
+//!
+//! The file is JSON lines: the fingerprint, then one line per entry holding its resource type
+//! (a JSON string), a tab and the entry. A run parses only the entries of the types it
+//! provisions (a default file has some 20 types, a run uses a few) and skips the other lines
+//! with a search for the newline; serialised JSON has no raw newline or tab.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -42,24 +47,21 @@ impl Fingerprint {
     }
 }
 
-#[derive(Deserialize)]
-struct CacheFile {
-    fingerprint: Fingerprint,
-    entries: Vec<Provisioner>,
-}
-
-/// [`parse_provisioner_file`] through the cache of `state_dir`.
+/// [`parse_provisioner_file`] through the cache of `state_dir`, keeping the entries whose
+/// resource type `keep` accepts.
 pub(crate) fn parse_cached(
     state_dir: &Path,
     src: &SourceFile,
+    keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     let fingerprint = Fingerprint::of(src.text());
     let path = cache_path(state_dir, src);
-    if let Some(entries) = read(&path, &fingerprint, src) {
+    if let Some(entries) = read(&path, &fingerprint, src, keep) {
         return Ok(entries);
     }
-    let entries = parse_provisioner_file(src)?;
+    let mut entries = parse_provisioner_file(src)?;
     write(&path, fingerprint, &entries);
+    entries.retain(|e| keep(&e.kind));
     Ok(entries)
 }
 
@@ -80,18 +82,17 @@ pub fn parse_cache(file_name: &str, text: &str) -> Option<String> {
     to_json(Fingerprint::of(text), &entries)
 }
 
-/// The text of a cache file (what [`CacheFile`] reads back), without copying the entries.
+/// The text of a cache file (what [`read`] reads back).
 fn to_json(fingerprint: Fingerprint, entries: &[Provisioner]) -> Option<String> {
-    #[derive(Serialize)]
-    struct CacheRef<'a> {
-        fingerprint: Fingerprint,
-        entries: &'a [Provisioner],
+    let mut out = serde_json::to_string(&fingerprint).ok()?;
+    for e in entries {
+        out.push('\n');
+        out.push_str(&serde_json::to_string(&e.kind).ok()?);
+        out.push('\t');
+        out.push_str(&serde_json::to_string(e).ok()?);
     }
-    serde_json::to_string(&CacheRef {
-        fingerprint,
-        entries,
-    })
-    .ok()
+    out.push('\n');
+    Some(out)
 }
 
 /// Install a cache made by [`parse_cache`] for the provisioner file `file_name` of `state_dir`.
@@ -117,18 +118,34 @@ fn cache_path(state_dir: &Path, src: &SourceFile) -> PathBuf {
 }
 
 fn cache_file(state_dir: &Path, file_name: &str) -> PathBuf {
-    state_dir.join(CACHE_DIR).join(format!("{file_name}.json"))
+    state_dir.join(CACHE_DIR).join(format!("{file_name}.jsonl"))
 }
 
-fn read(path: &Path, fingerprint: &Fingerprint, src: &SourceFile) -> Option<Vec<Provisioner>> {
-    let bytes = std::fs::read(path).ok()?;
-    let cached: CacheFile = serde_json::from_slice(&bytes).ok()?;
-    if cached.fingerprint != *fingerprint {
+fn read(
+    path: &Path,
+    fingerprint: &Fingerprint,
+    src: &SourceFile,
+    keep: &dyn Fn(&str) -> bool,
+) -> Option<Vec<Provisioner>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.split_terminator('\n');
+    let found: Fingerprint = serde_json::from_str(lines.next()?).ok()?;
+    if found != *fingerprint {
         return None;
     }
-    let mut entries = cached.entries;
-    for e in &mut entries {
-        e.file = src.clone();
+    let mut entries = Vec::new();
+    for line in lines {
+        let (kind, entry) = line.split_once('\t')?;
+        let kind: String = serde_json::from_str(kind).ok()?;
+        if !keep(&kind) {
+            continue;
+        }
+        let mut entry: Provisioner = serde_json::from_str(entry).ok()?;
+        if entry.kind != kind {
+            return None;
+        }
+        entry.file = src.clone();
+        entries.push(entry);
     }
     Some(entries)
 }
@@ -146,6 +163,10 @@ mod tests {
 
     const FILE: &str = "- uri: template://t/redis\n  type: redis\n  outputs: |\n    host: redis\n";
 
+    fn all(_: &str) -> bool {
+        true
+    }
+
     fn src(dir: &Path, text: &str) -> SourceFile {
         let path = dir.join("a.provisioners.yaml");
         std::fs::write(&path, text).unwrap();
@@ -157,11 +178,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = src(dir.path(), FILE);
         let fresh = parse_provisioner_file(&first).unwrap();
-        assert_eq!(parse_cached(dir.path(), &first).unwrap(), fresh);
-        let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.json");
+        assert_eq!(parse_cached(dir.path(), &first, &all).unwrap(), fresh);
+        let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.jsonl");
         assert!(cache.is_file(), "the first parse writes the cache");
         assert_eq!(
-            parse_cached(dir.path(), &first).unwrap(),
+            parse_cached(dir.path(), &first, &all).unwrap(),
             fresh,
             "read back from the cache"
         );
@@ -170,25 +191,35 @@ mod tests {
             dir.path(),
             &FILE.replace("redis\n  outputs", "valkey\n  outputs"),
         );
-        assert_eq!(parse_cached(dir.path(), &edited).unwrap()[0].kind, "valkey");
+        assert_eq!(
+            parse_cached(dir.path(), &edited, &all).unwrap()[0].kind,
+            "valkey"
+        );
     }
 
     #[test]
     fn a_corrupt_or_forged_cache_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         let file = src(dir.path(), FILE);
-        let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.json");
+        let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.jsonl");
         std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
         std::fs::write(&cache, b"{ not json").unwrap();
-        assert_eq!(parse_cached(dir.path(), &file).unwrap()[0].kind, "redis");
+        assert_eq!(
+            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            "redis"
+        );
         // A cache made for other text (here: hand-edited entries) is not trusted.
         let text = std::fs::read_to_string(&cache)
             .unwrap()
             .replace("\"redis\"", "\"mysql\"");
-        let mut forged: serde_json::Value = serde_json::from_str(&text).unwrap();
-        forged["fingerprint"]["len"] = 1.into();
-        std::fs::write(&cache, forged.to_string()).unwrap();
-        assert_eq!(parse_cached(dir.path(), &file).unwrap()[0].kind, "redis");
+        let (first, rest) = text.split_once('\n').unwrap();
+        let mut forged: serde_json::Value = serde_json::from_str(first).unwrap();
+        forged["len"] = 1.into();
+        std::fs::write(&cache, format!("{forged}\n{rest}")).unwrap();
+        assert_eq!(
+            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            "redis"
+        );
     }
 
     #[test]
@@ -199,12 +230,18 @@ mod tests {
         let cache = parse_cache("a.provisioners.yaml", &other).unwrap();
         install_cache(dir.path(), "a.provisioners.yaml", &cache).unwrap();
         let file = src(dir.path(), FILE);
-        assert_eq!(parse_cached(dir.path(), &file).unwrap()[0].kind, "redis");
+        assert_eq!(
+            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            "redis"
+        );
         // For the right text it is read as is (here proven by a doctored entry).
         let right = parse_cache("a.provisioners.yaml", FILE).unwrap();
         let doctored = right.replace("\"redis\"", "\"doctored\"");
         install_cache(dir.path(), "a.provisioners.yaml", &doctored).unwrap();
-        assert_eq!(parse_cached(dir.path(), &file).unwrap()[0].kind, "doctored");
+        assert_eq!(
+            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            "doctored"
+        );
         assert!(parse_cache("bad.provisioners.yaml", "- uri: template://t/x\n").is_none());
     }
 
@@ -212,7 +249,7 @@ mod tests {
     fn parse_errors_are_not_cached() {
         let dir = tempfile::tempdir().unwrap();
         let bad = src(dir.path(), "- uri: template://t/x\n");
-        assert!(parse_cached(dir.path(), &bad).is_err());
+        assert!(parse_cached(dir.path(), &bad, &all).is_err());
         assert!(!dir.path().join(CACHE_DIR).exists());
     }
 }

@@ -114,7 +114,7 @@ impl Provisioner {
 
 /// Load every `*.provisioners.yaml` in `dir`, in file-name order, entries in file order.
 pub fn load_provisioner_files(dir: &Path) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
-    load_provisioner_files_where(dir, |_| true)
+    load_provisioner_files_where(dir, |_| true, &|_| true)
 }
 
 /// Like [`load_provisioner_files`], for one target: the defaults `init` writes for other targets
@@ -123,13 +123,54 @@ pub fn load_provisioner_files_for(
     dir: &Path,
     target: &str,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+    load_target_files(dir, target, &|_| true)
+}
+
+/// A resource a run provisions, as the provisioner lookup sees it.
+pub(crate) struct Need<'a> {
+    pub kind: &'a str,
+    pub class: &'a str,
+    pub id: Option<&'a str>,
+}
+
+/// [`load_provisioner_files_for`] with only the entries of the resource types in `needs`: from
+/// the parse cache, the other entries are never parsed (a default file has some 20 types, a run
+/// uses a few). Lookups find the same first entry either way, since every entry of a needed
+/// type is kept in order. When some need has no entry serving it, the whole list is loaded
+/// instead, so that the "not supported" diagnostic, which lists every type, reads the same.
+pub(crate) fn load_provisioners_serving(
+    dir: &Path,
+    target: &str,
+    target_keys: &[String],
+    needs: &[Need],
+) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
+    let kinds: std::collections::BTreeSet<&str> = needs.iter().map(|n| n.kind).collect();
+    let some = load_target_files(dir, target, &|kind| kinds.contains(kind))?;
+    let served = |n: &Need| {
+        some.iter()
+            .any(|p| p.applies_to(target, target_keys) && p.matches(n.kind, n.class, n.id))
+    };
+    if needs.iter().all(served) {
+        return Ok(some);
+    }
+    load_provisioner_files_for(dir, target)
+}
+
+/// The files `target` reads: everyone's but the other targets' defaults.
+fn load_target_files(
+    dir: &Path,
+    target: &str,
+    keep_kind: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     let own = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
-    load_provisioner_files_where(dir, |name| !name.starts_with("zz-default-") || name == own)
+    let keep_file = |name: &str| !name.starts_with("zz-default-") || name == own;
+    load_provisioner_files_where(dir, keep_file, keep_kind)
 }
 
 fn load_provisioner_files_where(
     dir: &Path,
     keep: impl Fn(&str) -> bool,
+    keep_kind: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
@@ -153,7 +194,7 @@ fn load_provisioner_files_where(
     let mut errors = Vec::new();
     for path in files {
         match crate::load::read_source(&path) {
-            Ok(src) => match super::cache::parse_cached(dir, &src) {
+            Ok(src) => match super::cache::parse_cached(dir, &src, keep_kind) {
                 Ok(entries) => out.extend(entries),
                 Err(mut e) => errors.append(&mut e),
             },
@@ -396,4 +437,75 @@ pub fn describe(p: &Provisioner) -> Value {
         "params": p.supported_params,
         "file": p.file.name(),
     })
+}
+
+#[cfg(test)]
+mod serving_tests {
+    use super::*;
+
+    const USER: &str = "\
+- uri: template://me/redis-big
+  type: redis
+  class: big
+  outputs: 'host: big'
+- uri: template://me/mysql
+  type: mysql
+  class: small
+  outputs: 'host: mysql'
+";
+    const DEFAULTS: &str = "\
+- uri: template://default/redis
+  type: redis
+  outputs: 'host: redis'
+- uri: template://default/postgres
+  type: postgres
+  outputs: 'host: pg'
+";
+
+    fn dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.provisioners.yaml"), USER).unwrap();
+        let defaults = dir.path().join("zz-default-k8s.provisioners.yaml");
+        std::fs::write(defaults, DEFAULTS).unwrap();
+        dir
+    }
+
+    fn uris(dir: &Path, needs: &[Need]) -> Vec<String> {
+        let got = load_provisioners_serving(dir, "k8s", &[], needs).unwrap();
+        got.into_iter().map(|p| p.uri).collect()
+    }
+
+    fn need<'a>(kind: &'a str, class: &'a str) -> Need<'a> {
+        Need {
+            kind,
+            class,
+            id: None,
+        }
+    }
+
+    #[test]
+    fn only_the_needed_types_are_kept_in_file_order() {
+        let dir = dir();
+        // Twice: the first run parses the YAML (and writes the cache), the second reads the cache.
+        for _ in 0..2 {
+            let got = uris(dir.path(), &[need("redis", "default")]);
+            assert_eq!(got, ["template://me/redis-big", "template://default/redis"]);
+        }
+        assert!(dir.path().join("cache/a.provisioners.yaml.jsonl").is_file());
+    }
+
+    #[test]
+    fn an_unserved_need_loads_everything_for_the_diagnostic() {
+        let dir = dir();
+        let all = load_provisioner_files_for(dir.path(), "k8s").unwrap();
+        let all: Vec<String> = all.into_iter().map(|p| p.uri).collect();
+        for _ in 0..2 {
+            assert_eq!(uris(dir.path(), &[need("postgress", "default")]), all);
+            // The type exists, but no entry serves the class.
+            let mysql_large = [need("redis", "default"), need("mysql", "large")];
+            assert_eq!(uris(dir.path(), &mysql_large), all);
+            let mysql_small = [need("mysql", "small")];
+            assert_eq!(uris(dir.path(), &mysql_small), ["template://me/mysql"]);
+        }
+    }
 }

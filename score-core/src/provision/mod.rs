@@ -34,6 +34,7 @@ pub use file::{
     describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
     Provisioner, ProvisionerKind, PROVISIONER_FILE_SUFFIX,
 };
+pub(crate) use file::{load_provisioners_serving, Need};
 
 /// What a backend tells the engine about itself.
 #[derive(Debug, Clone, Default)]
