@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use minijinja::Environment;
 use serde_json::{Map, Value};
 
-use super::file::{Provisioner, ProvisionerKind};
+use super::file::{first_serving, Need, Provisioner, ProvisionerKind};
 use super::functions::{environment, Random};
 use super::{
     command, template, ProvisionedResource, Resolved, ResolvedWorkload, RunInputs, Target,
@@ -511,24 +511,26 @@ fn find<'p>(
 ) -> Result<&'p Provisioner, Box<Diagnostic>> {
     let target = &t.name;
     let keys = &t.artifact_keys;
-    provisioners
-            .iter()
-            .find(|p| p.applies_to(target, keys) && p.matches(&req.kind, &req.class, req.id.as_deref()))
-            .ok_or_else(|| {
-                let types: BTreeSet<&str> =
-                    provisioners.iter().filter(|p| p.applies_to(target, keys)).map(|p| p.kind.as_str()).collect();
-                let mut help = format!(
-                    "supported types for `{target}`: {}; add a provisioner with `score-rs init --provisioners <file>`",
-                    types.iter().copied().collect::<Vec<_>>().join(", ")
-                );
-                if let Some(best) = closest(&req.kind, types.iter().copied()) {
-                    help = format!("did you mean type `{best}`? {help}");
-                }
-                Box::new(
-                    Diagnostic::error("score::resource::unsupported", format!("resource '{uid}' is not supported by any provisioner"))
-                        .with_help(help),
-                )
-            })
+    let need = Need {
+        kind: &req.kind,
+        class: &req.class,
+        id: req.id.as_deref(),
+    };
+    first_serving(provisioners, target, keys, &need).ok_or_else(|| {
+        let types: BTreeSet<&str> =
+            provisioners.iter().filter(|p| p.applies_to(target, keys)).map(|p| p.kind.as_str()).collect();
+        let mut help = format!(
+            "supported types for `{target}`: {}; add a provisioner with `score-rs init --provisioners <file>`",
+            types.iter().copied().collect::<Vec<_>>().join(", ")
+        );
+        if let Some(best) = closest(&req.kind, types.iter().copied()) {
+            help = format!("did you mean type `{best}`? {help}");
+        }
+        Box::new(
+            Diagnostic::error("score::resource::unsupported", format!("resource '{uid}' is not supported by any provisioner"))
+                .with_help(help),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -112,6 +112,19 @@ impl Provisioner {
     }
 }
 
+/// The first of `provisioners` that serves `target` (with these template keys) and handles
+/// `need`: the one the engine runs.
+pub(crate) fn first_serving<'p>(
+    provisioners: &'p [Provisioner],
+    target: &str,
+    target_keys: &[String],
+    need: &Need,
+) -> Option<&'p Provisioner> {
+    provisioners
+        .iter()
+        .find(|p| p.applies_to(target, target_keys) && p.matches(need.kind, need.class, need.id))
+}
+
 /// Load every `*.provisioners.yaml` in `dir`, in file-name order, entries in file order.
 pub fn load_provisioner_files(dir: &Path) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     load_provisioner_files_where(dir, |_| true, &|_| true)
@@ -146,10 +159,7 @@ pub(crate) fn load_provisioners_serving(
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     let kinds: std::collections::BTreeSet<&str> = needs.iter().map(|n| n.kind).collect();
     let some = load_target_files(dir, target, &|kind| kinds.contains(kind))?;
-    let served = |n: &Need| {
-        some.iter()
-            .any(|p| p.applies_to(target, target_keys) && p.matches(n.kind, n.class, n.id))
-    };
+    let served = |n: &Need| first_serving(&some, target, target_keys, n).is_some();
     if needs.iter().all(served) {
         return Ok(some);
     }
