@@ -154,41 +154,42 @@ def main():
     args.bin, args.floor = os.path.abspath(args.bin), os.path.abspath(args.floor)
     if args.baseline:
         args.baseline = os.path.abspath(args.baseline)
-    if args.baseline:
         return compare(args)
     rows = []
-    for n in map(int, args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-            work = Path(tmp)
-            subprocess.run([sys.executable, SYNTH, str(n), work / "workloads"], check=True)
-            files = sorted(str(p.relative_to(work)) for p in (work / "workloads").glob("*.yaml"))
-            for target in args.targets.split(","):
-                repeat = args.repeat if n < 1000 else max(3, args.repeat // 2)
-                row = bench_target(args.bin, args.floor, files, work, target, repeat)
-                rows.append((n, target, row))
-                tree = row["tree"]
-                tree_text = f"  file tree {tree*1000:6.1f} ms" if tree is not None else ""
-                print(f"N={n:5d} {target:8s} first {row['first']*1000:8.1f} ms (best {row['first_best']*1000:.1f})  "
-                      f"warm {row['warm']*1000:8.1f} ms (best {row['warm_best']*1000:.1f})  "
-                      f"peak RSS {row['rss']:6.1f} MiB  output {row['size']/1024:8.1f} KiB  "
-                      f"floor {row['floor']*1000:6.1f} ms  ({row['vs_floor']:4.1f}x floor){tree_text}", flush=True)
+    for n, target, work, files in monorepos(args):
+        repeat = args.repeat if n < 1000 else max(3, args.repeat // 2)
+        row = bench_target(args.bin, args.floor, files, work, target, repeat)
+        rows.append((n, target, row))
+        tree = row["tree"]
+        tree_text = f"  file tree {tree*1000:6.1f} ms" if tree is not None else ""
+        print(f"N={n:5d} {target:8s} first {row['first']*1000:8.1f} ms (best {row['first_best']*1000:.1f})  "
+              f"warm {row['warm']*1000:8.1f} ms (best {row['warm_best']*1000:.1f})  "
+              f"peak RSS {row['rss']:6.1f} MiB  output {row['size']/1024:8.1f} KiB  "
+              f"floor {row['floor']*1000:6.1f} ms  ({row['vs_floor']:4.1f}x floor){tree_text}", flush=True)
     if args.write:
         write_doc(Path(args.write), rows, args.block, args.dir)
 
 
-def compare(args):
-    rows = []
+def monorepos(args):
+    """For each size and target: (n, target, work dir, Score files relative to it). Each size's
+    synthetic monorepo lives in a temporary directory under `--dir` while its targets run."""
     for n in map(int, args.sizes.split(",")):
         with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
             work = Path(tmp)
             subprocess.run([sys.executable, SYNTH, str(n), work / "workloads"], check=True)
             files = sorted(str(p.relative_to(work)) for p in (work / "workloads").glob("*.yaml"))
             for target in args.targets.split(","):
-                before, after = compare_target(args.baseline, args.bin, files, work, target, args.repeat)
-                rows.append((n, target, before, after))
-                cells = [f"{name} {b*1000:7.1f} -> {a*1000:7.1f} ms ({b/a:4.2f}x)"
-                         for name, b, a in zip(("first", "warm", "first cpu", "warm cpu"), before, after)]
-                print(f"N={n:5d} {target:8s} " + "  ".join(cells), flush=True)
+                yield n, target, work, files
+
+
+def compare(args):
+    rows = []
+    for n, target, work, files in monorepos(args):
+        before, after = compare_target(args.baseline, args.bin, files, work, target, args.repeat)
+        rows.append((n, target, before, after))
+        cells = [f"{name} {b*1000:7.1f} -> {a*1000:7.1f} ms ({b/a:4.2f}x)"
+                 for name, b, a in zip(("first", "warm", "first cpu", "warm cpu"), before, after)]
+        print(f"N={n:5d} {target:8s} " + "  ".join(cells), flush=True)
     if args.write:
         lines = [
             "| workloads | target | first run: wall | CPU | warm re-run: wall | CPU |",
