@@ -29,6 +29,8 @@ pub mod schema;
 pub mod source;
 pub mod state;
 pub mod suggest;
+#[cfg(test)]
+mod test_rng;
 pub mod uid;
 pub mod upgrade;
 pub mod yaml;

@@ -124,6 +124,7 @@ fn memory_quantity(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
 
     /// Every pattern of the embedded schema.
     fn schema_patterns() -> Vec<String> {
@@ -192,18 +193,7 @@ mod tests {
         "example.com/",
     ];
 
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            // xorshift64*: deterministic, no dependency.
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
-        }
-    }
-
-    fn sample(rng: &mut Rng) -> String {
+    fn sample(rng: &mut Lcg) -> String {
         let mut s = String::new();
         for _ in 0..rng.below(9) {
             let piece = PIECES[rng.below(PIECES.len())];
@@ -230,7 +220,7 @@ mod tests {
         for p in schema_patterns() {
             let regex = regex_lite::Regex::new(&p).unwrap();
             let matcher = builtin(&p).unwrap();
-            let mut rng = Rng(0x5EED ^ p.len() as u64);
+            let mut rng = Lcg(0x5EED ^ p.len() as u64);
             let (mut hits, mut total) = (0, 0);
             let long = ["a".repeat(62), "a".repeat(63), "a".repeat(64)];
             let edges = fixed.iter().map(|s| s.to_string()).chain(long);

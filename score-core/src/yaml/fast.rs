@@ -807,6 +807,7 @@ pub(crate) fn same_value(a: &Node, b: &Node) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Lcg;
 
     /// The fast path takes `text` (and, being a debug build, checked it against the full parser).
     fn fast(text: &str) -> Node {
@@ -993,19 +994,6 @@ mod tests {
                 fast * n > total,
                 "fast path took only {fast} of {total} {what}"
             );
-        }
-    }
-
-    /// A seeded generator: each run makes the same documents, so a failure reproduces.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) as usize % n.max(1)
         }
     }
 
