@@ -242,6 +242,11 @@ fn parse_listing(text: &str) -> Option<Vec<PathBuf>> {
         .collect()
 }
 
+/// The paths of `files`, normalised as the stale-file checks compare them.
+fn kept_paths(files: &[GeneratedFile]) -> HashSet<PathBuf> {
+    files.iter().map(|f| paths::normalize(&f.path)).collect()
+}
+
 /// Remove the files of `listed` that are not in `files`, then their directories left empty.
 fn remove_unlisted(
     listed: &[PathBuf],
@@ -251,7 +256,7 @@ fn remove_unlisted(
     if listed.is_empty() {
         return Ok(Vec::new());
     }
-    let keep: HashSet<PathBuf> = files.iter().map(|f| paths::normalize(&f.path)).collect();
+    let keep = kept_paths(files);
     let mut removed = Vec::new();
     for rel in listed.iter().filter(|p| !keep.contains(*p)) {
         match std::fs::remove_file(mounts_dir.join(rel)) {
@@ -286,7 +291,7 @@ pub fn prune_stale_files(
     fn visit(
         dir: &Path,
         root: &Path,
-        keep: &std::collections::HashSet<PathBuf>,
+        keep: &HashSet<PathBuf>,
         removed: &mut Vec<PathBuf>,
     ) -> std::io::Result<bool> {
         let mut empty = true;
@@ -314,8 +319,7 @@ pub fn prune_stale_files(
         }
         Ok(empty)
     }
-    let keep: std::collections::HashSet<PathBuf> =
-        files.iter().map(|f| paths::normalize(&f.path)).collect();
+    let keep = kept_paths(files);
     let mut removed = Vec::new();
     if mounts_dir.is_dir() {
         visit(mounts_dir, mounts_dir, &keep, &mut removed)?;

@@ -79,11 +79,11 @@ pub(crate) fn parse_cached(
 /// ```
 pub fn parse_cache(file_name: &str, text: &str) -> Option<String> {
     let entries = parse_provisioner_file(&SourceFile::new(file_name, text)).ok()?;
-    to_json(Fingerprint::of(text), &entries)
+    to_text(Fingerprint::of(text), &entries)
 }
 
 /// The text of a cache file (what [`read`] reads back).
-fn to_json(fingerprint: Fingerprint, entries: &[Provisioner]) -> Option<String> {
+fn to_text(fingerprint: Fingerprint, entries: &[Provisioner]) -> Option<String> {
     let mut out = serde_json::to_string(&fingerprint).ok()?;
     for e in entries {
         out.push('\n');
@@ -152,8 +152,8 @@ fn read(
 
 /// Best effort: a cache that cannot be written costs the next run a parse, nothing more.
 fn write(path: &Path, fingerprint: Fingerprint, entries: &[Provisioner]) {
-    if let Some(json) = to_json(fingerprint, entries) {
-        let _ = crate::state::write_atomic(path, json.as_bytes());
+    if let Some(text) = to_text(fingerprint, entries) {
+        let _ = crate::state::write_atomic(path, text.as_bytes());
     }
 }
 
