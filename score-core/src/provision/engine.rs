@@ -118,7 +118,11 @@ fn provision_resources(
         .collect();
     vars.insert("workloads".into(), names.into());
     let vars_template = minijinja::Value::from(minijinja::value::Serde(&vars));
+    let mut keys = target.artifact_keys.clone();
+    keys.push(WARNINGS_KEY.into());
     let mut run = Run {
+        keys,
+        warnings: Vec::new(),
         state,
         provisioners,
         target,
@@ -160,11 +164,60 @@ fn provision_resources(
         .retain(|uid, _| requests.contains_key(uid));
     let resources: Vec<ProvisionedResource> =
         order.iter().filter_map(|u| run.done.remove(u)).collect();
-    Ok(Resolved::new(
-        BTreeMap::new(),
-        resources,
-        state.shared_state.clone(),
-    ))
+    let warnings = std::mem::take(&mut run.warnings);
+    let mut resolved = Resolved::new(BTreeMap::new(), resources, state.shared_state.clone());
+    resolved.warnings = warnings;
+    Ok(resolved)
+}
+
+/// Template key (on every target) whose rendered list of strings becomes warnings.
+const WARNINGS_KEY: &str = "warnings";
+
+/// A warning for each param that `p` does not declare in `supported_params`: a typo'd or
+/// unsupported param would otherwise be ignored without a word.
+fn unknown_params(p: &Provisioner, uid: &ResourceUid, decl: &Declaration) -> Vec<Diagnostic> {
+    let Some(params) = &decl.params else {
+        return Vec::new();
+    };
+    let supported = || p.supported_params.iter().map(String::as_str);
+    params
+        .keys()
+        .filter(|k| !p.supported_params.contains(k))
+        .map(|k| {
+            let mut help = if p.supported_params.is_empty() {
+                format!("`{}` declares no params (`supported_params`)", p.uri)
+            } else {
+                format!("`{}` supports: {}", p.uri, supported().collect::<Vec<_>>().join(", "))
+            };
+            if let Some(best) = closest(k, supported()) {
+                help = format!("did you mean `{best}`? {help}");
+            }
+            Diagnostic::warning(
+                "score::resource::unknown_param",
+                format!("resource `{}` of workload `{}` (`{uid}`): param `{k}` is not supported by its provisioner and is ignored", decl.name, decl.workload),
+            )
+            .with_help(help)
+        })
+        .collect()
+}
+
+/// The provisioner's `warnings` (a string or a list of strings), each naming the resource.
+fn reported_warnings(uid: &ResourceUid, p: &Provisioner, v: Value) -> Vec<Diagnostic> {
+    let lines = match v {
+        Value::Array(xs) => xs,
+        Value::Null => Vec::new(),
+        one => vec![one],
+    };
+    lines
+        .into_iter()
+        .map(|l| {
+            let text = l.as_str().map_or_else(|| l.to_string(), str::to_string);
+            Diagnostic::warning(
+                "score::provisioner::warning",
+                format!("resource `{uid}` (provisioner `{}`): {text}", p.uri),
+            )
+        })
+        .collect()
 }
 
 fn collect(workloads: &[WorkloadInput]) -> BTreeMap<ResourceUid, Request> {
@@ -388,6 +441,9 @@ struct Run<'a> {
     vars_template: minijinja::Value,
     done: BTreeMap<ResourceUid, ProvisionedResource>,
     failed: BTreeSet<ResourceUid>,
+    /// The target's artifact keys and [`WARNINGS_KEY`].
+    keys: Vec<String>,
+    warnings: Vec<Diagnostic>,
 }
 
 impl Run<'_> {
@@ -425,23 +481,18 @@ impl Run<'_> {
             state: prev.map(|r| r.state.clone()).unwrap_or_default(),
             shared: self.state.shared_state.clone(),
         };
-        let outcome = match &p.run {
-            ProvisionerKind::Template(ts) => {
-                template::run(self.env, p, ts, &inputs, &self.target.artifact_keys)?
-            }
+        let mut outcome = match &p.run {
+            ProvisionerKind::Template(ts) => template::run(self.env, p, ts, &inputs, &self.keys)?,
             ProvisionerKind::Command {
                 program,
                 args,
                 timeout,
-            } => command::run(
-                p,
-                program,
-                args,
-                *timeout,
-                &inputs,
-                &self.target.artifact_keys,
-            )?,
+            } => command::run(p, program, args, *timeout, &inputs, &self.keys)?,
         };
+        self.warnings.extend(unknown_params(p, uid, decl));
+        if let Some(w) = outcome.artifacts.remove(WARNINGS_KEY) {
+            self.warnings.extend(reported_warnings(uid, p, w));
+        }
         merge_shared(&mut self.state.shared_state, &outcome.shared);
         let mut secret_outputs: BTreeSet<String> = p.secret_outputs.iter().cloned().collect();
         secret_outputs.extend(outcome.extra_secret_outputs);

@@ -28,6 +28,7 @@ const COMMON_KEYS: &[&str] = &[
     "state",
     "shared",
     "outputs",
+    "warnings",
     "args",
     "timeout_seconds",
 ];

@@ -131,7 +131,67 @@ pub fn environment(random: &Random) -> Environment<'static> {
             .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))
     });
     env.add_filter("slug", |s: String| slug(&s));
+    env.add_filter("percent_encode", |s: String| percent_encode(&s));
+    env.add_test("matching", matching);
+    env.add_filter("quantity", |s: Value| -> Result<String, Error> {
+        crate::quantity::canonical(&scalar_text(&s)).map_err(invalid)
+    });
+    env.add_filter("quantity_value", |s: Value| -> Result<f64, Error> {
+        // Nanos to units: exact enough for bytes up to 2^53 and for millicores.
+        crate::quantity::nanos(&scalar_text(&s))
+            .map(|n| n as f64 / 1e9)
+            .map_err(invalid)
+    });
+    env.add_function("engine_image", engine_image);
     env
+}
+
+fn invalid(msg: String) -> Error {
+    Error::new(ErrorKind::InvalidOperation, msg)
+}
+
+/// A string as is, anything else (a number) as it prints.
+fn scalar_text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+/// `value is matching(pattern)`: whether the whole of a string or number matches a regular
+/// expression (`regex-lite` syntax, linear time). Undefined and none never match.
+fn matching(v: Value, pattern: String) -> Result<bool, Error> {
+    if v.is_undefined() || v.is_none() {
+        return Ok(false);
+    }
+    let re = regex_lite::Regex::new(&format!("^(?:{pattern})$"))
+        .map_err(|e| invalid(format!("invalid pattern `{pattern}`: {e}")))?;
+    Ok(re.is_match(&scalar_text(&v)))
+}
+
+/// `engine_image(name, version)`: the image of a database engine ([`super::engines`]) at the
+/// version a resource asks for (a string or a number), else at its pinned default.
+fn engine_image(name: String, version: Option<Value>) -> Result<String, Error> {
+    let version = version
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .map(|v| scalar_text(&v));
+    super::engines::image(&name, version.as_deref()).map_err(invalid)
+}
+
+/// Percent-encode every byte but RFC 3986's unreserved characters (letters, digits, `-._~`):
+/// safe for any part of a URL (user, password, path segment, query value).
+///
+/// ```
+/// use score_core::provision::functions::percent_encode;
+/// assert_eq!(percent_encode("a b/c@d:é"), "a%20b%2Fc%40d%3A%C3%A9");
+/// ```
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// `dig(obj, "a.b.c", default)`: a nested lookup that never fails.
@@ -205,6 +265,42 @@ mod tests {
         );
         assert_eq!(render("{{ 'My_App.v2' | slug }}").unwrap(), "my-app-v2");
         assert_eq!(render("{{ sha256('a') }}").unwrap().len(), 64);
+        assert_eq!(
+            render("{{ 'p@ss/w:rd' | percent_encode }}").unwrap(),
+            "p%40ss%2Fw%3Ard"
+        );
+        assert_eq!(
+            render("{{ engine_image('postgres', 16) }}").unwrap(),
+            "postgres:16"
+        );
+        assert_eq!(
+            render("{{ engine_image('redis', '7.2') }}").unwrap(),
+            "redis:7.2"
+        );
+        assert_eq!(
+            render("{{ engine_image('redis', none) }}").unwrap(),
+            super::super::engines::image("redis", None).unwrap()
+        );
+        assert!(render("{{ engine_image('redis', 'x\ny') }}").is_err());
+        assert_eq!(
+            render("{{ 'ab_1' is matching('[a-z_0-9]+') }}").unwrap(),
+            "True"
+        );
+        assert_eq!(
+            render("{{ 'ab\nc' is matching('[a-z]+') }}").unwrap(),
+            "False"
+        );
+        assert_eq!(render("{{ 'ab' is matching('a') }}").unwrap(), "False");
+        assert_eq!(render("{{ 16 is matching('[0-9]+') }}").unwrap(), "True");
+        assert_eq!(render("{{ nope is matching('.*') }}").unwrap(), "False");
+        assert!(render("{{ 'a' is matching('(') }}").is_err());
+        assert_eq!(render("{{ '1.5Gi' | quantity }}").unwrap(), "1536Mi");
+        assert_eq!(
+            render("{{ '512Mi' | quantity_value | int }}").unwrap(),
+            "536870912"
+        );
+        assert_eq!(render("{{ '250m' | quantity_value }}").unwrap(), "0.25");
+        assert!(render("{{ '1 Gi' | quantity }}").is_err());
         assert!(render("{{ fail('custom') }}")
             .unwrap_err()
             .to_string()

@@ -12,6 +12,7 @@
 mod cache;
 mod command;
 mod engine;
+pub mod engines;
 mod file;
 pub mod functions;
 mod template;
@@ -43,6 +44,7 @@ pub struct Target {
     pub name: String,
     /// Template keys beyond `init`/`state`/`shared`/`outputs` that this target's provisioners
     /// render (compose: `services`, `volumes`, `networks`, `files`, `info_logs`; k8s: `manifests`).
+    /// `warnings` is understood on every target and need not be listed.
     pub artifact_keys: Vec<String>,
     /// Extra template inputs, e.g. `namespace` or `workload_services`.
     pub vars: Map<String, Value>,
@@ -89,6 +91,9 @@ pub struct Resolved {
     pub resources: Vec<ProvisionedResource>,
     /// The target's shared state after all provisioners ran.
     pub shared_state: Map<String, Value>,
+    /// Warnings of the run: params the serving provisioner does not declare, and what
+    /// provisioners reported through their `warnings` template key.
+    pub warnings: Vec<crate::Diagnostic>,
     /// Position of each UID in `resources`, built on the first lookup: backends look resources
     /// up per workload and per placeholder, and a scan made that quadratic in the project size.
     index: OnceLock<HashMap<ResourceUid, usize>>,
@@ -105,6 +110,7 @@ impl Resolved {
             workloads,
             resources,
             shared_state,
+            warnings: Vec::new(),
             index: OnceLock::new(),
         }
     }

@@ -274,3 +274,73 @@ fn target_vars_and_workload_names_reach_templates() {
     assert_eq!(outputs["count"], 1, "one workload");
     assert_eq!(outputs["guid_len"], 36);
 }
+
+#[test]
+fn undeclared_params_and_reported_warnings_become_warnings() {
+    let text = r#"
+- uri: template://test/pg
+  type: postgres
+  supported_params: [version, database]
+  outputs: 'host: db'
+  warnings: |
+    {%- if params.database == "x" %}
+    - "database `x` is short"
+    {%- endif %}
+- uri: template://test/any
+  type: redis
+  outputs: 'host: cache'
+"#;
+    let yaml = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources:\n  db: {type: postgres, params: {verison: '16', database: x}}\n  cache: {type: redis, params: {anything: 1}}\n";
+    let r = provision(
+        &mut TargetState::default(),
+        &[workload(yaml)],
+        &provisioners(text),
+        &target(),
+    )
+    .unwrap();
+    let shown: Vec<String> = r
+        .warnings
+        .iter()
+        .map(|d| {
+            format!(
+                "{}: {} / {}",
+                d.code,
+                d.message,
+                d.help.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(shown.len(), 3, "{shown:#?}");
+    assert!(
+        shown[0].starts_with("score::resource::unknown_param: resource `db` of workload `web`"),
+        "{}",
+        shown[0]
+    );
+    assert!(
+        shown[0].contains("param `verison`") && shown[0].contains("did you mean `version`?"),
+        "{}",
+        shown[0]
+    );
+    assert!(
+        shown[0].contains("supports: version, database"),
+        "{}",
+        shown[0]
+    );
+    assert!(
+        shown[1].starts_with("score::provisioner::warning: resource `postgres.default#web.db`"),
+        "{}",
+        shown[1]
+    );
+    assert!(shown[1].contains("database `x` is short"), "{}", shown[1]);
+    assert!(
+        shown[2].contains("param `anything`")
+            && shown[2].ends_with("declares no params (`supported_params`)"),
+        "{}",
+        shown[2]
+    );
+    // The key is consumed: backends never see it as an artifact.
+    assert!(r
+        .resources
+        .iter()
+        .all(|x| !x.artifacts.contains_key("warnings")));
+}
