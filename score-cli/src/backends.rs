@@ -137,6 +137,7 @@ fn compose(
     let lowered = (|| {
         let resolved = project.provision(&target, inputs)?;
         let mut out = score_compose::generate(&resolved, &opts)?;
+        out.warnings.splice(0..0, resolved.warnings.iter().cloned());
         apply_patches(project, &mut out.document, workloads(inputs), "compose")?;
         // Exiting soon: freeing every provisioned resource would only cost time.
         std::mem::forget(resolved);
@@ -213,7 +214,7 @@ fn k8s(
     // Without patch templates nothing needs all objects at once: each resource's manifests are
     // written as YAML as soon as it is provisioned, each workload's objects once it is lowered.
     let unpatched = matches!(project.patch_templates(), Ok(t) if t.is_empty());
-    let (resolved, (text, warnings)) = if unpatched {
+    let (resolved, (text, mut warnings)) = if unpatched {
         let mut writer = score_k8s::YamlWriter::new(&opts);
         let resolved = project.provision_owned(&target, inputs, |r| writer.resource(r))?;
         let out = writer.finish(&resolved)?;
@@ -223,6 +224,7 @@ fn k8s(
         let out = patched_k8s(project, &resolved, &opts)?;
         (resolved, out)
     };
+    warnings.splice(0..0, resolved.warnings.iter().cloned());
     // Exiting soon: freeing every provisioned resource one by one would only cost time.
     std::mem::forget(resolved);
     Ok(Generated {
@@ -272,6 +274,7 @@ fn terraform(
     let target = score_terraform::target(inputs, &opts);
     let resolved = project.provision(&target, inputs)?;
     let mut out = score_terraform::generate(&resolved, &opts)?;
+    out.warnings.splice(0..0, resolved.warnings.iter().cloned());
     if !project.patch_templates()?.is_empty() {
         // Patch the module as Terraform JSON (`main`, `variables`, …), then render it again.
         let files = score_terraform::module_files(&resolved)?;

@@ -69,7 +69,8 @@
 //!   identical duplicates once, conflicting definitions (or a name a workload uses) an error.
 //! * **`--publish`** adds `ports` to the workload's network owner (a named port maps to its
 //!   `targetPort` and protocol) or to the service running a resource. **`--build`** replaces the
-//!   image with a build context; image `"."` without one is an error.
+//!   image with a build context; image `"."` without one is built from the Score file's
+//!   directory (an info line says so).
 
 #![warn(missing_docs)]
 
@@ -259,7 +260,7 @@ pub struct Output {
 ///
 /// # Errors
 /// Every problem found (with the warnings collected so far, errors first) when any is an
-/// error: an image `"."` without `--build`, an unresolvable placeholder, an unreadable file
+/// error: an unresolvable placeholder, an unreadable file
 /// source, invalid `--publish`/`--build` values, conflicting resource artifacts, ….
 pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
     generate_with_env(resolved, opts, &|k| std::env::var(k).ok())
@@ -287,7 +288,8 @@ pub fn generate_with_env(
         ));
     }
     let mounts_ref = opts.mounts_ref();
-    let builds = parse_builds(resolved, opts, &mut diags);
+    let mut builds = parse_builds(resolved, opts, &mut diags);
+    let build_info = default_builds(resolved, opts, &mut builds);
     let publishes: Vec<Publish> = opts
         .publish
         .iter()
@@ -421,8 +423,34 @@ pub fn generate_with_env(
         files,
         env_file,
         warnings: diags,
-        info_logs: resource_doc.info,
+        info_logs: build_info.into_iter().chain(resource_doc.info).collect(),
     })
+}
+
+/// A container whose image is `"."` ("built locally") and that no `--build` names is built from
+/// its Score file's directory, as `docker compose build` would with `build: .` there; one info
+/// line each says so.
+fn default_builds(
+    resolved: &Resolved,
+    opts: &Options,
+    builds: &mut BTreeMap<(String, String), BuildStep>,
+) -> Vec<String> {
+    let mut info = Vec::new();
+    for w in resolved.workloads.values() {
+        for (cname, c) in &w.workload.containers {
+            let key = (w.workload.name().to_string(), cname.clone());
+            if c.image != "." || builds.contains_key(&key) {
+                continue;
+            }
+            let context = paths::for_compose(&w.base_dir, &opts.compose_dir);
+            info.push(format!(
+                "workload `{}`, container `{cname}`: image `.` is built from `{context}` (the Score file's directory); use `--build {cname}=<dir>` or `--image` to change that",
+                key.0
+            ));
+            builds.insert(key, BuildStep::Simple(context));
+        }
+    }
+    info
 }
 
 /// `--build` values by (workload, container).

@@ -115,12 +115,9 @@ pub(crate) fn lower(
         let at = format!("workload `{name}`, container `{cname}`");
         let mut svc = Service::default();
 
+        // Every image `.` has a build step by now (`--build`, else the Score file's directory).
         match ctx.builds.get(&(name.to_string(), cname.clone())) {
             Some(step) => svc.build_ = Some(step.clone()),
-            None if c.image == "." => diags.push(
-                Diagnostic::error("score::compose::no_image", format!("{at}: image `.` means \"built locally\", but no build context was given"))
-                    .with_help(format!("pass `--build {cname}=<directory>` (or `--build {name}.{cname}=<directory>`), or set the image with `--image`")),
-            ),
             None => svc.image = Some(c.image.clone()),
         }
         if let Some(cmd) = &c.command {

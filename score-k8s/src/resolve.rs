@@ -5,8 +5,16 @@
 //! for provisioners that forgot to mark, say, a connection string — when the value contains any
 //! known secret value. Secret parts never reach a plain-text field: callers route them into
 //! Kubernetes Secrets.
+//!
+//! ## The `environment` resource
+//! Provisioner templates cannot read the process environment, so the default `environment`
+//! provisioner outputs nothing and `${resources.<env>.KEY}` is read here, from the environment
+//! `score-rs generate` runs in (an output the provisioner did produce wins). Such values are
+//! treated as secret: they often hold credentials. An unset variable is blank, as compose makes
+//! it, and [`Resolver::unset_variables`] names it for a warning.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
@@ -122,6 +130,9 @@ impl SecretValues {
     }
 }
 
+/// The resource type whose outputs come from the environment.
+pub const ENVIRONMENT_TYPE: &str = "environment";
+
 /// Resolves `${...}` for one workload.
 pub struct Resolver<'a> {
     /// The workload's resources by the name it gives them (looked up once, not per placeholder).
@@ -129,6 +140,8 @@ pub struct Resolver<'a> {
     metadata: Value,
     outputs: BTreeMap<String, Value>,
     secret_values: &'a SecretValues,
+    /// Environment variables referenced but not set.
+    unset: RefCell<BTreeSet<String>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -151,6 +164,33 @@ impl<'a> Resolver<'a> {
             metadata,
             outputs,
             secret_values,
+            unset: RefCell::new(BTreeSet::new()),
+        }
+    }
+
+    /// The environment variables that `environment` references named but were not set.
+    pub fn unset_variables(&self) -> Vec<String> {
+        self.unset.borrow().iter().cloned().collect()
+    }
+
+    /// The variable an `${resources.<env>.KEY}` of an `environment` resource names, when its
+    /// provisioner did not produce `KEY` itself.
+    fn env_reference<'p>(&self, p: &'p Placeholder) -> Result<Option<&'p str>, String> {
+        let Ok(RefRoot::Resource { name, output }) = p.root() else {
+            return Ok(None);
+        };
+        let Some(r) = self.resources.get(name) else {
+            return Ok(None);
+        };
+        if r.uid.kind != ENVIRONMENT_TYPE {
+            return Ok(None);
+        }
+        match output {
+            [key] if r.record.outputs.contains_key(key.as_str()) => Ok(None),
+            [key] if is_env_name(key) => Ok(Some(key.as_str())),
+            [] => Err(format!("`${{{}}}` refers to the environment resource itself; name a variable, e.g. `${{resources.{name}.NAME}}`", p.raw)),
+            [key] => Err(format!("`{key}` is not a valid environment variable name (letters, digits and `_`, not starting with a digit)")),
+            _ => Err(format!("`${{{}}}`: environment variables have no nested keys", p.raw)),
         }
     }
 
@@ -185,12 +225,22 @@ impl<'a> Resolver<'a> {
     /// # Errors
     /// The lookup error, as a message.
     pub fn value(&self, p: &Placeholder) -> Result<Value, String> {
+        if let Some(key) = self.env_reference(p)? {
+            let value = std::env::var(key).unwrap_or_else(|_| {
+                self.unset.borrow_mut().insert(key.to_string());
+                String::new()
+            });
+            return Ok(Value::String(value));
+        }
         Context::new(&self.metadata, &self.outputs)
             .resolve(p)
             .map_err(|e| e.to_string())
     }
 
     fn is_secret(&self, p: &Placeholder, text: &str) -> bool {
+        if matches!(self.env_reference(p), Ok(Some(_))) {
+            return true;
+        }
         let secret_outputs =
             |name: &str| self.resources.get(name).map(|r| &r.record.secret_outputs);
         let declared = match p.root() {
@@ -205,6 +255,12 @@ impl<'a> Resolver<'a> {
         };
         declared || self.secret_values.any_in(text)
     }
+}
+
+/// Whether `s` is a portable environment variable name (`[A-Za-z_][A-Za-z0-9_]*`).
+fn is_env_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// `resources.db.password` → `db.password`.

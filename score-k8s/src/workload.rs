@@ -188,6 +188,15 @@ pub fn lower(
     if !errors.list.is_empty() {
         return Err(errors.list);
     }
+    for key in resolver.unset_variables() {
+        warnings.push(
+            Diagnostic::warning(
+                "score::k8s::unset_environment",
+                format!("workload `{name}`: environment variable `{key}` is not set; its value is blank"),
+            )
+            .with_help(format!("set `{key}` before running `score-rs generate`: `environment` resources are read when generating for Kubernetes")),
+        );
+    }
 
     let mut init = Vec::new();
     for cname in &plan.init_order {

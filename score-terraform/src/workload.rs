@@ -17,11 +17,14 @@
 //!   (`restart_policy = "Always"`), `healthy` a sidecar whose readiness probe is also its
 //!   startup probe (the kubelet starts the next container only once it passes).
 //! * cpu/memory quantities are written in canonical form.
+//! * `${resources.<env>.KEY}` of an `environment` resource (whose provisioner outputs nothing)
+//!   becomes the sensitive input variable `var.KEY` (set it with `TF_VAR_KEY`, like compose
+//!   reads `${KEY}` from the environment), kept in the workload's Secret like any secret.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use score_core::ir::{Container, FileContent, Probe, Readiness, Workload};
-use score_core::placeholder::{self, Context, RefRoot, Segment};
+use score_core::placeholder::{self, Context, Placeholder, RefRoot, Segment};
 use score_core::provision::{Resolved, ResolvedWorkload};
 use score_core::Diagnostic;
 use serde_json::{json, Map, Value};
@@ -37,6 +40,13 @@ pub const KIND_ANNOTATION: &str = "k8s.score.dev/kind";
 pub const SERVICE_NAME_ANNOTATION: &str = "k8s.score.dev/service-name";
 /// `app.kubernetes.io/managed-by`.
 pub const MANAGED_BY: &str = "score-rs";
+/// The resource type whose outputs are input variables.
+pub const ENVIRONMENT_TYPE: &str = "environment";
+/// Names Terraform reserves for variables, and the module's own variables.
+const RESERVED_VARIABLES: &[&str] = &[
+    "source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals",
+    "namespace", "base_domain", "gateway_name",
+];
 
 fn err(msg: impl Into<String>) -> Diagnostic {
     Diagnostic::error("score::terraform::workload", msg)
@@ -603,12 +613,24 @@ impl Lowering<'_> {
         };
         let mut b = tmpl::Builder::default();
         let mut secret = false;
-        let ctx = Context::new(&self.metadata, &self.outputs);
         for seg in &t.segments {
             match seg {
                 Segment::Literal(text) => b.literal(&lit(text)),
                 Segment::Placeholder(p) => {
-                    let v = match ctx.resolve(p) {
+                    match self.env_variable(p) {
+                        Ok(Some(var)) => {
+                            secret = true;
+                            b.template(&interp(&format!("var.{var}")));
+                            continue;
+                        }
+                        Ok(None) => {}
+                        Err(e) => {
+                            self.errors
+                                .push(err(format!("workload `{}`: {at}: {e}", self.w.name())));
+                            return None;
+                        }
+                    }
+                    let v = match Context::new(&self.metadata, &self.outputs).resolve(p) {
                         Ok(v) => v,
                         Err(e) => {
                             self.errors
@@ -654,6 +676,45 @@ impl Lowering<'_> {
             text: b.finish(),
             secret,
         })
+    }
+
+    /// For `${resources.<env>.KEY}` of an `environment` resource that did not output `KEY`:
+    /// the input variable `KEY`, declared on first use.
+    fn env_variable(&mut self, p: &Placeholder) -> Result<Option<String>, String> {
+        let Ok(RefRoot::Resource { name, output }) = p.root() else {
+            return Ok(None);
+        };
+        let record = self
+            .resolved
+            .workloads
+            .get(self.w.name())
+            .and_then(|rw| rw.resources.get(name))
+            .filter(|uid| uid.kind == ENVIRONMENT_TYPE)
+            .and_then(|uid| self.resolved.resource(uid));
+        let Some(r) = record else {
+            return Ok(None);
+        };
+        let key = match output {
+            [key] if r.record.outputs.contains_key(key.as_str()) => return Ok(None),
+            [key] => key,
+            [] => return Err(format!("`${{{}}}` refers to the environment resource itself; name a variable, e.g. `${{resources.{name}.NAME}}`", p.raw)),
+            _ => return Err(format!("`${{{}}}`: environment variables have no nested keys", p.raw)),
+        };
+        let identifier = key.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !identifier {
+            return Err(format!("`{key}` is not a valid environment variable name (letters, digits and `_`, not starting with a digit)"));
+        }
+        if RESERVED_VARIABLES.contains(&key.as_str()) {
+            return Err(format!("`{key}` cannot be a Terraform input variable (the name is reserved or used by the module); use another name"));
+        }
+        let body = json!({
+            "type": "string",
+            "sensitive": true,
+            "description": format!("Value of `{key}` for `environment` resources (TF_VAR_{key})"),
+        });
+        self.add("variable", &[key], body);
+        Ok(Some(key.clone()))
     }
 
     fn env(&mut self, container: &str, c: &Container) -> Vec<Value> {
