@@ -187,15 +187,31 @@ fn build_flags_must_match_exactly_one_container() {
 }
 
 #[test]
-fn missing_build_context_is_an_error() {
-    let e = errors(run(&[API], &opts()));
-    assert_eq!(e.len(), 1);
-    assert_eq!(e[0].code, "score::compose::no_image");
-    assert!(e[0]
-        .help
-        .as_deref()
-        .unwrap()
-        .contains("--build main=<directory>"));
+fn image_dot_is_built_from_the_score_files_directory() {
+    // The Score file's directory is `.` here; seen from a compose file in `sub/` it is `..`.
+    let o = Options {
+        compose_dir: "sub".into(),
+        ..opts()
+    };
+    let out = run(&[API], &o).unwrap();
+    let svc = &out.document["services"]["api-main"];
+    assert_eq!(svc["build"], "..", "{svc}");
+    assert!(svc.get("image").is_none(), "{svc}");
+    assert_eq!(out.info_logs.len(), 1, "{:?}", out.info_logs);
+    assert!(
+        out.info_logs[0].contains("container `main`: image `.` is built from `..`"),
+        "{:?}",
+        out.info_logs
+    );
+    // `--build` still decides where it names the container.
+    let o = Options {
+        compose_dir: "sub".into(),
+        build: vec!["main=sub/api".into()],
+        ..opts()
+    };
+    let out = run(&[API], &o).unwrap();
+    assert_eq!(out.document["services"]["api-main"]["build"], "./api");
+    assert!(out.info_logs.is_empty(), "{:?}", out.info_logs);
 }
 
 #[test]

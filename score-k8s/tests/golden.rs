@@ -40,7 +40,7 @@ fn snapshot_text(dir: &Path) -> String {
                 dir.display()
             );
             let mut text = String::new();
-            for w in &out.warnings {
+            for w in resolved.warnings.iter().chain(&out.warnings) {
                 text.push_str(&format!("# warning {}: {}\n", w.code, w.message));
             }
             text.push_str(&score_k8s::to_yaml(&out.documents));
@@ -95,8 +95,11 @@ golden!(
     amqp,
     annotations_checksum,
     before,
+    community_types,
     custom_provisioner,
     dns_and_route,
+    elasticsearch,
+    environment,
     error_before_conflict,
     error_claim_on_deployment,
     error_duplicate_object,
@@ -120,6 +123,7 @@ golden!(
     route_ingress,
     s3,
     secrets_in_variables,
+    seed,
     service_community,
     service_name_annotation,
     service_ports,

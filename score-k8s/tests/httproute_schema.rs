@@ -35,7 +35,7 @@ fn generated_routes_match_the_gateway_api_schema() {
         }
     }
     assert!(
-        routes >= 2,
+        routes >= 3,
         "expected the fixtures to produce HTTPRoutes, found {routes}"
     );
 }
@@ -69,6 +69,9 @@ fn the_schema_rejects_invalid_routes() {
         }),
         ("double slash", |r| {
             r["spec"]["rules"][0]["matches"][0]["path"]["value"] = json!("/a//b")
+        }),
+        ("regex characters in a PathPrefix", |r| {
+            r["spec"]["rules"][0]["matches"][0]["path"]["value"] = json!("/my/[^/]+/path")
         }),
         ("unknown path type", |r| {
             r["spec"]["rules"][0]["matches"][0]["path"]["type"] = json!("Prefix")

@@ -8,6 +8,9 @@
 //! that opens a multi-line value, a blank line) ends the group. A heredoc is part of the line
 //! that opens it, so the attributes after it still align with those before. Each `=` of a
 //! group is placed one space after the longest key.
+//!
+//! hclwrite also indents the `}, {` line between two objects of a list one level deeper than
+//! the braces around it (`[{`, `}]`); that is done here too.
 
 /// Re-align the attributes of HCL text printed by hcl-rs.
 pub fn align(text: &str) -> String {
@@ -37,9 +40,17 @@ pub fn align(text: &str) -> String {
     for (i, line) in out.iter_mut().enumerate() {
         if !verbatim.contains(&i) {
             collapse_empty_block(line);
+            indent_object_separator(line);
         }
     }
     out.join("\n")
+}
+
+/// `  }, {` between two objects of a list: one level deeper, as `terraform fmt` writes it.
+fn indent_object_separator(line: &mut String) {
+    if line.trim_start().starts_with("}, {") {
+        line.insert_str(0, "  ");
+    }
 }
 
 /// hcl-rs prints an empty block as `name {    }`; `terraform fmt` writes `name {}`.
@@ -203,6 +214,12 @@ fn net_brackets(b: &[u8]) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::align;
+
+    #[test]
+    fn object_separators_in_lists_are_indented_like_terraform_fmt() {
+        let text = "a = [{\n  x = 1\n}, {\n  x = 2\n}]";
+        assert_eq!(align(text), "a = [{\n  x = 1\n  }, {\n  x = 2\n}]");
+    }
 
     #[test]
     fn aligns_runs_of_one_line_attributes() {

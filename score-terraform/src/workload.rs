@@ -44,8 +44,17 @@ pub const MANAGED_BY: &str = "score-rs";
 pub const ENVIRONMENT_TYPE: &str = "environment";
 /// Names Terraform reserves for variables, and the module's own variables.
 const RESERVED_VARIABLES: &[&str] = &[
-    "source", "version", "providers", "count", "for_each", "lifecycle", "depends_on", "locals",
-    "namespace", "base_domain", "gateway_name",
+    "source",
+    "version",
+    "providers",
+    "count",
+    "for_each",
+    "lifecycle",
+    "depends_on",
+    "locals",
+    "namespace",
+    "base_domain",
+    "gateway_name",
 ];
 
 fn err(msg: impl Into<String>) -> Diagnostic {

@@ -179,7 +179,7 @@ fn route_and_service_port_check_their_params() {
     let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\nservice: {ports: {http: {port: 80}}}\ncontainers: {main: {image: nginx}}\nresources:\n  rr: {type: route, params: {host: example.com, path: /, port: 81}}\n");
     let e = resolve(&[w], "").unwrap_err();
     assert!(
-        messages(&e).contains("params.port 81 is not a service port of workload web"),
+        messages(&e).contains("workload `web` has no service port `81`"),
         "{}",
         messages(&e)
     );

@@ -13,7 +13,7 @@ fn golden_modules() {
         let run = support::run(&dir);
         let mut text = String::new();
         let _ = writeln!(text, "# case: {case}");
-        for w in &run.hcl.warnings {
+        for w in run.resolved.warnings.iter().chain(&run.hcl.warnings) {
             let _ = writeln!(text, "# warning: {}", w.message);
         }
         let _ = writeln!(text, "# resource outputs:");

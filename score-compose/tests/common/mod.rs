@@ -46,6 +46,21 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/compose")
 }
 
+/// `p` without `.` and `..` components (as compose paths are written).
+fn normalized(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// Every case name, sorted.
 pub fn cases() -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(fixtures())
@@ -219,6 +234,14 @@ fn file_block(f: &GeneratedFile) -> String {
 /// The human-readable report snapshotted for a case.
 pub fn report(run: &Run) -> String {
     let mut out = String::new();
+    // Warnings of provisioning (params a provisioner does not take, provisioner `warnings`).
+    let provisioning = run.resolved.as_ref().map_or(&[][..], |r| &r.warnings[..]);
+    if !provisioning.is_empty() {
+        out.push_str("--- provisioning warnings\n");
+        provisioning
+            .iter()
+            .for_each(|d| out.push_str(&diag_line(d)));
+    }
     match &run.result {
         Ok(o) => {
             out.push_str("--- compose.yaml\n");
@@ -247,7 +270,9 @@ pub fn report(run: &Run) -> String {
             diags.iter().for_each(|d| out.push_str(&diag_line(d)));
         }
     }
-    redact(&out, &run.secrets)
+    // Build contexts in the fixtures (image `.`) are relative to PROJECT: name them stably.
+    let fixtures_from_project = format!("..{}", normalized(&fixtures()).display());
+    redact(&out, &run.secrets).replace(&fixtures_from_project, "<fixtures>")
 }
 
 /// Write the compose file and every generated file into `dir` as a project would have them.

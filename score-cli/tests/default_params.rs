@@ -1,0 +1,263 @@
+//! Hostile params given to every default provisioner on every target: a value with newlines,
+//! quotes, `: `, `#`, list markers and Terraform `${…}`/`%{…}` is either rejected with a
+//! provisioner error or embedded as a value. It never changes the structure of what is
+//! generated (no injected key, service, file or Terraform interpolation), and never makes a
+//! template render invalid YAML.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use score_core::provision::{self, parse_provisioner_file, Provisioner, WorkloadInput};
+use score_core::state::TargetState;
+use score_core::{Diagnostic, SourceFile};
+use serde_json::{json, Map, Value};
+
+/// Each payload carries the marker `injected`, which must never become a key or a reference.
+const PAYLOADS: &[&str] = &[
+    // `$$` is Score's escape for `$`: the provisioner receives `${var.injected}`.
+    "x\"\ninjected: 'y' # : $${var.injected} %{ if true }",
+    "x\n- injected\n  injected: [1]",
+    "x', injected: {a: b}, z: '",
+];
+
+const TARGETS: &[&str] = &["compose", "k8s", "terraform"];
+
+fn defaults(target: &str) -> Vec<Provisioner> {
+    let text = match target {
+        "compose" => score_compose::DEFAULT_PROVISIONERS,
+        "k8s" => score_k8s::DEFAULT_PROVISIONERS,
+        _ => score_terraform::DEFAULT_PROVISIONERS,
+    };
+    parse_provisioner_file(&SourceFile::new("zz-default.provisioners.yaml", text))
+        .unwrap_or_else(|e| panic!("{target} defaults: {e:?}"))
+}
+
+/// A harmless value for each param the defaults declare.
+fn benign(param: &str) -> Value {
+    match param {
+        "version" => json!("1.0"),
+        "database" => json!("orders"),
+        "username" => json!("owner"),
+        "storage" | "size" => json!("2Gi"),
+        "resources" => json!({"requests": {"cpu": "200m"}, "limits": {"memory": "2Gi"}}),
+        "vhost" => json!("orders"),
+        "bucket" => json!("my-bucket"),
+        "name" => json!("orders-topic"),
+        "partitions" => json!(2),
+        "host" => json!("app.example.com"),
+        "path" => json!("/api"),
+        "port" => json!(80),
+        "gateway" => json!("public"),
+        "gateway_namespace" => json!("gateways"),
+        "ingress_class" => json!("nginx"),
+        "storage_class" => json!("fast"),
+        "access_mode" => json!("ReadWriteMany"),
+        "workload" => json!("web"),
+        "pubsub" => json!("bus"),
+        "topic" => json!("orders"),
+        "route" => json!("/orders"),
+        "minReplicas" => json!(1),
+        "maxReplicas" => json!(4),
+        "targetCPUUtilizationPercentage" | "targetMemoryUtilizationPercentage" => json!(70),
+        "model" => json!("smollm2:135m"),
+        "project_id" => json!("my-project"),
+        other => panic!("no benign value for param `{other}`: add one"),
+    }
+}
+
+/// Params a type needs to render at all.
+fn required(kind: &str) -> Map<String, Value> {
+    let needed: &[&str] = match kind {
+        "route" => &["host", "port"],
+        "service-port" => &["workload", "port"],
+        "dapr-subscription" => &["pubsub", "topic"],
+        "endpoint" => &["port"],
+        _ => &[],
+    };
+    needed.iter().map(|p| (p.to_string(), benign(p))).collect()
+}
+
+fn score_file(p: &Provisioner, params: &Map<String, Value>) -> String {
+    let class = p
+        .class
+        .as_deref()
+        .map_or(String::new(), |c| format!(", \"class\": \"{c}\""));
+    format!(
+        "apiVersion: score.dev/v1b1\nmetadata: {{name: web}}\nservice: {{ports: {{web: {{port: 80, targetPort: 8080}}}}}}\ncontainers: {{main: {{image: nginx}}}}\nresources:\n  r: {{\"type\": \"{}\"{class}, \"params\": {}}}\n",
+        p.kind,
+        Value::Object(params.clone())
+    )
+}
+
+/// What the target generates, as one JSON value (files as path → number of lines).
+fn generate(target: &str, yaml: &str) -> Result<Value, Vec<Diagnostic>> {
+    let loaded =
+        score_core::load::load_source(SourceFile::new("score.yaml", yaml), Path::new("."), None)?;
+    let inputs = vec![WorkloadInput {
+        workload: loaded.workload,
+        base_dir: ".".into(),
+    }];
+    let mut state = TargetState::default();
+    let provisioners = defaults(target);
+    match target {
+        "compose" => {
+            let opts = score_compose::Options {
+                project: "t".into(),
+                mounts_dir: ".score-rs/mounts".into(),
+                compose_dir: ".".into(),
+                ..Default::default()
+            };
+            let t = score_compose::target(&inputs, &opts);
+            let resolved = provision::provision(&mut state, &inputs, &provisioners, &t)?;
+            let out = score_compose::generate(&resolved, &opts)?;
+            let files: Map<String, Value> = out
+                .files
+                .iter()
+                .map(|f| {
+                    let lines = String::from_utf8_lossy(&f.bytes).lines().count();
+                    (f.path.display().to_string(), json!(lines))
+                })
+                .collect();
+            Ok(json!({"document": out.document, "files": files, "info": out.info_logs}))
+        }
+        "k8s" => {
+            let opts = score_k8s::Options::default();
+            let t = score_k8s::target(&inputs, &opts);
+            let resolved = provision::provision(&mut state, &inputs, &provisioners, &t)?;
+            Ok(Value::Array(
+                score_k8s::generate(&resolved, &opts)?.documents,
+            ))
+        }
+        _ => {
+            let opts = score_terraform::Options::default();
+            let t = score_terraform::target(&inputs, &opts);
+            let resolved = provision::provision(&mut state, &inputs, &provisioners, &t)?;
+            let files = score_terraform::module_files(&resolved)?;
+            Ok(Value::Object(
+                files.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
+            ))
+        }
+    }
+}
+
+/// Every key path of `v` (list items merged), plus the number of items of each list.
+fn shape(v: &Value, at: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{k}");
+                out.insert(p.clone());
+                shape(x, &p, out);
+            }
+        }
+        Value::Array(xs) => {
+            out.insert(format!("{at}[{}]", xs.len()));
+            for x in xs {
+                shape(x, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Where the marker shows up as structure: a key, or a live Terraform reference.
+fn injections(v: &Value, target: &str, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k.contains("injected") {
+                    out.push(format!("key {at}/{k}"));
+                }
+                injections(x, target, &format!("{at}/{k}"), out);
+            }
+        }
+        Value::Array(xs) => xs
+            .iter()
+            .for_each(|x| injections(x, target, &format!("{at}[]"), out)),
+        Value::String(s) if target == "terraform" => {
+            let live = s.replace("$${", "").replace("%%{", "");
+            if live.contains("${var.injected") || live.contains("%{ if") {
+                out.push(format!("Terraform interpolation in {at}: {s:?}"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn hostile_params_never_change_the_structure_of_default_output() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for target in TARGETS {
+        for p in defaults(target) {
+            let base = required(&p.kind);
+            match generate(target, &score_file(&p, &base)) {
+                Ok(_) => {}
+                // No meaning on terraform: it fails whatever the params.
+                Err(_) if *target == "terraform" && p.kind == "gcp-pubsub-emulator" => continue,
+                Err(e) => panic!("{target} `{}`: fails with harmless params: {e:?}", p.uri),
+            }
+            for param in &p.supported_params {
+                let mut benign_params = base.clone();
+                benign_params.insert(param.clone(), benign(param));
+                let expected = match generate(target, &score_file(&p, &benign_params)) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        problems.push(format!(
+                            "{target} `{}` rejects the harmless `{param}`: {:?}",
+                            p.uri,
+                            e.iter().map(|d| &d.message).collect::<Vec<_>>()
+                        ));
+                        continue;
+                    }
+                };
+                let mut want = BTreeSet::new();
+                shape(&expected, "", &mut want);
+                for payload in PAYLOADS {
+                    checked += 1;
+                    let mut params = base.clone();
+                    params.insert(param.clone(), json!(payload));
+                    match generate(target, &score_file(&p, &params)) {
+                        Ok(out) => {
+                            let mut got = BTreeSet::new();
+                            shape(&out, "", &mut got);
+                            if got != want {
+                                let extra: Vec<_> = got.symmetric_difference(&want).collect();
+                                problems.push(format!("{target} `{}` param `{param}` = {payload:?} changed the structure: {extra:?}", p.uri));
+                            }
+                            let mut found = Vec::new();
+                            injections(&out, target, "", &mut found);
+                            if !found.is_empty() {
+                                problems.push(format!(
+                                    "{target} `{}` param `{param}` = {payload:?}: {found:?}",
+                                    p.uri
+                                ));
+                            }
+                        }
+                        Err(errors) => {
+                            for d in errors {
+                                // A rejection is fine; a template whose output no longer parses is
+                                // an injection that happened to break the YAML.
+                                if d.message.contains("rendered invalid YAML")
+                                    || d.message.contains("must render a mapping")
+                                {
+                                    problems.push(format!(
+                                        "{target} `{}` param `{param}` = {payload:?}: {}",
+                                        p.uri, d.message
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} cases checked");
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
