@@ -83,14 +83,24 @@ fn score_file(p: &Provisioner, params: &Map<String, Value>) -> String {
         .as_deref()
         .map_or(String::new(), |c| format!(", \"class\": \"{c}\""));
     format!(
-        "apiVersion: score.dev/v1b1\nmetadata: {{name: web}}\nservice: {{ports: {{web: {{port: 80, targetPort: 8080}}}}}}\ncontainers: {{main: {{image: nginx}}}}\nresources:\n  r: {{\"type\": \"{}\"{class}, \"params\": {}}}\n",
+        "apiVersion: score.dev/v1b1\nmetadata: {{name: web}}\nservice: {{ports: {{web: {{port: 80, targetPort: 8080}}}}}}\ncontainers: {{main: {{image: nginx}}}}\nresources:\n  res: {{\"type\": \"{}\"{class}, \"params\": {}}}\n",
         p.kind,
         Value::Object(params.clone())
     )
 }
 
-/// What the target generates, as one JSON value (files as path → number of lines).
+/// What the target generates and the resources' outputs, as one JSON value (compose files as
+/// path → number of lines).
 fn generate(target: &str, yaml: &str) -> Result<Value, Vec<Diagnostic>> {
+    generate_with(target, yaml, &defaults(target))
+}
+
+/// [`generate`] with the given provisioners.
+fn generate_with(
+    target: &str,
+    yaml: &str,
+    provisioners: &[Provisioner],
+) -> Result<Value, Vec<Diagnostic>> {
     let loaded =
         score_core::load::load_source(SourceFile::new("score.yaml", yaml), Path::new("."), None)?;
     let inputs = vec![WorkloadInput {
@@ -98,7 +108,6 @@ fn generate(target: &str, yaml: &str) -> Result<Value, Vec<Diagnostic>> {
         base_dir: ".".into(),
     }];
     let mut state = TargetState::default();
-    let provisioners = defaults(target);
     match target {
         "compose" => {
             let opts = score_compose::Options {
@@ -108,7 +117,8 @@ fn generate(target: &str, yaml: &str) -> Result<Value, Vec<Diagnostic>> {
                 ..Default::default()
             };
             let t = score_compose::target(&inputs, &opts);
-            let resolved = provision::provision(&mut state, &inputs, &provisioners, &t)?;
+            let resolved = provision::provision(&mut state, &inputs, provisioners, &t)?;
+            let outputs = outputs_of(&resolved);
             let out = score_compose::generate(&resolved, &opts)?;
             let files: Map<String, Value> = out
                 .files
@@ -118,12 +128,14 @@ fn generate(target: &str, yaml: &str) -> Result<Value, Vec<Diagnostic>> {
                     (f.path.display().to_string(), json!(lines))
                 })
                 .collect();
-            Ok(json!({"document": out.document, "files": files, "info": out.info_logs}))
+            Ok(
+                json!({"outputs": outputs, "document": out.document, "files": files, "info": out.info_logs}),
+            )
         }
         "k8s" => {
             let opts = score_k8s::Options::default();
             let t = score_k8s::target(&inputs, &opts);
-            let resolved = provision::provision(&mut state, &inputs, &provisioners, &t)?;
+            let resolved = provision::provision(&mut state, &inputs, provisioners, &t)?;
             Ok(Value::Array(
                 score_k8s::generate(&resolved, &opts)?.documents,
             ))
@@ -131,13 +143,25 @@ fn generate(target: &str, yaml: &str) -> Result<Value, Vec<Diagnostic>> {
         _ => {
             let opts = score_terraform::Options::default();
             let t = score_terraform::target(&inputs, &opts);
-            let resolved = provision::provision(&mut state, &inputs, &provisioners, &t)?;
-            let files = score_terraform::module_files(&resolved)?;
-            Ok(Value::Object(
-                files.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
-            ))
+            let resolved = provision::provision(&mut state, &inputs, provisioners, &t)?;
+            let files: Map<String, Value> = score_terraform::module_files(&resolved)?
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v))
+                .collect();
+            Ok(json!({"outputs": outputs_of(&resolved), "module": files}))
         }
     }
+}
+
+/// Every resource's outputs, by UID: their keys are structure too (an injected key could
+/// shadow a real output).
+fn outputs_of(resolved: &provision::Resolved) -> Value {
+    resolved
+        .resources
+        .iter()
+        .map(|r| (r.uid.to_string(), Value::Object(r.record.outputs.clone())))
+        .collect::<Map<String, Value>>()
+        .into()
 }
 
 /// Every key path of `v` (list items merged), plus the number of items of each list.
@@ -184,73 +208,82 @@ fn injections(v: &Value, target: &str, at: &str, out: &mut Vec<String>) {
     }
 }
 
+/// What goes wrong when `p`'s params are hostile, and how many cases were tried.
+fn check(target: &str, p: &Provisioner, all: &[Provisioner], problems: &mut Vec<String>) -> usize {
+    let base = required(&p.kind);
+    let mut checked = 0;
+    for param in &p.supported_params {
+        let mut benign_params = base.clone();
+        benign_params.insert(param.clone(), benign(param));
+        let expected = match generate_with(target, &score_file(p, &benign_params), all) {
+            Ok(v) => v,
+            Err(e) => {
+                let messages: Vec<&String> = e.iter().map(|d| &d.message).collect();
+                problems.push(format!(
+                    "{target} `{}` rejects the harmless `{param}`: {messages:?}",
+                    p.uri
+                ));
+                continue;
+            }
+        };
+        let mut want = BTreeSet::new();
+        shape(&expected, "", &mut want);
+        for payload in PAYLOADS {
+            checked += 1;
+            let mut params = base.clone();
+            params.insert(param.clone(), json!(payload));
+            match generate_with(target, &score_file(p, &params), all) {
+                Ok(out) => {
+                    let mut got = BTreeSet::new();
+                    shape(&out, "", &mut got);
+                    if got != want {
+                        let extra: Vec<_> = got.symmetric_difference(&want).collect();
+                        problems.push(format!("{target} `{}` param `{param}` = {payload:?} changed the structure: {extra:?}", p.uri));
+                    }
+                    let mut found = Vec::new();
+                    injections(&out, target, "", &mut found);
+                    if !found.is_empty() {
+                        problems.push(format!(
+                            "{target} `{}` param `{param}` = {payload:?}: {found:?}",
+                            p.uri
+                        ));
+                    }
+                }
+                Err(errors) => {
+                    for d in errors {
+                        // A rejection (`fail()`, a filter refusing the value) is fine; anything
+                        // else (YAML that no longer parses, a backend refusing what the template
+                        // made) means the value got into the structure.
+                        let rejected = d.code == "score::provisioner::template"
+                            && d.message.contains("invalid operation");
+                        if !rejected {
+                            problems.push(format!(
+                                "{target} `{}` param `{param}` = {payload:?}: [{}] {}",
+                                p.uri, d.code, d.message
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    checked
+}
+
 #[test]
 fn hostile_params_never_change_the_structure_of_default_output() {
     let mut problems = Vec::new();
     let mut checked = 0;
     for target in TARGETS {
-        for p in defaults(target) {
-            let base = required(&p.kind);
-            match generate(target, &score_file(&p, &base)) {
+        let all = defaults(target);
+        for p in &all {
+            match generate_with(target, &score_file(p, &required(&p.kind)), &all) {
                 Ok(_) => {}
                 // No meaning on terraform: it fails whatever the params.
                 Err(_) if *target == "terraform" && p.kind == "gcp-pubsub-emulator" => continue,
                 Err(e) => panic!("{target} `{}`: fails with harmless params: {e:?}", p.uri),
             }
-            for param in &p.supported_params {
-                let mut benign_params = base.clone();
-                benign_params.insert(param.clone(), benign(param));
-                let expected = match generate(target, &score_file(&p, &benign_params)) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        problems.push(format!(
-                            "{target} `{}` rejects the harmless `{param}`: {:?}",
-                            p.uri,
-                            e.iter().map(|d| &d.message).collect::<Vec<_>>()
-                        ));
-                        continue;
-                    }
-                };
-                let mut want = BTreeSet::new();
-                shape(&expected, "", &mut want);
-                for payload in PAYLOADS {
-                    checked += 1;
-                    let mut params = base.clone();
-                    params.insert(param.clone(), json!(payload));
-                    match generate(target, &score_file(&p, &params)) {
-                        Ok(out) => {
-                            let mut got = BTreeSet::new();
-                            shape(&out, "", &mut got);
-                            if got != want {
-                                let extra: Vec<_> = got.symmetric_difference(&want).collect();
-                                problems.push(format!("{target} `{}` param `{param}` = {payload:?} changed the structure: {extra:?}", p.uri));
-                            }
-                            let mut found = Vec::new();
-                            injections(&out, target, "", &mut found);
-                            if !found.is_empty() {
-                                problems.push(format!(
-                                    "{target} `{}` param `{param}` = {payload:?}: {found:?}",
-                                    p.uri
-                                ));
-                            }
-                        }
-                        Err(errors) => {
-                            for d in errors {
-                                // A rejection is fine; a template whose output no longer parses is
-                                // an injection that happened to break the YAML.
-                                if d.message.contains("rendered invalid YAML")
-                                    || d.message.contains("must render a mapping")
-                                {
-                                    problems.push(format!(
-                                        "{target} `{}` param `{param}` = {payload:?}: {}",
-                                        p.uri, d.message
-                                    ));
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            checked += check(target, p, &all, &mut problems);
         }
     }
     assert!(checked > 300, "only {checked} cases checked");
@@ -260,4 +293,90 @@ fn hostile_params_never_change_the_structure_of_default_output() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The check has teeth: a provisioner that embeds a param without quoting is caught.
+#[test]
+fn an_unquoted_param_is_caught() {
+    let unsafe_entry = "- uri: template://test/unsafe\n  type: thing\n  supported_params: [host]\n  outputs: |\n    host: {{ params.host }}\n  services: |\n    thing:\n      image: nginx\n      hostname: {{ params.host }}\n";
+    let all =
+        parse_provisioner_file(&SourceFile::new("t.provisioners.yaml", unsafe_entry)).unwrap();
+    let mut problems = Vec::new();
+    assert_eq!(
+        check("compose", &all[0], &all, &mut problems),
+        PAYLOADS.len()
+    );
+    assert!(problems.len() >= PAYLOADS.len(), "{problems:#?}");
+}
+
+/// Every value of an `image` key in `v`.
+fn images(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "image" {
+                    if let Some(s) = x.as_str() {
+                        out.insert(s.to_string());
+                    }
+                }
+                images(x, out);
+            }
+        }
+        Value::Array(xs) => xs.iter().for_each(|x| images(x, out)),
+        _ => {}
+    }
+}
+
+/// The three default files take every server image from the one engine table, so `version`
+/// means the same everywhere and the pinned defaults cannot drift apart.
+#[test]
+fn every_target_runs_the_same_engine_images() {
+    let engines = [
+        ("postgres", "postgres"),
+        ("postgres-instance", "postgres"),
+        ("mysql", "mysql"),
+        ("mongodb", "mongodb"),
+        ("redis", "redis"),
+        ("amqp", "rabbitmq"),
+        ("kafka-topic", "kafka"),
+        ("mssql", "mssql"),
+        ("elasticsearch", "elasticsearch"),
+        ("s3", "minio"),
+        ("dapr-state-store", "redis"),
+        ("dapr-pubsub", "redis"),
+        ("llm-model", "ollama"),
+        ("gcp-pubsub-emulator", "pubsub-emulator"),
+    ];
+    use score_core::provision::engines::image;
+    for target in TARGETS {
+        let provisioners = defaults(target);
+        for (kind, engine) in engines {
+            if *target == "terraform" && kind == "gcp-pubsub-emulator" {
+                continue;
+            }
+            let p = provisioners
+                .iter()
+                .find(|p| p.kind == kind && p.class.is_none())
+                .unwrap_or_else(|| panic!("{target} has no default for `{kind}`"));
+            assert!(
+                p.supported_params.iter().any(|x| x == "version"),
+                "{target} `{kind}` takes no `version`"
+            );
+            for version in [None, Some("9.9")] {
+                let mut params = required(kind);
+                if let Some(v) = version {
+                    params.insert("version".into(), json!(v));
+                }
+                let out = generate(target, &score_file(p, &params))
+                    .unwrap_or_else(|e| panic!("{target} `{kind}`: {e:?}"));
+                let mut found = BTreeSet::new();
+                images(&out, &mut found);
+                let want = image(engine, version).unwrap();
+                assert!(
+                    found.contains(&want),
+                    "{target} `{kind}` version {version:?}: want {want}, images {found:?}"
+                );
+            }
+        }
+    }
 }
