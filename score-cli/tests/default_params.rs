@@ -136,9 +136,8 @@ fn generate_with(
             let opts = score_k8s::Options::default();
             let t = score_k8s::target(&inputs, &opts);
             let resolved = provision::provision(&mut state, &inputs, provisioners, &t)?;
-            Ok(Value::Array(
-                score_k8s::generate(&resolved, &opts)?.documents,
-            ))
+            let documents = score_k8s::generate(&resolved, &opts)?.documents;
+            Ok(json!({"outputs": outputs_of(&resolved), "documents": documents}))
         }
         _ => {
             let opts = score_terraform::Options::default();
@@ -379,4 +378,48 @@ fn every_target_runs_the_same_engine_images() {
             }
         }
     }
+}
+
+/// `expected_outputs` of every default entry is exactly what it outputs (validation checks
+/// placeholders against it before anything runs).
+#[test]
+fn expected_outputs_are_exact() {
+    let mut problems = Vec::new();
+    for target in TARGETS {
+        let all = defaults(target);
+        for p in &all {
+            let out = match generate_with(target, &score_file(p, &required(&p.kind)), &all) {
+                Ok(v) => v,
+                Err(_) if *target == "terraform" && p.kind == "gcp-pubsub-emulator" => continue,
+                Err(e) => panic!("{target} `{}`: {e:?}", p.uri),
+            };
+            let outputs = out["outputs"].as_object().unwrap();
+            let uid = outputs
+                .keys()
+                .find(|k| k.ends_with("#web.res"))
+                .unwrap_or_else(|| panic!("{target} `{}`: no resource in {outputs:?}", p.uri));
+            let got: BTreeSet<&str> = outputs[uid]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let want: BTreeSet<&str> = p.expected_outputs.iter().map(String::as_str).collect();
+            if got != want {
+                problems.push(format!(
+                    "{target} `{}`: outputs {got:?}, expected_outputs {want:?}",
+                    p.uri
+                ));
+            }
+            for s in &p.secret_outputs {
+                if !want.contains(s.as_str()) {
+                    problems.push(format!(
+                        "{target} `{}`: secret output `{s}` is not an expected output",
+                        p.uri
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
