@@ -13,6 +13,7 @@
 //! assert_eq!(loaded.workload.name(), "web");
 //! ```
 
+pub mod boundary;
 pub mod check;
 pub mod diagnostic;
 pub mod ir;
