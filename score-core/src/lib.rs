@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod ir;
 pub mod kube_names;
 pub mod load;
+pub mod output;
 pub mod overrides;
 pub mod patch;
 pub mod placeholder;
