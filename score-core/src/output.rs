@@ -30,6 +30,11 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
     /// Permission bits (`0o600` for a file that holds secrets); `None`: the process default.
     pub mode: Option<u32>,
+    /// The user named this path (`-o`). When it exists and is not a regular file
+    /// (`/dev/null`, `/dev/stdout`, a FIFO), it is written into, as a shell redirection
+    /// would, instead of being replaced. A path score-rs chose is always replaced: a link
+    /// planted there is never followed.
+    pub named: bool,
 }
 
 /// Work that writes outputs itself, run once the state is saved.
@@ -67,7 +72,7 @@ impl std::fmt::Debug for Outputs {
 /// let state_dir = StateDir::new(dir.path().join(".score-rs"));
 /// let out = dir.path().join("compose.yaml");
 /// let outputs = Outputs {
-///     files: vec![OutputFile { path: out.clone(), bytes: b"services: {}\n".to_vec(), mode: None }],
+///     files: vec![OutputFile { path: out.clone(), bytes: b"services: {}\n".to_vec(), mode: None, named: false }],
 ///     deferred: Vec::new(),
 /// };
 /// commit(&state_dir, &State::default(), outputs).unwrap();
@@ -77,12 +82,15 @@ pub fn commit(dir: &StateDir, state: &State, outputs: Outputs) -> Result<(), Vec
     for f in &outputs.files {
         refuse_state_dir(dir, &f.path)?;
     }
-    let staged = outputs
-        .files
-        .iter()
-        .map(|f| Staged::new(&f.path, &f.bytes, false, f.mode))
-        .collect::<Result<Vec<Staged>, _>>()
-        .map_err(|d| vec![*d])?;
+    let mut staged = Vec::new();
+    let mut in_place = Vec::new();
+    for f in &outputs.files {
+        if f.named && is_special(&f.path) {
+            in_place.push(f);
+        } else {
+            staged.push(Staged::new(&f.path, &f.bytes, false, f.mode).map_err(|d| vec![*d])?);
+        }
+    }
     dir.save(state).map_err(|d| vec![*d])?;
     for job in outputs.deferred {
         job()?;
@@ -90,7 +98,30 @@ pub fn commit(dir: &StateDir, state: &State, outputs: Outputs) -> Result<(), Vec
     for s in staged {
         s.commit().map_err(|d| vec![*d])?;
     }
+    for f in in_place {
+        write_in_place(f)?;
+    }
     Ok(())
+}
+
+/// Whether `path` exists and is, once links are followed, neither a regular file nor a
+/// directory (a device, FIFO or socket).
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+fn write_in_place(f: &OutputFile) -> Result<(), Vec<Diagnostic>> {
+    use std::io::Write as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&f.path)
+        .and_then(|mut out| out.write_all(&f.bytes))
+        .map_err(|e| {
+            vec![Diagnostic::error(
+                "score::io::write",
+                format!("cannot write `{}`: {e}", f.path.display()),
+            )]
+        })
 }
 
 /// An output may not land in the state directory (say `-o .score-rs/state.yaml`).
@@ -131,6 +162,7 @@ mod tests {
             path,
             bytes: text.as_bytes().to_vec(),
             mode: None,
+            named: false,
         }
     }
 
@@ -175,6 +207,43 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 2, "no temporary file is left: {names:?}");
+    }
+
+    /// `-o /dev/null` replaced the device with a regular file (as root). A named path that is
+    /// not a regular file (here a FIFO, like `/dev/stdout` into a pipe) is written into.
+    #[cfg(unix)]
+    #[test]
+    fn a_named_special_file_is_written_into_not_replaced() {
+        use std::io::Read as _;
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path().join(".score-rs"));
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                std::fs::File::open(fifo)
+                    .unwrap()
+                    .read_to_string(&mut text)
+                    .unwrap();
+                text
+            })
+        };
+        let named = OutputFile {
+            named: true,
+            ..file(fifo.clone(), "through the pipe")
+        };
+        let outputs = Outputs {
+            files: vec![named],
+            deferred: Vec::new(),
+        };
+        commit(&sd, &State::default(), outputs).unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     }
 
     #[test]

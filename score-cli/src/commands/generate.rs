@@ -103,6 +103,7 @@ fn plan_output(
             path: f.path,
             bytes: f.bytes,
             mode: f.mode,
+            named: true,
         })
         .collect();
     let deferred = written.deferred.into_iter().collect();
@@ -134,6 +135,7 @@ fn plan_output(
                     path,
                     bytes: text.into_bytes(),
                     mode,
+                    named: output.is_some(),
                 });
                 (None, Some(message))
             }
@@ -157,6 +159,7 @@ fn plan_output(
                         path: dir.join(name),
                         bytes: text.into_bytes(),
                         mode,
+                        named: output.is_some(),
                     });
                 }
                 (None, Some(message))
