@@ -9,7 +9,7 @@ pub fn print(args: std::fmt::Arguments<'_>) {
     write_or_exit(&mut std::io::stdout().lock(), args);
 }
 
-/// [`print`] on any writer, for the cases that write to stdout through a handle.
+/// [`print()`] on any writer, for the cases that write to stdout through a handle.
 pub fn write_or_exit(out: &mut dyn Write, args: std::fmt::Arguments<'_>) {
     if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {

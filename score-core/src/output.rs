@@ -85,6 +85,14 @@ pub fn commit(dir: &StateDir, state: &State, outputs: Outputs) -> Result<(), Vec
     let mut staged = Vec::new();
     let mut in_place = Vec::new();
     for f in &outputs.files {
+        // Caught now, not when the rename fails after the state is saved.
+        if f.path.is_dir() {
+            return Err(vec![Diagnostic::error(
+                "score::io::write",
+                format!("cannot write `{}`: it is a directory", f.path.display()),
+            )
+            .with_help("name a file with `-o`")]);
+        }
         if f.named && is_special(&f.path) {
             in_place.push(f);
         } else {
@@ -244,6 +252,24 @@ mod tests {
         commit(&sd, &State::default(), outputs).unwrap();
         assert_eq!(reader.join().unwrap(), "through the pipe");
         assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+
+    #[test]
+    fn an_output_that_is_a_directory_fails_before_the_state_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path().join(".score-rs"));
+        sd.save(&State::default()).unwrap();
+        let before = std::fs::read(sd.state_file()).unwrap();
+        let outputs = Outputs {
+            files: vec![
+                file(dir.path().join("fine.yaml"), "x"),
+                file(dir.path().to_path_buf(), "y"),
+            ],
+            deferred: Vec::new(),
+        };
+        assert!(commit(&sd, &state_with("a"), outputs).is_err());
+        assert_eq!(std::fs::read(sd.state_file()).unwrap(), before);
+        assert!(!dir.path().join("fine.yaml").exists());
     }
 
     #[test]
