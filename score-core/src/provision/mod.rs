@@ -11,9 +11,11 @@
 
 mod cache;
 mod command;
+mod dialect;
 mod engine;
 mod file;
 pub mod functions;
+mod gotemplate;
 mod template;
 #[cfg(test)]
 mod tests;
@@ -30,6 +32,8 @@ use crate::uid::ResourceUid;
 
 pub use cache::{install_cache, parse_cache};
 pub use engine::{provision, provision_owned};
+pub use dialect::Syntax;
+pub use gotemplate::supported_functions as go_template_functions;
 pub use file::{
     describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
     Provisioner, ProvisionerKind, PROVISIONER_FILE_SUFFIX,
