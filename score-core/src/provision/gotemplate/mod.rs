@@ -24,7 +24,8 @@ use gotmpl::{Template, TemplateError, Value};
 
 use crate::provision::functions::Random;
 
-pub(crate) use convert::from_json;
+#[cfg(test)]
+use convert::from_json;
 
 /// `{{range}}` iterations one render may run, across all loops: the step limit that ends
 /// runaway loops (the reference tools' files range over a handful of ports or hosts).
