@@ -6,8 +6,8 @@
 //! 2. any template with a Jinja statement `{%` or comment `{#`: Jinja;
 //! 3. any action `{{ … }}` (or `{{- … }}`) that starts the Go way: with `.` or `$`
 //!    (`{{ .State.x }}`, `{{ $p := … }}`), a Go comment `/*`, a Go keyword (`if`, `range`,
-//!    `with`, `end`, `else`, `define`, `template`, `block`, `break`, `continue`), or a call of a
-//!    Go/sprig function with its arguments after a space (`{{ randAlphaNum 6 }}`): Go;
+//!    `with`, `end`, `else`, `define`, `template`, `block`, `break`, `continue`), or a call with
+//!    its arguments after a space (`{{ randAlphaNum 6 }}`, `{{ anything "text" }}`): Go;
 //! 4. otherwise Jinja (a template without any `{{` renders the same either way).
 
 /// The template language of one entry.
@@ -80,8 +80,12 @@ fn go_action(a: &str, go_names: &[&str]) -> bool {
         return false;
     };
     let next = rest.trim_start().chars().next();
-    go_names.contains(&word)
-        && next.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '"' | '`' | '.' | '$' | '('))
+    // Any name followed by a string, a field or a variable is a Go call (`{{ env "HOME" }}`:
+    // an unknown function then gets its own error); a known Go/sprig name also with a number,
+    // a name or a parenthesised argument.
+    next.is_some_and(|c| matches!(c, '"' | '`' | '.' | '$'))
+        || (go_names.contains(&word)
+            && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '('))
 }
 
 #[cfg(test)]
@@ -101,6 +105,7 @@ mod tests {
             "{{ if not .Params.x }}{{ fail \"x\" }}{{ end }}",
             "{{/* a comment */}}",
             "name: {{ printf \"%s\" \"x\" }}",
+            "home: {{ env \"HOME\" }}",
         ] {
             assert_eq!(one(t), Syntax::Go, "{t}");
         }
