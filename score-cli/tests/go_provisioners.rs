@@ -189,7 +189,14 @@ fn project(provisioners: &str) -> tempfile::TempDir {
     fs::write(d.join("backend.yaml"), BACKEND).unwrap();
     fs::write(d.join("go.provisioners.yaml"), provisioners).unwrap();
     score_rs(d)
-        .args(["init", "--no-sample", "--project", "demo", "--provisioners", "go.provisioners.yaml"])
+        .args([
+            "init",
+            "--no-sample",
+            "--project",
+            "demo",
+            "--provisioners",
+            "go.provisioners.yaml",
+        ])
         .assert()
         .success();
     dir
@@ -247,20 +254,35 @@ fn go_template_provisioners_generate_valid_compose() {
         .expect("the postgres service");
     assert!(compose.contains(&format!("DB: postgres://db")), "{compose}");
     assert!(compose.contains("BACKEND: backend-main"), "{compose}");
-    assert!(compose.contains(&format!("source: ./.score-rs/mounts/{pg}")), "{compose}");
-    let sql = fs::read_dir(d.join(".score-rs/mounts").join(pg)).unwrap().count();
+    assert!(
+        compose.contains(&format!("source: ./.score-rs/mounts/{pg}")),
+        "{compose}"
+    );
+    let sql = fs::read_dir(d.join(".score-rs/mounts").join(pg))
+        .unwrap()
+        .count();
     assert_eq!(sql, 1, "the `files` template wrote one script");
     // Generated secrets are kept in state: a re-run changes nothing.
     let first = (compose.clone(), state(d));
     score_rs(d).args(["generate"]).assert().success();
-    assert_eq!(first, (fs::read_to_string(d.join("compose.yaml")).unwrap(), state(d)));
+    assert_eq!(
+        first,
+        (
+            fs::read_to_string(d.join("compose.yaml")).unwrap(),
+            state(d)
+        )
+    );
     if let Some(bin) = validator("SCORE_RS_COMPOSE_BIN") {
         let out = std::process::Command::new(bin)
             .current_dir(d)
             .args(["-f", "compose.yaml", "config", "-q"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -269,13 +291,24 @@ fn go_template_provisioners_generate_valid_kubernetes() {
     let dir = project(K8S_PROVISIONERS);
     let d = dir.path();
     score_rs(d)
-        .args(["generate", "--target", "k8s", "--namespace", "shop", "backend.yaml", "web.yaml"])
+        .args([
+            "generate",
+            "--target",
+            "k8s",
+            "--namespace",
+            "shop",
+            "backend.yaml",
+            "web.yaml",
+        ])
         .assert()
         .success();
     let manifests = fs::read_to_string(d.join("manifests.yaml")).unwrap();
     assert!(manifests.contains("kind: NetworkPolicy"), "{manifests}");
     assert!(manifests.contains("namespace: shop"), "{manifests}");
-    assert!(manifests.contains("port: 9898"), "ports come from .WorkloadServices: {manifests}");
+    assert!(
+        manifests.contains("port: 9898"),
+        "ports come from .WorkloadServices: {manifests}"
+    );
     assert!(manifests.contains("kind: Ingress"), "{manifests}");
     if let Some(bin) = validator("SCORE_RS_K8S_VALIDATE") {
         let out = std::process::Command::new(bin)
@@ -283,7 +316,12 @@ fn go_template_provisioners_generate_valid_kubernetes() {
             .current_dir(d)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -313,10 +351,18 @@ fn command_provisioners_written_for_the_reference_tools_run() {
     )
     .unwrap();
     score_rs(d)
-        .args(["init", "--no-sample", "--provisioners", "env.provisioners.yaml"])
+        .args([
+            "init",
+            "--no-sample",
+            "--provisioners",
+            "env.provisioners.yaml",
+        ])
         .assert()
         .success();
-    score_rs(d).args(["generate", "web.yaml"]).assert().success();
+    score_rs(d)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .success();
     let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
     assert!(compose.contains("H: from-dotenv"), "{compose}");
 }
@@ -349,9 +395,13 @@ fn broken_go_provisioners_are_located_errors_and_change_nothing() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(expected), "{name}: {stderr}");
         if *line > 0 {
-            let diag: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+            let diag: serde_json::Value =
+                serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
             assert_eq!(diag["line"], *line, "{name}: {stderr}");
-            assert!(diag["file"].as_str().unwrap().ends_with(&file), "{name}: {stderr}");
+            assert!(
+                diag["file"].as_str().unwrap().ends_with(&file),
+                "{name}: {stderr}"
+            );
         }
         assert_eq!(before, snapshot(d), "{name} changed the state directory");
     }
@@ -370,7 +420,10 @@ fn broken_command_provisioners_are_located_errors_and_change_nothing() {
         fs::write(d.join("web.yaml"), "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources: {db: {type: postgres}}\n").unwrap();
         let file = format!("{name}.provisioners.yaml");
         fs::write(d.join(&file), text).unwrap();
-        score_rs(d).args(["init", "--no-sample", "--provisioners", &file]).assert().success();
+        score_rs(d)
+            .args(["init", "--no-sample", "--provisioners", &file])
+            .assert()
+            .success();
         let before = snapshot(d);
         let out = score_rs(d).args(["generate", "web.yaml"]).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
@@ -400,8 +453,12 @@ fn serve(files: Vec<(&'static str, String)>, requests: usize) -> String {
             }
             let path = request_line.split_whitespace().nth(1).unwrap_or("");
             let response = match files.iter().find(|(p, _)| *p == path) {
-                Some((_, body)) => format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()),
-                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string(),
+                Some((_, body)) => format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+                None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string(),
             };
             let _ = stream.write_all(response.as_bytes());
         }
@@ -413,8 +470,14 @@ fn serve(files: Vec<(&'static str, String)>, requests: usize) -> String {
 fn init_installs_provisioners_from_urls_and_directories() {
     let base = serve(
         vec![
-            ("/catalogue/10-go.provisioners.yaml", COMPOSE_PROVISIONERS.to_string()),
-            ("/broken.provisioners.yaml", "- uri: template://x\n".to_string()),
+            (
+                "/catalogue/10-go.provisioners.yaml",
+                COMPOSE_PROVISIONERS.to_string(),
+            ),
+            (
+                "/broken.provisioners.yaml",
+                "- uri: template://x\n".to_string(),
+            ),
         ],
         3,
     );
@@ -451,16 +514,29 @@ fn init_installs_provisioners_from_urls_and_directories() {
     let other = tempfile::tempdir().unwrap();
     let o = other.path();
     fs::create_dir(o.join("catalogue")).unwrap();
-    fs::write(o.join("catalogue/a.provisioners.yaml"), "- uri: template://a\n  type: dns\n  outputs: 'host: a'\n").unwrap();
-    fs::write(o.join("catalogue/b.provisioners.yaml"), "- uri: template://b\n  type: dns\n  outputs: 'host: b'\n").unwrap();
+    fs::write(
+        o.join("catalogue/a.provisioners.yaml"),
+        "- uri: template://a\n  type: dns\n  outputs: 'host: a'\n",
+    )
+    .unwrap();
+    fs::write(
+        o.join("catalogue/b.provisioners.yaml"),
+        "- uri: template://b\n  type: dns\n  outputs: 'host: b'\n",
+    )
+    .unwrap();
     fs::write(o.join("catalogue/notes.md"), "not a provisioner").unwrap();
     fs::write(o.join("web.yaml"), "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx, variables: {H: '${resources.dns.host}'}}}\nresources: {dns: {type: dns}}\n").unwrap();
     score_rs(o)
         .args(["init", "--no-sample", "--provisioners", "catalogue"])
         .assert()
         .success();
-    score_rs(o).args(["generate", "web.yaml"]).assert().success();
-    assert!(fs::read_to_string(o.join("compose.yaml")).unwrap().contains("H: b"));
+    score_rs(o)
+        .args(["generate", "web.yaml"])
+        .assert()
+        .success();
+    assert!(fs::read_to_string(o.join("compose.yaml"))
+        .unwrap()
+        .contains("H: b"));
     // An empty directory is an error, not a silent no-op.
     fs::create_dir(o.join("empty")).unwrap();
     score_rs(o)

@@ -91,11 +91,21 @@ fn gather(args: &[PathBuf], suffix: &str, check: bool) -> Result<Vec<Install>, V
     for arg in args {
         let text = arg.to_string_lossy();
         let found = if text.starts_with("http://") || text.starts_with("https://") {
-            download(&text).map(|src| vec![Install { stem: stem_of_url(&text, suffix), src }])
+            download(&text).map(|src| {
+                vec![Install {
+                    stem: stem_of_url(&text, suffix),
+                    src,
+                }]
+            })
         } else if arg.is_dir() {
             in_directory(arg, suffix)
         } else {
-            score_core::load::read_source(arg).map(|src| vec![Install { stem: stem_of(arg, suffix), src }])
+            score_core::load::read_source(arg).map(|src| {
+                vec![Install {
+                    stem: stem_of(arg, suffix),
+                    src,
+                }]
+            })
         };
         match found {
             Ok(files) => out.extend(files),
@@ -119,23 +129,40 @@ fn gather(args: &[PathBuf], suffix: &str, check: bool) -> Result<Vec<Install>, V
 
 fn in_directory(dir: &Path, suffix: &str) -> Result<Vec<Install>, Box<Diagnostic>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        Box::new(Diagnostic::error("score::io::read", format!("cannot list `{}`: {e}", dir.display())))
+        Box::new(Diagnostic::error(
+            "score::io::read",
+            format!("cannot list `{}`: {e}", dir.display()),
+        ))
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n.to_string_lossy().ends_with(suffix)))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().ends_with(suffix))
+        })
         .collect();
     files.sort();
     if files.is_empty() {
         return Err(Box::new(
-            Diagnostic::error("score::io::read", format!("`{}` holds no `*{suffix}` file", dir.display()))
-                .with_help(format!("name the files `<name>{suffix}`, or pass them one by one")),
+            Diagnostic::error(
+                "score::io::read",
+                format!("`{}` holds no `*{suffix}` file", dir.display()),
+            )
+            .with_help(format!(
+                "name the files `<name>{suffix}`, or pass them one by one"
+            )),
         ));
     }
     files
         .iter()
-        .map(|f| score_core::load::read_source(f).map(|src| Install { stem: stem_of(f, suffix), src }))
+        .map(|f| {
+            score_core::load::read_source(f).map(|src| Install {
+                stem: stem_of(f, suffix),
+                src,
+            })
+        })
         .collect()
 }
 
@@ -143,8 +170,11 @@ fn in_directory(dir: &Path, suffix: &str) -> Result<Vec<Install>, Box<Diagnostic
 fn download(url: &str) -> Result<SourceFile, Box<Diagnostic>> {
     let fail = |why: String| {
         Box::new(
-            Diagnostic::error("score::io::download", format!("cannot download `{url}`: {why}"))
-                .with_help("check the URL, or download the file and pass its path"),
+            Diagnostic::error(
+                "score::io::download",
+                format!("cannot download `{url}`: {why}"),
+            )
+            .with_help("check the URL, or download the file and pass its path"),
         )
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -164,7 +194,11 @@ fn download(url: &str) -> Result<SourceFile, Box<Diagnostic>> {
 /// The installed name of a downloaded file: its last path segment, as for a file.
 fn stem_of_url(url: &str, suffix: &str) -> String {
     let path = url.split(['?', '#']).next().unwrap_or(url);
-    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("download");
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("download");
     stem_of(Path::new(last), suffix)
 }
 

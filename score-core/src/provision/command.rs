@@ -87,7 +87,13 @@ fn request(inputs: &RunInputs) -> Map<String, Value> {
         .as_str()
         .and_then(|u| u.split_once('#'))
         .map_or(Value::Null, |(_, id)| id.into());
-    let object = |v: Value| if v.is_object() { v } else { Value::Object(Map::new()) };
+    let object = |v: Value| {
+        if v.is_object() {
+            v
+        } else {
+            Value::Object(Map::new())
+        }
+    };
     for (k, v) in [
         ("resource_guid", ctx("guid")),
         ("resource_uid", uid),
@@ -125,7 +131,9 @@ fn merged_services(ours: &Value) -> Value {
     let mut reference = workload_services_json(ours);
     if let (Some(refs), Some(ours)) = (reference.as_object_mut(), ours.as_object()) {
         for (name, w) in refs.iter_mut() {
-            let (Some(w), Some(mine)) = (w.as_object_mut(), ours.get(name).and_then(Value::as_object)) else {
+            let (Some(w), Some(mine)) =
+                (w.as_object_mut(), ours.get(name).and_then(Value::as_object))
+            else {
                 continue;
             };
             for (k, v) in mine {
@@ -136,8 +144,17 @@ fn merged_services(ours: &Value) -> Value {
             let my_ports = mine.get("ports").and_then(Value::as_object);
             if let Some(ports) = w.get_mut("ports").and_then(Value::as_object_mut) {
                 for port in ports.values_mut() {
-                    let name = port.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-                    if let (Some(port), Some(mine)) = (port.as_object_mut(), my_ports.and_then(|m| m.get(&name)).and_then(Value::as_object)) {
+                    let name = port
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    if let (Some(port), Some(mine)) = (
+                        port.as_object_mut(),
+                        my_ports
+                            .and_then(|m| m.get(&name))
+                            .and_then(Value::as_object),
+                    ) {
                         for (k, v) in mine {
                             port.entry(k.clone()).or_insert_with(|| v.clone());
                         }
@@ -332,14 +349,26 @@ mod tests {
 
     #[test]
     fn programs_resolve_as_the_reference_tools_do() {
-        assert_eq!(resolve_program("python3#dotenv").unwrap(), PathBuf::from("python3"));
+        assert_eq!(
+            resolve_program("python3#dotenv").unwrap(),
+            PathBuf::from("python3")
+        );
         assert_eq!(resolve_program("bash").unwrap(), PathBuf::from("bash"));
-        assert_eq!(resolve_program("/usr/bin/env").unwrap(), PathBuf::from("/usr/bin/env"));
+        assert_eq!(
+            resolve_program("/usr/bin/env").unwrap(),
+            PathBuf::from("/usr/bin/env")
+        );
         let cwd = std::env::current_dir().unwrap();
         assert_eq!(resolve_program("./bin/x#frag").unwrap(), cwd.join("bin/x"));
-        assert_eq!(resolve_program("../x").unwrap(), cwd.parent().unwrap().join("x"));
+        assert_eq!(
+            resolve_program("../x").unwrap(),
+            cwd.parent().unwrap().join("x")
+        );
         if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-            assert_eq!(resolve_program("~/bin/p").unwrap(), PathBuf::from(home).join("bin/p"));
+            assert_eq!(
+                resolve_program("~/bin/p").unwrap(),
+                PathBuf::from(home).join("bin/p")
+            );
         }
         assert!(resolve_program("bash/extra").unwrap_err().contains("PATH"));
         assert!(resolve_program("x?y=1").is_err());
@@ -355,7 +384,12 @@ mod tests {
             serde_json::json!({"web": {"hostname": "web-main", "ports": {"http": {"port": 80, "targetPort": 8080, "protocol": "TCP"}}}}),
         );
         let mut context = Map::new();
-        for (k, v) in [("uid", "redis.default#web.cache"), ("guid", "g"), ("type", "redis"), ("class", "default")] {
+        for (k, v) in [
+            ("uid", "redis.default#web.cache"),
+            ("guid", "g"),
+            ("type", "redis"),
+            ("class", "default"),
+        ] {
             context.insert(k.into(), v.into());
         }
         let inputs = RunInputs {

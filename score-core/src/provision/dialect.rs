@@ -44,7 +44,9 @@ pub(crate) fn detect<'a>(texts: impl IntoIterator<Item = &'a str> + Clone) -> Sy
         return Syntax::Jinja;
     }
     let go_names = super::gotemplate::supported_functions();
-    let go = texts.into_iter().any(|t| actions(t).any(|a| go_action(a, &go_names)));
+    let go = texts
+        .into_iter()
+        .any(|t| actions(t).any(|a| go_action(a, go_names)));
     if go {
         Syntax::Go
     } else {
@@ -71,7 +73,10 @@ fn go_action(a: &str, go_names: &[&str]) -> bool {
     if word.is_empty() {
         return false;
     }
-    let ends_word = after.is_empty() || after.starts_with(char::is_whitespace) || after.starts_with('}') || after.starts_with('-');
+    let ends_word = after.is_empty()
+        || after.starts_with(char::is_whitespace)
+        || after.starts_with('}')
+        || after.starts_with('-');
     if GO_KEYWORDS.contains(&word) && ends_word {
         return true;
     }
@@ -84,8 +89,7 @@ fn go_action(a: &str, go_names: &[&str]) -> bool {
     // an unknown function then gets its own error); a known Go/sprig name also with a number,
     // a name or a parenthesised argument.
     next.is_some_and(|c| matches!(c, '"' | '`' | '.' | '$'))
-        || (go_names.contains(&word)
-            && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '('))
+        || (go_names.contains(&word) && next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '('))
 }
 
 #[cfg(test)]

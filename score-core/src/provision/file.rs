@@ -365,7 +365,11 @@ fn parse_entry(item: &Node, src: &SourceFile) -> Result<Provisioner, Diagnostic>
         let syntax = match string("syntax")? {
             Some(s) => Syntax::parse(&s).ok_or_else(|| {
                 let span = item.get("syntax").map_or(item.span, |n| n.span);
-                err(span, format!("unknown template syntax `{s}`"), "expected `go` or `jinja`")
+                err(
+                    span,
+                    format!("unknown template syntax `{s}`"),
+                    "expected `go` or `jinja`",
+                )
             })?,
             None => dialect::detect(templates.values().map(|t| t.text.as_str())),
         };

@@ -19,12 +19,13 @@ use crate::yaml;
 pub(crate) struct Engines {
     /// minijinja, with our helpers (templates are kept inside it by name).
     pub jinja: Environment<'static>,
-    /// sprig for Go templates.
-    go_functions: Functions,
+    /// sprig for Go templates (built at the first Go template: most runs have none).
+    go_functions: Option<Functions>,
     /// Compiled Go templates by name (a failed compile is kept too: it fails the same way).
     go_compiled: HashMap<String, Result<Compiled, GoError>>,
     /// The target's vars under the reference tools' names, built at the first Go template.
     go_vars: Option<BTreeMap<Arc<str>, gotmpl::Value>>,
+    random: super::functions::Random,
 }
 
 impl Engines {
@@ -32,7 +33,8 @@ impl Engines {
     pub(crate) fn new(random: &super::functions::Random) -> Self {
         Engines {
             jinja: super::functions::environment(random),
-            go_functions: Functions::new(random),
+            go_functions: None,
+            random: random.clone(),
             go_compiled: HashMap::new(),
             go_vars: None,
         }
@@ -58,10 +60,10 @@ pub(crate) fn run_go(
     let mut shared = inputs.shared.clone();
     let mut out = Outcome::default();
     let render = |engines: &mut Engines,
-                      key: &str,
-                      init: &Option<Map<String, Value>>,
-                      state: &Map<String, Value>,
-                      shared: &Map<String, Value>|
+                  key: &str,
+                  init: &Option<Map<String, Value>>,
+                  state: &Map<String, Value>,
+                  shared: &Map<String, Value>|
      -> Result<Option<Value>, Box<Diagnostic>> {
         let Some(t) = templates.get(key) else {
             return Ok(None);
@@ -101,7 +103,10 @@ fn render_go(
     data: &gotmpl::Value,
 ) -> Result<Option<Value>, Box<Diagnostic>> {
     let name = format!("{}#{}@{}", p.file.name(), p.span.start, key);
-    let functions = &engines.go_functions;
+    let random = &engines.random;
+    let functions = engines
+        .go_functions
+        .get_or_insert_with(|| Functions::new(random));
     let compiled = engines
         .go_compiled
         .entry(name)
@@ -128,7 +133,10 @@ fn go_error(p: &Provisioner, key: &str, t: &TemplateText, e: &GoError) -> Box<Di
     };
     let mut d = Diagnostic::error(
         "score::provisioner::template",
-        format!("provisioner `{}`: template `{key}` {what}: {}", p.uri, e.message),
+        format!(
+            "provisioner `{}`: template `{key}` {what}: {}",
+            p.uri, e.message
+        ),
     )
     .with_label(&p.file, span, "here");
     d = match e.kind {
@@ -136,7 +144,9 @@ fn go_error(p: &Provisioner, key: &str, t: &TemplateText, e: &GoError) -> Box<Di
             "Go templates may call Go's built-ins and these sprig functions: {}",
             gotemplate::supported_functions().join(", ")
         )),
-        ErrorKind::StepLimit => d.with_help("the template ran too long; look for a loop that does not end"),
+        ErrorKind::StepLimit => {
+            d.with_help("the template ran too long; look for a loop that does not end")
+        }
         _ if e.message.contains("rendered output exceeds") => {
             d.with_help("the template produced too much output; look for a loop that explodes")
         }
@@ -234,7 +244,11 @@ fn render_one(
 }
 
 /// A rendered template as a value: nothing for blank text, else its YAML.
-fn parse_rendered(p: &Provisioner, key: &str, text: String) -> Result<Option<Value>, Box<Diagnostic>> {
+fn parse_rendered(
+    p: &Provisioner,
+    key: &str,
+    text: String,
+) -> Result<Option<Value>, Box<Diagnostic>> {
     if text.trim().is_empty() {
         return Ok(None);
     }

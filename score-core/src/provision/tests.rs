@@ -251,7 +251,10 @@ mod command {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
             let done = match stat {
                 Err(_) => true,
-                Ok(s) => s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+                Ok(s) => s
+                    .rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z')),
             };
             if !done {
                 std::thread::sleep(std::time::Duration::from_millis(10));
@@ -275,7 +278,10 @@ mod command {
         // it is gone and never got to write its marker.
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         assert!(ended(pid.trim()), "background process {pid} still runs");
-        assert!(!marker.exists(), "the run waited for the background job to finish");
+        assert!(
+            !marker.exists(),
+            "the run waited for the background job to finish"
+        );
     }
 
     #[test]
@@ -284,9 +290,16 @@ mod command {
         let pidfile = dir.path().join("pid");
         let script = format!("sleep 30 & echo $! > {}; sleep 30", pidfile.display());
         let e = run_cmd(&script, 1).unwrap_err();
-        assert!(e[0].message.contains("did not finish within 1s"), "{}", e[0].message);
+        assert!(
+            e[0].message.contains("did not finish within 1s"),
+            "{}",
+            e[0].message
+        );
         let pid = std::fs::read_to_string(&pidfile).unwrap();
-        assert!(ended(pid.trim()), "grandchild {pid} was orphaned, not killed");
+        assert!(
+            ended(pid.trim()),
+            "grandchild {pid} was orphaned, not killed"
+        );
     }
 
     #[test]

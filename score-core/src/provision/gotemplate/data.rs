@@ -22,7 +22,10 @@ pub(crate) fn run_vars(vars: &Map<String, Json>) -> BTreeMap<Arc<str>, Value> {
         let (name, value) = match k.as_str() {
             "workload_services" => ("WorkloadServices".to_string(), workload_services(v)),
             // The reference tools' namespace is a string, empty when none is set.
-            "namespace" => ("Namespace".to_string(), Value::String(v.as_str().unwrap_or("").into())),
+            "namespace" => (
+                "Namespace".to_string(),
+                Value::String(v.as_str().unwrap_or("").into()),
+            ),
             "project" => ("ComposeProjectName".to_string(), from_json(v)),
             "mounts_dir" => ("MountsDirectory".to_string(), from_json(v)),
             "workloads" => continue,
@@ -62,7 +65,10 @@ pub(crate) fn data(
         ("SourceWorkload", text("source_workload")),
         ("State", map_value(state)),
         ("Shared", map_value(shared)),
-        ("Init", init.map_or_else(|| Value::Map(Arc::new(BTreeMap::new())), map_value)),
+        (
+            "Init",
+            init.map_or_else(|| Value::Map(Arc::new(BTreeMap::new())), map_value),
+        ),
     ] {
         m.insert(Arc::from(k), v);
     }
@@ -71,7 +77,9 @@ pub(crate) fn data(
 
 fn map_value(m: &Map<String, Json>) -> Value {
     Value::Map(Arc::new(
-        m.iter().map(|(k, v)| (Arc::from(k.as_str()), from_json(v))).collect(),
+        m.iter()
+            .map(|(k, v)| (Arc::from(k.as_str()), from_json(v)))
+            .collect(),
     ))
 }
 

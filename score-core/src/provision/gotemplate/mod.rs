@@ -112,7 +112,8 @@ pub(crate) fn compile(text: &str, functions: &Functions) -> Result<Compiled, GoE
     let (tree, defines) = Parser::new(trimmed, "{{", "}}")
         .and_then(Parser::parse)
         .map_err(|e| match e {
-            TemplateError::Parse { line, message, .. } | TemplateError::Lex { line, message, .. } => GoError {
+            TemplateError::Parse { line, message, .. }
+            | TemplateError::Lex { line, message, .. } => GoError {
                 line: at(line),
                 message,
                 kind: ErrorKind::Syntax,
@@ -168,7 +169,9 @@ pub(crate) fn compile(text: &str, functions: &Functions) -> Result<Compiled, GoE
 /// Prefix a function's error with its name, unless it is the template author's own message.
 fn named(name: &str, e: TemplateError) -> TemplateError {
     match e {
-        TemplateError::Exec(msg) if name != "fail" && name != "required" && !msg.starts_with(name) => {
+        TemplateError::Exec(msg)
+            if name != "fail" && name != "required" && !msg.starts_with(name) =>
+        {
             TemplateError::Exec(format!("{name}: {msg}"))
         }
         other => other,
@@ -177,7 +180,11 @@ fn named(name: &str, e: TemplateError) -> TemplateError {
 
 impl Compiled {
     /// Render with `data` as dot into `out`.
-    pub(crate) fn render(&self, data: &Value, out: &mut impl std::io::Write) -> Result<(), GoError> {
+    pub(crate) fn render(
+        &self,
+        data: &Value,
+        out: &mut impl std::io::Write,
+    ) -> Result<(), GoError> {
         self.line.store(0, Ordering::Relaxed);
         self.template
             .execute_template(out, MAIN, data)
@@ -189,16 +196,23 @@ impl Compiled {
                 let (message, kind) = match e {
                     TemplateError::Exec(msg) => (msg, ErrorKind::Fail),
                     TemplateError::RangeIterLimit => (
-                        format!("the template ran more than {MAX_RANGE_ITERATIONS} range iterations"),
+                        format!(
+                            "the template ran more than {MAX_RANGE_ITERATIONS} range iterations"
+                        ),
                         ErrorKind::StepLimit,
                     ),
-                    TemplateError::RecursionLimit => {
-                        ("the template nests or recurses too deeply".to_string(), ErrorKind::StepLimit)
-                    }
+                    TemplateError::RecursionLimit => (
+                        "the template nests or recurses too deeply".to_string(),
+                        ErrorKind::StepLimit,
+                    ),
                     TemplateError::Io(io) => (io.to_string(), ErrorKind::Other),
                     other => (other.to_string(), ErrorKind::Other),
                 };
-                GoError { line, message, kind }
+                GoError {
+                    line,
+                    message,
+                    kind,
+                }
             })
     }
 }

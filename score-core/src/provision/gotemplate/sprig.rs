@@ -46,16 +46,29 @@ pub(crate) fn functions(random: &Random) -> BTreeMap<&'static str, Func> {
         );
     }
     let r = random.clone();
-    add("uuidv4", Arc::new(move |a| arity("uuidv4", a, 0).map(|()| s(r.uuid()))));
-    add("fail", Arc::new(|a| Err(TemplateError::Exec(a.iter().map(strval).collect::<Vec<_>>().join(" ")))));
-    add("required", Arc::new(|a| {
-        arity("required", a, 2)?;
-        match &a[1] {
-            Value::Nil => Err(TemplateError::Exec(strval(&a[0]))),
-            Value::String(x) if x.is_empty() => Err(TemplateError::Exec(strval(&a[0]))),
-            v => Ok(v.clone()),
-        }
-    }));
+    add(
+        "uuidv4",
+        Arc::new(move |a| arity("uuidv4", a, 0).map(|()| s(r.uuid()))),
+    );
+    add(
+        "fail",
+        Arc::new(|a| {
+            Err(TemplateError::Exec(
+                a.iter().map(strval).collect::<Vec<_>>().join(" "),
+            ))
+        }),
+    );
+    add(
+        "required",
+        Arc::new(|a| {
+            arity("required", a, 2)?;
+            match &a[1] {
+                Value::Nil => Err(TemplateError::Exec(strval(&a[0]))),
+                Value::String(x) if x.is_empty() => Err(TemplateError::Exec(strval(&a[0]))),
+                v => Ok(v.clone()),
+            }
+        }),
+    );
     strings(&mut add);
     lists(&mut add);
     dicts(&mut add);
@@ -187,7 +200,10 @@ fn as_map(name: &str, v: &Value) -> Result<Arc<BTreeMap<Arc<str>, Value>>> {
     }
 }
 
-fn string_fns(add: &mut dyn FnMut(&'static str, Func), fns: &[(&'static str, fn(&str) -> String)]) {
+/// A sprig function of one string.
+type StrFn = fn(&str) -> String;
+
+fn string_fns(add: &mut dyn FnMut(&'static str, Func), fns: &[(&'static str, StrFn)]) {
     for &(name, f) in fns {
         add(
             name,
@@ -207,117 +223,198 @@ fn strings(add: &mut dyn FnMut(&'static str, Func)) {
             ("upper", |x| x.to_uppercase()),
             ("trim", |x| x.trim().to_string()),
             ("title", title),
-            ("nospace", |x| x.chars().filter(|c| !c.is_whitespace()).collect()),
-            ("b64enc", |x| base64::engine::general_purpose::STANDARD.encode(x)),
+            ("nospace", |x| {
+                x.chars().filter(|c| !c.is_whitespace()).collect()
+            }),
+            ("b64enc", |x| {
+                base64::engine::general_purpose::STANDARD.encode(x)
+            }),
             ("sha256sum", |x| hex(&Sha256::digest(x.as_bytes()))),
             ("toString", |x| x.to_string()),
         ],
     );
-    add("quote", Arc::new(|a| {
-        let parts: Vec<String> = a
-            .iter()
-            .filter(|v| !matches!(v, Value::Nil))
-            .map(|v| go_quote(&strval(v)))
-            .collect();
-        Ok(s(parts.join(" ")))
-    }));
-    add("squote", Arc::new(|a| {
-        let parts: Vec<String> = a
-            .iter()
-            .filter(|v| !matches!(v, Value::Nil))
-            .map(|v| format!("'{}'", strval(v)))
-            .collect();
-        Ok(s(parts.join(" ")))
-    }));
-    add("cat", Arc::new(|a| {
-        let parts: Vec<String> = a.iter().filter(|v| !matches!(v, Value::Nil)).map(strval).collect();
-        Ok(s(parts.join(" ")))
-    }));
-    add("replace", Arc::new(|a| {
-        arity("replace", a, 3)?;
-        let (old, new, src) = (strval(&a[0]), strval(&a[1]), strval(&a[2]));
-        let out = if old.is_empty() { go_replace_empty(&src, &new) } else { src.replace(&old, &new) };
-        Ok(s(bounded("replace", out)?))
-    }));
+    add(
+        "quote",
+        Arc::new(|a| {
+            let parts: Vec<String> = a
+                .iter()
+                .filter(|v| !matches!(v, Value::Nil))
+                .map(|v| go_quote(&strval(v)))
+                .collect();
+            Ok(s(parts.join(" ")))
+        }),
+    );
+    add(
+        "squote",
+        Arc::new(|a| {
+            let parts: Vec<String> = a
+                .iter()
+                .filter(|v| !matches!(v, Value::Nil))
+                .map(|v| format!("'{}'", strval(v)))
+                .collect();
+            Ok(s(parts.join(" ")))
+        }),
+    );
+    add(
+        "cat",
+        Arc::new(|a| {
+            let parts: Vec<String> = a
+                .iter()
+                .filter(|v| !matches!(v, Value::Nil))
+                .map(strval)
+                .collect();
+            Ok(s(parts.join(" ")))
+        }),
+    );
+    add(
+        "replace",
+        Arc::new(|a| {
+            arity("replace", a, 3)?;
+            let (old, new, src) = (strval(&a[0]), strval(&a[1]), strval(&a[2]));
+            let out = if old.is_empty() {
+                go_replace_empty(&src, &new)
+            } else {
+                src.replace(&old, &new)
+            };
+            Ok(s(bounded("replace", out)?))
+        }),
+    );
     for (name, f) in [
-        ("trimPrefix", (|p: &str, x: &str| x.strip_prefix(p).unwrap_or(x).to_string()) as fn(&str, &str) -> String),
-        ("trimSuffix", |p, x| x.strip_suffix(p).unwrap_or(x).to_string()),
-        ("trimAll", |cut, x| x.trim_matches(|c| cut.contains(c)).to_string()),
+        (
+            "trimPrefix",
+            (|p: &str, x: &str| x.strip_prefix(p).unwrap_or(x).to_string())
+                as fn(&str, &str) -> String,
+        ),
+        ("trimSuffix", |p, x| {
+            x.strip_suffix(p).unwrap_or(x).to_string()
+        }),
+        ("trimAll", |cut, x| {
+            x.trim_matches(|c| cut.contains(c)).to_string()
+        }),
     ] {
-        add(name, Arc::new(move |a| {
-            arity(name, a, 2)?;
-            Ok(s(f(&strval(&a[0]), &strval(&a[1]))))
-        }));
+        add(
+            name,
+            Arc::new(move |a| {
+                arity(name, a, 2)?;
+                Ok(s(f(&strval(&a[0]), &strval(&a[1]))))
+            }),
+        );
     }
     for (name, f) in [
-        ("contains", (|n: &str, x: &str| x.contains(n)) as fn(&str, &str) -> bool),
+        (
+            "contains",
+            (|n: &str, x: &str| x.contains(n)) as fn(&str, &str) -> bool,
+        ),
         ("hasPrefix", |p, x| x.starts_with(p)),
         ("hasSuffix", |p, x| x.ends_with(p)),
     ] {
-        add(name, Arc::new(move |a| {
-            arity(name, a, 2)?;
-            Ok(Value::Bool(f(&strval(&a[0]), &strval(&a[1]))))
-        }));
+        add(
+            name,
+            Arc::new(move |a| {
+                arity(name, a, 2)?;
+                Ok(Value::Bool(f(&strval(&a[0]), &strval(&a[1]))))
+            }),
+        );
     }
-    add("substr", Arc::new(|a| {
-        arity("substr", a, 3)?;
-        let x = strval(&a[2]);
-        let (start, end) = (to_int(&a[0]), to_int(&a[1]));
-        let len = x.len() as i64;
-        let (from, to) = if start < 0 {
-            (0, end)
-        } else if end < 0 || end > len {
-            (start, len)
-        } else {
-            (start, end)
-        };
-        byte_slice("substr", &x, from, to)
-    }));
-    add("trunc", Arc::new(|a| {
-        arity("trunc", a, 2)?;
-        let x = strval(&a[1]);
-        let (c, len) = (to_int(&a[0]), x.len() as i64);
-        if c < 0 && len + c > 0 {
-            byte_slice("trunc", &x, len + c, len)
-        } else if c >= 0 && len > c {
-            byte_slice("trunc", &x, 0, c)
-        } else {
-            Ok(s(x))
-        }
-    }));
-    add("repeat", Arc::new(|a| {
-        arity("repeat", a, 2)?;
-        let x = strval(&a[1]);
-        let n = usize::try_from(to_int(&a[0])).unwrap_or(0);
-        capped("repeat", n.saturating_mul(x.len()))?;
-        Ok(s(x.repeat(n)))
-    }));
-    add("indent", Arc::new(|a| {
-        arity("indent", a, 2)?;
-        Ok(s(bounded("indent", indent(to_int(&a[0]), &strval(&a[1])))?))
-    }));
-    add("nindent", Arc::new(|a| {
-        arity("nindent", a, 2)?;
-        Ok(s(bounded("nindent", format!("\n{}", indent(to_int(&a[0]), &strval(&a[1]))))?))
-    }));
-    add("split", Arc::new(|a| {
-        arity("split", a, 2)?;
-        let parts = go_split(&strval(&a[1]), &strval(&a[0]))?;
-        let m = parts.into_iter().enumerate().map(|(i, p)| (Arc::from(format!("_{i}")), s(p))).collect();
-        Ok(map(m))
-    }));
-    add("splitList", Arc::new(|a| {
-        arity("splitList", a, 2)?;
-        Ok(list(go_split(&strval(&a[1]), &strval(&a[0]))?.into_iter().map(s).collect()))
-    }));
-    add("join", Arc::new(|a| {
-        arity("join", a, 2)?;
-        let items = match &a[1] {
-            Value::List(xs) => xs.iter().filter(|v| !matches!(v, Value::Nil)).map(strval).collect(),
-            other => vec![strval(other)],
-        };
-        Ok(s(items.join(&strval(&a[0]))))
-    }));
+    add(
+        "substr",
+        Arc::new(|a| {
+            arity("substr", a, 3)?;
+            let x = strval(&a[2]);
+            let (start, end) = (to_int(&a[0]), to_int(&a[1]));
+            let len = x.len() as i64;
+            let (from, to) = if start < 0 {
+                (0, end)
+            } else if end < 0 || end > len {
+                (start, len)
+            } else {
+                (start, end)
+            };
+            byte_slice("substr", &x, from, to)
+        }),
+    );
+    add(
+        "trunc",
+        Arc::new(|a| {
+            arity("trunc", a, 2)?;
+            let x = strval(&a[1]);
+            let (c, len) = (to_int(&a[0]), x.len() as i64);
+            if c < 0 && len + c > 0 {
+                byte_slice("trunc", &x, len + c, len)
+            } else if c >= 0 && len > c {
+                byte_slice("trunc", &x, 0, c)
+            } else {
+                Ok(s(x))
+            }
+        }),
+    );
+    add(
+        "repeat",
+        Arc::new(|a| {
+            arity("repeat", a, 2)?;
+            let x = strval(&a[1]);
+            let n = usize::try_from(to_int(&a[0])).unwrap_or(0);
+            capped("repeat", n.saturating_mul(x.len()))?;
+            Ok(s(x.repeat(n)))
+        }),
+    );
+    add(
+        "indent",
+        Arc::new(|a| {
+            arity("indent", a, 2)?;
+            Ok(s(bounded("indent", indent(to_int(&a[0]), &strval(&a[1])))?))
+        }),
+    );
+    add(
+        "nindent",
+        Arc::new(|a| {
+            arity("nindent", a, 2)?;
+            Ok(s(bounded(
+                "nindent",
+                format!("\n{}", indent(to_int(&a[0]), &strval(&a[1]))),
+            )?))
+        }),
+    );
+    add(
+        "split",
+        Arc::new(|a| {
+            arity("split", a, 2)?;
+            let parts = go_split(&strval(&a[1]), &strval(&a[0]))?;
+            let m = parts
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (Arc::from(format!("_{i}")), s(p)))
+                .collect();
+            Ok(map(m))
+        }),
+    );
+    add(
+        "splitList",
+        Arc::new(|a| {
+            arity("splitList", a, 2)?;
+            Ok(list(
+                go_split(&strval(&a[1]), &strval(&a[0]))?
+                    .into_iter()
+                    .map(s)
+                    .collect(),
+            ))
+        }),
+    );
+    add(
+        "join",
+        Arc::new(|a| {
+            arity("join", a, 2)?;
+            let items = match &a[1] {
+                Value::List(xs) => xs
+                    .iter()
+                    .filter(|v| !matches!(v, Value::Nil))
+                    .map(strval)
+                    .collect(),
+                other => vec![strval(other)],
+            };
+            Ok(s(items.join(&strval(&a[0]))))
+        }),
+    );
 }
 
 /// Go's `strings.Replace` with an empty `old`: `new` before every character and at the end.
@@ -356,11 +453,16 @@ fn indent(n: i64, x: &str) -> String {
 /// is a cut inside a character (Go would produce invalid UTF-8).
 fn byte_slice(name: &str, x: &str, from: i64, to: i64) -> Result<Value> {
     let (Ok(from), Ok(to)) = (usize::try_from(from), usize::try_from(to)) else {
-        return Err(TemplateError::Exec(format!("{name}: slice bounds out of range [{from}:{to}]")));
+        return Err(TemplateError::Exec(format!(
+            "{name}: slice bounds out of range [{from}:{to}]"
+        )));
     };
-    x.get(from..to)
-        .map(s)
-        .ok_or_else(|| TemplateError::Exec(format!("{name}: slice bounds out of range [{from}:{to}] of a string of {} bytes", x.len())))
+    x.get(from..to).map(s).ok_or_else(|| {
+        TemplateError::Exec(format!(
+            "{name}: slice bounds out of range [{from}:{to}] of a string of {} bytes",
+            x.len()
+        ))
+    })
 }
 
 /// sprig's `title` (Go's deprecated `strings.Title`): upper-case the first letter of each word.
@@ -393,7 +495,9 @@ pub(crate) fn go_quote(x: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
                 if (c as u32) <= 0xffff {
                     out.push_str(&format!("\\u{:04x}", c as u32));
@@ -414,180 +518,331 @@ fn hex(bytes: &[u8]) -> String {
 
 fn lists(add: &mut dyn FnMut(&'static str, Func)) {
     add("list", Arc::new(|a| Ok(list(a.to_vec()))));
-    add("first", Arc::new(|a| {
-        arity("first", a, 1)?;
-        Ok(as_list("first", &a[0])?.first().cloned().unwrap_or(Value::Nil))
-    }));
-    add("last", Arc::new(|a| {
-        arity("last", a, 1)?;
-        Ok(as_list("last", &a[0])?.last().cloned().unwrap_or(Value::Nil))
-    }));
-    add("rest", Arc::new(|a| {
-        arity("rest", a, 1)?;
-        let xs = as_list("rest", &a[0])?;
-        Ok(if xs.is_empty() { Value::Nil } else { list(xs[1..].to_vec()) })
-    }));
-    add("initial", Arc::new(|a| {
-        arity("initial", a, 1)?;
-        let xs = as_list("initial", &a[0])?;
-        Ok(if xs.is_empty() { Value::Nil } else { list(xs[..xs.len() - 1].to_vec()) })
-    }));
-    add("append", Arc::new(|a| {
-        arity("append", a, 2)?;
-        let mut xs = as_list("append", &a[0])?.to_vec();
-        capped("append", xs.len() + 1)?;
-        xs.push(a[1].clone());
-        Ok(list(xs))
-    }));
-    add("prepend", Arc::new(|a| {
-        arity("prepend", a, 2)?;
-        let mut xs = vec![a[1].clone()];
-        xs.extend(as_list("prepend", &a[0])?.iter().cloned());
-        capped("prepend", xs.len())?;
-        Ok(list(xs))
-    }));
-    add("concat", Arc::new(|a| {
-        let mut xs = Vec::new();
-        for l in a {
-            xs.extend(as_list("concat", l)?.iter().cloned());
-            capped("concat", xs.len())?;
-        }
-        Ok(list(xs))
-    }));
-    add("reverse", Arc::new(|a| {
-        arity("reverse", a, 1)?;
-        Ok(list(as_list("reverse", &a[0])?.iter().rev().cloned().collect()))
-    }));
-    add("uniq", Arc::new(|a| {
-        arity("uniq", a, 1)?;
-        let mut out: Vec<Value> = Vec::new();
-        for x in as_list("uniq", &a[0])?.iter() {
-            if !out.contains(x) {
-                out.push(x.clone());
+    add(
+        "first",
+        Arc::new(|a| {
+            arity("first", a, 1)?;
+            Ok(as_list("first", &a[0])?
+                .first()
+                .cloned()
+                .unwrap_or(Value::Nil))
+        }),
+    );
+    add(
+        "last",
+        Arc::new(|a| {
+            arity("last", a, 1)?;
+            Ok(as_list("last", &a[0])?
+                .last()
+                .cloned()
+                .unwrap_or(Value::Nil))
+        }),
+    );
+    add(
+        "rest",
+        Arc::new(|a| {
+            arity("rest", a, 1)?;
+            let xs = as_list("rest", &a[0])?;
+            Ok(if xs.is_empty() {
+                Value::Nil
+            } else {
+                list(xs[1..].to_vec())
+            })
+        }),
+    );
+    add(
+        "initial",
+        Arc::new(|a| {
+            arity("initial", a, 1)?;
+            let xs = as_list("initial", &a[0])?;
+            Ok(if xs.is_empty() {
+                Value::Nil
+            } else {
+                list(xs[..xs.len() - 1].to_vec())
+            })
+        }),
+    );
+    add(
+        "append",
+        Arc::new(|a| {
+            arity("append", a, 2)?;
+            let mut xs = as_list("append", &a[0])?.to_vec();
+            capped("append", xs.len() + 1)?;
+            xs.push(a[1].clone());
+            Ok(list(xs))
+        }),
+    );
+    add(
+        "prepend",
+        Arc::new(|a| {
+            arity("prepend", a, 2)?;
+            let mut xs = vec![a[1].clone()];
+            xs.extend(as_list("prepend", &a[0])?.iter().cloned());
+            capped("prepend", xs.len())?;
+            Ok(list(xs))
+        }),
+    );
+    add(
+        "concat",
+        Arc::new(|a| {
+            let mut xs = Vec::new();
+            for l in a {
+                xs.extend(as_list("concat", l)?.iter().cloned());
+                capped("concat", xs.len())?;
             }
-        }
-        Ok(list(out))
-    }));
-    add("compact", Arc::new(|a| {
-        arity("compact", a, 1)?;
-        Ok(list(as_list("compact", &a[0])?.iter().filter(|v| !is_empty(v)).cloned().collect()))
-    }));
-    add("has", Arc::new(|a| {
-        arity("has", a, 2)?;
-        Ok(Value::Bool(as_list("has", &a[1])?.contains(&a[0])))
-    }));
-    add("without", Arc::new(|a| {
-        at_least("without", a, 1)?;
-        let drop = &a[1..];
-        Ok(list(as_list("without", &a[0])?.iter().filter(|v| !drop.contains(v)).cloned().collect()))
-    }));
-    add("sortAlpha", Arc::new(|a| {
-        arity("sortAlpha", a, 1)?;
-        let mut xs: Vec<String> = as_list("sortAlpha", &a[0])?.iter().map(strval).collect();
-        xs.sort();
-        Ok(list(xs.into_iter().map(s).collect()))
-    }));
-    add("until", Arc::new(|a| {
-        arity("until", a, 1)?;
-        let n = to_int(&a[0]);
-        let len = capped("until", usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX))?;
-        let step = if n < 0 { -1 } else { 1 };
-        Ok(list((0..len as i64).map(|i| Value::Int(i * step)).collect()))
-    }));
-    add("untilStep", Arc::new(|a| {
-        arity("untilStep", a, 3)?;
-        let (start, stop, step) = (to_int(&a[0]), to_int(&a[1]), to_int(&a[2]));
-        let mut out = Vec::new();
-        if step == 0 {
-            return Ok(list(out));
-        }
-        let mut i = start;
-        while (step > 0 && i < stop) || (step < 0 && i > stop) {
-            out.push(Value::Int(i));
-            capped("untilStep", out.len())?;
-            i = i.saturating_add(step);
-        }
-        Ok(list(out))
-    }));
-    add("empty", Arc::new(|a| {
-        arity("empty", a, 1)?;
-        Ok(Value::Bool(is_empty(&a[0])))
-    }));
-    add("default", Arc::new(|a| {
-        at_least("default", a, 1)?;
-        Ok(match a.get(1) {
-            Some(given) if !is_empty(given) => given.clone(),
-            _ => a[0].clone(),
-        })
-    }));
-    add("coalesce", Arc::new(|a| Ok(a.iter().find(|v| !is_empty(v)).cloned().unwrap_or(Value::Nil))));
-    add("ternary", Arc::new(|a| {
-        arity("ternary", a, 3)?;
-        Ok(if a[2].is_truthy() { a[0].clone() } else { a[1].clone() })
-    }));
-    add("all", Arc::new(|a| Ok(Value::Bool(a.iter().all(Value::is_truthy)))));
-    add("any", Arc::new(|a| Ok(Value::Bool(a.iter().any(Value::is_truthy)))));
+            Ok(list(xs))
+        }),
+    );
+    add(
+        "reverse",
+        Arc::new(|a| {
+            arity("reverse", a, 1)?;
+            Ok(list(
+                as_list("reverse", &a[0])?.iter().rev().cloned().collect(),
+            ))
+        }),
+    );
+    add(
+        "uniq",
+        Arc::new(|a| {
+            arity("uniq", a, 1)?;
+            let mut out: Vec<Value> = Vec::new();
+            for x in as_list("uniq", &a[0])?.iter() {
+                if !out.contains(x) {
+                    out.push(x.clone());
+                }
+            }
+            Ok(list(out))
+        }),
+    );
+    add(
+        "compact",
+        Arc::new(|a| {
+            arity("compact", a, 1)?;
+            Ok(list(
+                as_list("compact", &a[0])?
+                    .iter()
+                    .filter(|v| !is_empty(v))
+                    .cloned()
+                    .collect(),
+            ))
+        }),
+    );
+    add(
+        "has",
+        Arc::new(|a| {
+            arity("has", a, 2)?;
+            Ok(Value::Bool(as_list("has", &a[1])?.contains(&a[0])))
+        }),
+    );
+    add(
+        "without",
+        Arc::new(|a| {
+            at_least("without", a, 1)?;
+            let drop = &a[1..];
+            Ok(list(
+                as_list("without", &a[0])?
+                    .iter()
+                    .filter(|v| !drop.contains(v))
+                    .cloned()
+                    .collect(),
+            ))
+        }),
+    );
+    add(
+        "sortAlpha",
+        Arc::new(|a| {
+            arity("sortAlpha", a, 1)?;
+            let mut xs: Vec<String> = as_list("sortAlpha", &a[0])?.iter().map(strval).collect();
+            xs.sort();
+            Ok(list(xs.into_iter().map(s).collect()))
+        }),
+    );
+    add(
+        "until",
+        Arc::new(|a| {
+            arity("until", a, 1)?;
+            let n = to_int(&a[0]);
+            let len = capped(
+                "until",
+                usize::try_from(n.unsigned_abs()).unwrap_or(usize::MAX),
+            )?;
+            let step = if n < 0 { -1 } else { 1 };
+            Ok(list(
+                (0..len as i64).map(|i| Value::Int(i * step)).collect(),
+            ))
+        }),
+    );
+    add(
+        "untilStep",
+        Arc::new(|a| {
+            arity("untilStep", a, 3)?;
+            let (start, stop, step) = (to_int(&a[0]), to_int(&a[1]), to_int(&a[2]));
+            let mut out = Vec::new();
+            if step == 0 {
+                return Ok(list(out));
+            }
+            let mut i = start;
+            while (step > 0 && i < stop) || (step < 0 && i > stop) {
+                out.push(Value::Int(i));
+                capped("untilStep", out.len())?;
+                i = i.saturating_add(step);
+            }
+            Ok(list(out))
+        }),
+    );
+    add(
+        "empty",
+        Arc::new(|a| {
+            arity("empty", a, 1)?;
+            Ok(Value::Bool(is_empty(&a[0])))
+        }),
+    );
+    add(
+        "default",
+        Arc::new(|a| {
+            at_least("default", a, 1)?;
+            Ok(match a.get(1) {
+                Some(given) if !is_empty(given) => given.clone(),
+                _ => a[0].clone(),
+            })
+        }),
+    );
+    add(
+        "coalesce",
+        Arc::new(|a| {
+            Ok(a.iter()
+                .find(|v| !is_empty(v))
+                .cloned()
+                .unwrap_or(Value::Nil))
+        }),
+    );
+    add(
+        "ternary",
+        Arc::new(|a| {
+            arity("ternary", a, 3)?;
+            Ok(if a[2].is_truthy() {
+                a[0].clone()
+            } else {
+                a[1].clone()
+            })
+        }),
+    );
+    add(
+        "all",
+        Arc::new(|a| Ok(Value::Bool(a.iter().all(Value::is_truthy)))),
+    );
+    add(
+        "any",
+        Arc::new(|a| Ok(Value::Bool(a.iter().any(Value::is_truthy)))),
+    );
 }
 
 fn dicts(add: &mut dyn FnMut(&'static str, Func)) {
-    add("dict", Arc::new(|a| {
-        let mut m = BTreeMap::new();
-        for pair in a.chunks(2) {
-            let v = pair.get(1).cloned().unwrap_or_else(|| s(""));
-            m.insert(Arc::from(strval(&pair[0])), v);
-        }
-        Ok(map(m))
-    }));
+    add(
+        "dict",
+        Arc::new(|a| {
+            let mut m = BTreeMap::new();
+            for pair in a.chunks(2) {
+                let v = pair.get(1).cloned().unwrap_or_else(|| s(""));
+                m.insert(Arc::from(strval(&pair[0])), v);
+            }
+            Ok(map(m))
+        }),
+    );
     add("dig", Arc::new(dig));
-    add("hasKey", Arc::new(|a| {
-        arity("hasKey", a, 2)?;
-        Ok(Value::Bool(as_map("hasKey", &a[0])?.contains_key(strval(&a[1]).as_str())))
-    }));
-    add("get", Arc::new(|a| {
-        arity("get", a, 2)?;
-        Ok(as_map("get", &a[0])?.get(strval(&a[1]).as_str()).cloned().unwrap_or_else(|| s("")))
-    }));
-    add("set", Arc::new(|a| {
-        arity("set", a, 3)?;
-        let mut m = (*as_map("set", &a[0])?).clone();
-        m.insert(Arc::from(strval(&a[1])), a[2].clone());
-        Ok(map(m))
-    }));
-    add("unset", Arc::new(|a| {
-        arity("unset", a, 2)?;
-        let mut m = (*as_map("unset", &a[0])?).clone();
-        m.remove(strval(&a[1]).as_str());
-        Ok(map(m))
-    }));
-    add("keys", Arc::new(|a| {
-        let mut ks = Vec::new();
-        for d in a {
-            ks.extend(as_map("keys", d)?.keys().map(|k| Value::String(k.clone())));
-        }
-        Ok(list(ks))
-    }));
-    add("values", Arc::new(|a| {
-        arity("values", a, 1)?;
-        Ok(list(as_map("values", &a[0])?.values().cloned().collect()))
-    }));
-    add("pick", Arc::new(|a| {
-        at_least("pick", a, 1)?;
-        let names: Vec<String> = a[1..].iter().map(strval).collect();
-        let m = as_map("pick", &a[0])?;
-        Ok(map(m.iter().filter(|(k, _)| names.iter().any(|n| n == k.as_ref())).map(|(k, v)| (k.clone(), v.clone())).collect()))
-    }));
-    add("omit", Arc::new(|a| {
-        at_least("omit", a, 1)?;
-        let names: Vec<String> = a[1..].iter().map(strval).collect();
-        let m = as_map("omit", &a[0])?;
-        Ok(map(m.iter().filter(|(k, _)| !names.iter().any(|n| n == k.as_ref())).map(|(k, v)| (k.clone(), v.clone())).collect()))
-    }));
+    add(
+        "hasKey",
+        Arc::new(|a| {
+            arity("hasKey", a, 2)?;
+            Ok(Value::Bool(
+                as_map("hasKey", &a[0])?.contains_key(strval(&a[1]).as_str()),
+            ))
+        }),
+    );
+    add(
+        "get",
+        Arc::new(|a| {
+            arity("get", a, 2)?;
+            Ok(as_map("get", &a[0])?
+                .get(strval(&a[1]).as_str())
+                .cloned()
+                .unwrap_or_else(|| s("")))
+        }),
+    );
+    add(
+        "set",
+        Arc::new(|a| {
+            arity("set", a, 3)?;
+            let mut m = (*as_map("set", &a[0])?).clone();
+            m.insert(Arc::from(strval(&a[1])), a[2].clone());
+            Ok(map(m))
+        }),
+    );
+    add(
+        "unset",
+        Arc::new(|a| {
+            arity("unset", a, 2)?;
+            let mut m = (*as_map("unset", &a[0])?).clone();
+            m.remove(strval(&a[1]).as_str());
+            Ok(map(m))
+        }),
+    );
+    add(
+        "keys",
+        Arc::new(|a| {
+            let mut ks = Vec::new();
+            for d in a {
+                ks.extend(as_map("keys", d)?.keys().map(|k| Value::String(k.clone())));
+            }
+            Ok(list(ks))
+        }),
+    );
+    add(
+        "values",
+        Arc::new(|a| {
+            arity("values", a, 1)?;
+            Ok(list(as_map("values", &a[0])?.values().cloned().collect()))
+        }),
+    );
+    add(
+        "pick",
+        Arc::new(|a| {
+            at_least("pick", a, 1)?;
+            let names: Vec<String> = a[1..].iter().map(strval).collect();
+            let m = as_map("pick", &a[0])?;
+            Ok(map(m
+                .iter()
+                .filter(|(k, _)| names.iter().any(|n| n == k.as_ref()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()))
+        }),
+    );
+    add(
+        "omit",
+        Arc::new(|a| {
+            at_least("omit", a, 1)?;
+            let names: Vec<String> = a[1..].iter().map(strval).collect();
+            let m = as_map("omit", &a[0])?;
+            Ok(map(m
+                .iter()
+                .filter(|(k, _)| !names.iter().any(|n| n == k.as_ref()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()))
+        }),
+    );
     add("merge", Arc::new(|a| merge_fn("merge", a, false)));
-    add("mergeOverwrite", Arc::new(|a| merge_fn("mergeOverwrite", a, true)));
-    add("deepCopy", Arc::new(|a| {
-        arity("deepCopy", a, 1)?;
-        Ok(a[0].clone())
-    }));
+    add(
+        "mergeOverwrite",
+        Arc::new(|a| merge_fn("mergeOverwrite", a, true)),
+    );
+    add(
+        "deepCopy",
+        Arc::new(|a| {
+            arity("deepCopy", a, 1)?;
+            Ok(a[0].clone())
+        }),
+    );
 }
 
 /// sprig's `dig "k1" "k2" default dict`: walk nested maps; a missing key gives the default.
@@ -598,7 +853,10 @@ fn dig(a: &[Value]) -> Result<Value> {
     let keys = &a[..a.len() - 2];
     for (i, k) in keys.iter().enumerate() {
         let Value::String(k) = k else {
-            return Err(TemplateError::Exec(format!("dig: keys must be strings, got a {}", k.type_name())));
+            return Err(TemplateError::Exec(format!(
+                "dig: keys must be strings, got a {}",
+                k.type_name()
+            )));
         };
         let Some(step) = cur.get(k.as_ref()) else {
             return Ok(default.clone());
@@ -624,7 +882,11 @@ fn merge_fn(name: &str, a: &[Value], overwrite: bool) -> Result<Value> {
     Ok(map(dst))
 }
 
-fn merge_into(dst: &mut BTreeMap<Arc<str>, Value>, src: &BTreeMap<Arc<str>, Value>, overwrite: bool) {
+fn merge_into(
+    dst: &mut BTreeMap<Arc<str>, Value>,
+    src: &BTreeMap<Arc<str>, Value>,
+    overwrite: bool,
+) {
     for (k, v) in src {
         match (dst.get_mut(k), v) {
             (Some(Value::Map(d)), Value::Map(sv)) => {
@@ -645,26 +907,41 @@ fn merge_into(dst: &mut BTreeMap<Arc<str>, Value>, src: &BTreeMap<Arc<str>, Valu
 }
 
 fn math(add: &mut dyn FnMut(&'static str, Func)) {
-    add("atoi", Arc::new(|a| {
-        arity("atoi", a, 1)?;
-        Ok(Value::Int(strval(&a[0]).parse().unwrap_or(0)))
-    }));
-    add("int", Arc::new(|a| {
-        arity("int", a, 1)?;
-        Ok(Value::Int(to_int(&a[0])))
-    }));
-    add("int64", Arc::new(|a| {
-        arity("int64", a, 1)?;
-        Ok(Value::Int(to_int(&a[0])))
-    }));
-    add("float64", Arc::new(|a| {
-        arity("float64", a, 1)?;
-        Ok(Value::Float(to_float(&a[0])))
-    }));
-    add("add1", Arc::new(|a| {
-        arity("add1", a, 1)?;
-        Ok(Value::Int(to_int(&a[0]).wrapping_add(1)))
-    }));
+    add(
+        "atoi",
+        Arc::new(|a| {
+            arity("atoi", a, 1)?;
+            Ok(Value::Int(strval(&a[0]).parse().unwrap_or(0)))
+        }),
+    );
+    add(
+        "int",
+        Arc::new(|a| {
+            arity("int", a, 1)?;
+            Ok(Value::Int(to_int(&a[0])))
+        }),
+    );
+    add(
+        "int64",
+        Arc::new(|a| {
+            arity("int64", a, 1)?;
+            Ok(Value::Int(to_int(&a[0])))
+        }),
+    );
+    add(
+        "float64",
+        Arc::new(|a| {
+            arity("float64", a, 1)?;
+            Ok(Value::Float(to_float(&a[0])))
+        }),
+    );
+    add(
+        "add1",
+        Arc::new(|a| {
+            arity("add1", a, 1)?;
+            Ok(Value::Int(to_int(&a[0]).wrapping_add(1)))
+        }),
+    );
     type Fold = fn(i64, i64) -> i64;
     for (name, f, min_args) in [
         ("add", i64::wrapping_add as Fold, 0),
@@ -672,62 +949,91 @@ fn math(add: &mut dyn FnMut(&'static str, Func)) {
         ("max", (|x: i64, y: i64| x.max(y)) as Fold, 1),
         ("min", (|x: i64, y: i64| x.min(y)) as Fold, 1),
     ] {
-        add(name, Arc::new(move |a| {
-            at_least(name, a, min_args)?;
-            let mut it = a.iter().map(to_int);
-            let first = it.next().unwrap_or(0);
-            Ok(Value::Int(it.fold(first, f)))
-        }));
+        add(
+            name,
+            Arc::new(move |a| {
+                at_least(name, a, min_args)?;
+                let mut it = a.iter().map(to_int);
+                let first = it.next().unwrap_or(0);
+                Ok(Value::Int(it.fold(first, f)))
+            }),
+        );
     }
-    add("sub", Arc::new(|a| {
-        arity("sub", a, 2)?;
-        Ok(Value::Int(to_int(&a[0]).wrapping_sub(to_int(&a[1]))))
-    }));
+    add(
+        "sub",
+        Arc::new(|a| {
+            arity("sub", a, 2)?;
+            Ok(Value::Int(to_int(&a[0]).wrapping_sub(to_int(&a[1]))))
+        }),
+    );
     for (name, f) in [
         ("div", i64::checked_div as fn(i64, i64) -> Option<i64>),
         ("mod", i64::checked_rem),
     ] {
-        add(name, Arc::new(move |a| {
-            arity(name, a, 2)?;
-            f(to_int(&a[0]), to_int(&a[1]))
-                .map(Value::Int)
-                .ok_or_else(|| TemplateError::Exec(format!("{name}: integer divide by zero")))
-        }));
+        add(
+            name,
+            Arc::new(move |a| {
+                arity(name, a, 2)?;
+                f(to_int(&a[0]), to_int(&a[1]))
+                    .map(Value::Int)
+                    .ok_or_else(|| TemplateError::Exec(format!("{name}: integer divide by zero")))
+            }),
+        );
     }
 }
 
 fn encodings(add: &mut dyn FnMut(&'static str, Func)) {
-    add("b64dec", Arc::new(|a| {
-        arity("b64dec", a, 1)?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(strval(&a[0]))
-            .map_err(|e| TemplateError::Exec(format!("b64dec: invalid base64: {e}")))?;
-        String::from_utf8(bytes)
-            .map(s)
-            .map_err(|_| TemplateError::Exec("b64dec: the decoded bytes are not UTF-8".into()))
-    }));
-    add("toJson", Arc::new(|a| {
-        arity("toJson", a, 1)?;
-        Ok(s(go_json(&to_json(&a[0]), true)))
-    }));
-    add("toRawJson", Arc::new(|a| {
-        arity("toRawJson", a, 1)?;
-        Ok(s(go_json(&to_json(&a[0]), false)))
-    }));
-    add("toPrettyJson", Arc::new(|a| {
-        arity("toPrettyJson", a, 1)?;
-        Ok(s(serde_json::to_string_pretty(&to_json(&a[0])).unwrap_or_default()))
-    }));
-    add("fromJson", Arc::new(|a| {
-        arity("fromJson", a, 1)?;
-        Ok(serde_json::from_str::<serde_json::Value>(&strval(&a[0]))
-            .map_or(Value::Nil, |v| super::convert::from_json(&v)))
-    }));
-    add("toYaml", Arc::new(|a| {
-        arity("toYaml", a, 1)?;
-        let text = crate::state::to_yaml(&to_json(&a[0])).unwrap_or_default();
-        Ok(s(text.trim_end_matches('\n').to_string()))
-    }));
+    add(
+        "b64dec",
+        Arc::new(|a| {
+            arity("b64dec", a, 1)?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(strval(&a[0]))
+                .map_err(|e| TemplateError::Exec(format!("b64dec: invalid base64: {e}")))?;
+            String::from_utf8(bytes)
+                .map(s)
+                .map_err(|_| TemplateError::Exec("b64dec: the decoded bytes are not UTF-8".into()))
+        }),
+    );
+    add(
+        "toJson",
+        Arc::new(|a| {
+            arity("toJson", a, 1)?;
+            Ok(s(go_json(&to_json(&a[0]), true)))
+        }),
+    );
+    add(
+        "toRawJson",
+        Arc::new(|a| {
+            arity("toRawJson", a, 1)?;
+            Ok(s(go_json(&to_json(&a[0]), false)))
+        }),
+    );
+    add(
+        "toPrettyJson",
+        Arc::new(|a| {
+            arity("toPrettyJson", a, 1)?;
+            Ok(s(
+                serde_json::to_string_pretty(&to_json(&a[0])).unwrap_or_default()
+            ))
+        }),
+    );
+    add(
+        "fromJson",
+        Arc::new(|a| {
+            arity("fromJson", a, 1)?;
+            Ok(serde_json::from_str::<serde_json::Value>(&strval(&a[0]))
+                .map_or(Value::Nil, |v| super::convert::from_json(&v)))
+        }),
+    );
+    add(
+        "toYaml",
+        Arc::new(|a| {
+            arity("toYaml", a, 1)?;
+            let text = crate::state::to_yaml(&to_json(&a[0])).unwrap_or_default();
+            Ok(s(text.trim_end_matches('\n').to_string()))
+        }),
+    );
 }
 
 fn regex(name: &str, pattern: &str) -> Result<regex_lite::Regex> {
@@ -736,46 +1042,81 @@ fn regex(name: &str, pattern: &str) -> Result<regex_lite::Regex> {
 }
 
 fn regexes(add: &mut dyn FnMut(&'static str, Func)) {
-    add("regexMatch", Arc::new(|a| {
-        arity("regexMatch", a, 2)?;
-        Ok(Value::Bool(regex("regexMatch", &strval(&a[0]))?.is_match(&strval(&a[1]))))
-    }));
-    add("regexFind", Arc::new(|a| {
-        arity("regexFind", a, 2)?;
-        let x = strval(&a[1]);
-        Ok(s(regex("regexFind", &strval(&a[0]))?.find(&x).map_or("", |m| m.as_str())))
-    }));
-    add("regexFindAll", Arc::new(|a| {
-        arity("regexFindAll", a, 3)?;
-        let x = strval(&a[1]);
-        let n = to_int(&a[2]);
-        let re = regex("regexFindAll", &strval(&a[0]))?;
-        let limit = usize::try_from(n).unwrap_or(usize::MAX);
-        Ok(list(re.find_iter(&x).take(limit).map(|m| s(m.as_str())).collect()))
-    }));
-    add("regexReplaceAll", Arc::new(|a| {
-        arity("regexReplaceAll", a, 3)?;
-        let x = strval(&a[1]);
-        let re = regex("regexReplaceAll", &strval(&a[0]))?;
-        Ok(s(bounded("regexReplaceAll", re.replace_all(&x, strval(&a[2]).as_str()).into_owned())?))
-    }));
-    add("regexReplaceAllLiteral", Arc::new(|a| {
-        arity("regexReplaceAllLiteral", a, 3)?;
-        let x = strval(&a[1]);
-        let re = regex("regexReplaceAllLiteral", &strval(&a[0]))?;
-        let repl = strval(&a[2]);
-        Ok(s(bounded("regexReplaceAllLiteral", re.replace_all(&x, regex_lite::NoExpand(&repl)).into_owned())?))
-    }));
-    add("regexSplit", Arc::new(|a| {
-        arity("regexSplit", a, 3)?;
-        let x = strval(&a[1]);
-        let re = regex("regexSplit", &strval(&a[0]))?;
-        let n = to_int(&a[2]);
-        let parts: Vec<Value> = if n < 0 {
-            re.split(&x).map(s).collect()
-        } else {
-            re.splitn(&x, usize::try_from(n).unwrap_or(0)).map(s).collect()
-        };
-        Ok(list(parts))
-    }));
+    add(
+        "regexMatch",
+        Arc::new(|a| {
+            arity("regexMatch", a, 2)?;
+            Ok(Value::Bool(
+                regex("regexMatch", &strval(&a[0]))?.is_match(&strval(&a[1])),
+            ))
+        }),
+    );
+    add(
+        "regexFind",
+        Arc::new(|a| {
+            arity("regexFind", a, 2)?;
+            let x = strval(&a[1]);
+            Ok(s(regex("regexFind", &strval(&a[0]))?
+                .find(&x)
+                .map_or("", |m| m.as_str())))
+        }),
+    );
+    add(
+        "regexFindAll",
+        Arc::new(|a| {
+            arity("regexFindAll", a, 3)?;
+            let x = strval(&a[1]);
+            let n = to_int(&a[2]);
+            let re = regex("regexFindAll", &strval(&a[0]))?;
+            let limit = usize::try_from(n).unwrap_or(usize::MAX);
+            Ok(list(
+                re.find_iter(&x)
+                    .take(limit)
+                    .map(|m| s(m.as_str()))
+                    .collect(),
+            ))
+        }),
+    );
+    add(
+        "regexReplaceAll",
+        Arc::new(|a| {
+            arity("regexReplaceAll", a, 3)?;
+            let x = strval(&a[1]);
+            let re = regex("regexReplaceAll", &strval(&a[0]))?;
+            Ok(s(bounded(
+                "regexReplaceAll",
+                re.replace_all(&x, strval(&a[2]).as_str()).into_owned(),
+            )?))
+        }),
+    );
+    add(
+        "regexReplaceAllLiteral",
+        Arc::new(|a| {
+            arity("regexReplaceAllLiteral", a, 3)?;
+            let x = strval(&a[1]);
+            let re = regex("regexReplaceAllLiteral", &strval(&a[0]))?;
+            let repl = strval(&a[2]);
+            Ok(s(bounded(
+                "regexReplaceAllLiteral",
+                re.replace_all(&x, regex_lite::NoExpand(&repl)).into_owned(),
+            )?))
+        }),
+    );
+    add(
+        "regexSplit",
+        Arc::new(|a| {
+            arity("regexSplit", a, 3)?;
+            let x = strval(&a[1]);
+            let re = regex("regexSplit", &strval(&a[0]))?;
+            let n = to_int(&a[2]);
+            let parts: Vec<Value> = if n < 0 {
+                re.split(&x).map(s).collect()
+            } else {
+                re.splitn(&x, usize::try_from(n).unwrap_or(0))
+                    .map(s)
+                    .collect()
+            };
+            Ok(list(parts))
+        }),
+    );
 }

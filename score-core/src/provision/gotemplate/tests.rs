@@ -17,8 +17,11 @@ fn render_with(text: &str, data: serde_json::Value) -> Result<String, GoError> {
 }
 
 fn render(text: &str) -> String {
-    render_with(text, json!({"S": {"a": {"b": 1}}, "P": {"port": 8080, "host": "x"}, "E": {}}))
-        .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+    render_with(
+        text,
+        json!({"S": {"a": {"b": 1}}, "P": {"port": 8080, "host": "x"}, "E": {}}),
+    )
+    .unwrap_or_else(|e| panic!("{text}: {e:?}"))
 }
 
 #[test]
@@ -35,45 +38,112 @@ fn strings() {
     assert_eq!(render(r#"{{ "a\"b" | quote }}"#), r#""a\"b""#);
     assert_eq!(render(r#"{{ quote "a" 1 }}"#), r#""a" "1""#);
     assert_eq!(render(r#"{{ "it" | squote }}"#), "'it'");
-    assert_eq!(render(r#"{{ substr 0 8 "0123456789abc" | upper }}"#), "01234567");
+    assert_eq!(
+        render(r#"{{ substr 0 8 "0123456789abc" | upper }}"#),
+        "01234567"
+    );
     assert_eq!(render(r#"{{ substr 3 100 "abcdef" }}"#), "def");
-    assert_eq!(render(r#"{{ trunc 3 "abcdef" }}|{{ trunc -2 "abcdef" }}"#), "abc|ef");
-    assert_eq!(render(r#"{{ splitList "." "w.backend" | last }}"#), "backend");
+    assert_eq!(
+        render(r#"{{ trunc 3 "abcdef" }}|{{ trunc -2 "abcdef" }}"#),
+        "abc|ef"
+    );
+    assert_eq!(
+        render(r#"{{ splitList "." "w.backend" | last }}"#),
+        "backend"
+    );
     assert_eq!(render(r#"{{ splitList "." "" | len }}"#), "1");
-    assert_eq!(render(r#"{{ trimSuffix "/" "a/b/" }}{{ trimPrefix "x" "xy" }}"#), "a/by");
-    assert_eq!(render(r#"{{ "Order API" | replace " " "+" }}"#), "Order+API");
+    assert_eq!(
+        render(r#"{{ trimSuffix "/" "a/b/" }}{{ trimPrefix "x" "xy" }}"#),
+        "a/by"
+    );
+    assert_eq!(
+        render(r#"{{ "Order API" | replace " " "+" }}"#),
+        "Order+API"
+    );
     assert_eq!(render(r#"{{ cat "host was" .E.x "y" }}"#), "host was y");
     assert_eq!(render(r#"{{ printf "%s:%d" "svc" 80 }}"#), "svc:80");
-    assert_eq!(render(r#"{{ "a\nb" | indent 2 }}|{{ "a" | nindent 1 }}"#), "  a\n  b|\n a");
-    assert_eq!(render(r#"{{ repeat 3 "ab" }}{{ lower "QQ" }}{{ title "hello world" }}"#), "abababqqHello World");
-    assert_eq!(render(r#"{{ contains "b" "abc" }} {{ hasPrefix "a" "abc" }} {{ hasSuffix "x" "abc" }}"#), "true true false");
+    assert_eq!(
+        render(r#"{{ "a\nb" | indent 2 }}|{{ "a" | nindent 1 }}"#),
+        "  a\n  b|\n a"
+    );
+    assert_eq!(
+        render(r#"{{ repeat 3 "ab" }}{{ lower "QQ" }}{{ title "hello world" }}"#),
+        "abababqqHello World"
+    );
+    assert_eq!(
+        render(r#"{{ contains "b" "abc" }} {{ hasPrefix "a" "abc" }} {{ hasSuffix "x" "abc" }}"#),
+        "true true false"
+    );
     assert_eq!(render(r#"{{ join "," (list "a" 1 "b") }}"#), "a,1,b");
-    assert_eq!(render(r#"{{ "pw" | b64enc }} {{ "cHc=" | b64dec }}"#), "cHc= pw");
+    assert_eq!(
+        render(r#"{{ "pw" | b64enc }} {{ "cHc=" | b64dec }}"#),
+        "cHc= pw"
+    );
     assert_eq!(render(r#"{{ sha256sum "a" | trunc 8 }}"#), "ca978112");
 }
 
 #[test]
 fn numbers() {
-    assert_eq!(render(r#"{{ atoi "12" }} {{ atoi "x" }} {{ int "7" }} {{ int 3.9 }}"#), "12 0 7 3");
-    assert_eq!(render("{{ add 1 2 3 }} {{ sub 5 7 }} {{ mul 2 3 }} {{ div 7 2 }} {{ mod 7 2 }} {{ add1 1 }}"), "6 -2 6 3 1 2");
+    assert_eq!(
+        render(r#"{{ atoi "12" }} {{ atoi "x" }} {{ int "7" }} {{ int 3.9 }}"#),
+        "12 0 7 3"
+    );
+    assert_eq!(
+        render(
+            "{{ add 1 2 3 }} {{ sub 5 7 }} {{ mul 2 3 }} {{ div 7 2 }} {{ mod 7 2 }} {{ add1 1 }}"
+        ),
+        "6 -2 6 3 1 2"
+    );
     assert_eq!(render("{{ min 5 3 9 }} {{ max 5 3 9 }}"), "3 9");
     // The catalogue's HPA idiom: a param, its default, then capped.
-    assert_eq!(render("{{ .E.max | default 30 | min 10 }} {{ .P.port | default 3 | min 10000 }}"), "10 8080");
-    assert!(render_with("{{ div 1 0 }}", json!({})).unwrap_err().message.contains("divide by zero"));
+    assert_eq!(
+        render("{{ .E.max | default 30 | min 10 }} {{ .P.port | default 3 | min 10000 }}"),
+        "10 8080"
+    );
+    assert!(render_with("{{ div 1 0 }}", json!({}))
+        .unwrap_err()
+        .message
+        .contains("divide by zero"));
 }
 
 #[test]
 fn lists_and_dicts() {
     assert_eq!(render(r#"{{ list 1 "a" | toJson }}"#), r#"[1,"a"]"#);
-    assert_eq!(render(r#"{{ append (list 1) 2 | toJson }} {{ list 3 1 | first }} {{ until 3 | toJson }}"#), "[1,2] 3 [0,1,2]");
-    assert_eq!(render(r#"{{ dict "b" 2 "a" "<&>" | toJson }}"#), r#"{"a":"\u003c\u0026\u003e","b":2}"#);
+    assert_eq!(
+        render(r#"{{ append (list 1) 2 | toJson }} {{ list 3 1 | first }} {{ until 3 | toJson }}"#),
+        "[1,2] 3 [0,1,2]"
+    );
+    assert_eq!(
+        render(r#"{{ dict "b" 2 "a" "<&>" | toJson }}"#),
+        r#"{"a":"\u003c\u0026\u003e","b":2}"#
+    );
     assert_eq!(render(r#"{{ dict "a" "<" | toRawJson }}"#), r#"{"a":"<"}"#);
-    assert_eq!(render(r#"{{ hasKey .P "port" }} {{ hasKey .P "nope" }} {{ get .P "nope" | quote }}"#), r#"true false """#);
-    assert_eq!(render(r#"{{ keys .P | toJson }} {{ merge (dict "a" 1) (dict "a" 2 "b" 3) | toJson }}"#), r#"["host","port"] {"a":1,"b":3}"#);
-    assert_eq!(render(r#"{{ mergeOverwrite (dict "a" 1) (dict "a" 2) | toJson }}"#), r#"{"a":2}"#);
-    assert_eq!(render(r#"{{ set (dict) "k" "v" | toJson }} {{ omit .P "host" | toJson }}"#), r#"{"k":"v"} {"port":8080}"#);
-    assert_eq!(render(r#"{{ ternary "a" "b" true }}{{ ternary "a" "b" false }} {{ empty "" }} {{ coalesce "" 0 "z" }}"#), "ab true z");
-    assert_eq!(render(r#"{{ `{"a":[1,2]}` | fromJson | toJson }}"#), r#"{"a":[1,2]}"#);
+    assert_eq!(
+        render(r#"{{ hasKey .P "port" }} {{ hasKey .P "nope" }} {{ get .P "nope" | quote }}"#),
+        r#"true false """#
+    );
+    assert_eq!(
+        render(r#"{{ keys .P | toJson }} {{ merge (dict "a" 1) (dict "a" 2 "b" 3) | toJson }}"#),
+        r#"["host","port"] {"a":1,"b":3}"#
+    );
+    assert_eq!(
+        render(r#"{{ mergeOverwrite (dict "a" 1) (dict "a" 2) | toJson }}"#),
+        r#"{"a":2}"#
+    );
+    assert_eq!(
+        render(r#"{{ set (dict) "k" "v" | toJson }} {{ omit .P "host" | toJson }}"#),
+        r#"{"k":"v"} {"port":8080}"#
+    );
+    assert_eq!(
+        render(
+            r#"{{ ternary "a" "b" true }}{{ ternary "a" "b" false }} {{ empty "" }} {{ coalesce "" 0 "z" }}"#
+        ),
+        "ab true z"
+    );
+    assert_eq!(
+        render(r#"{{ `{"a":[1,2]}` | fromJson | toJson }}"#),
+        r#"{"a":[1,2]}"#
+    );
     assert_eq!(render(r#"{{ dict "a" (list 1) | toYaml }}"#), "a:\n- 1");
 }
 
@@ -81,8 +151,15 @@ fn lists_and_dicts() {
 fn dig_walks_nested_maps() {
     assert_eq!(render(r#"{{ dig "a" "b" "d" .S }}"#), "1");
     assert_eq!(render(r#"{{ dig "a" "x" "d" .S }}"#), "d");
-    assert_eq!(render(r#"{{ dig "password" "generated" .E | quote }}"#), r#""generated""#);
-    let e = render_with(r#"{{ dig "a" "b" "c" "d" .S }}"#, json!({"S": {"a": {"b": 1}}})).unwrap_err();
+    assert_eq!(
+        render(r#"{{ dig "password" "generated" .E | quote }}"#),
+        r#""generated""#
+    );
+    let e = render_with(
+        r#"{{ dig "a" "b" "c" "d" .S }}"#,
+        json!({"S": {"a": {"b": 1}}}),
+    )
+    .unwrap_err();
     assert!(e.message.contains("not a map"), "{e:?}");
 }
 
@@ -90,13 +167,22 @@ fn dig_walks_nested_maps() {
 fn regexes() {
     let path = r#"{{ regexMatch "^/|(/([^/]+))+$" "/api" }} {{ regexMatch "^[a-z0-9_.-]{1,253}$" "Bad Host" }}"#;
     assert_eq!(render(path), "true false");
-    assert_eq!(render(r#"{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}"#), "-W-xxW-");
-    assert_eq!(render(r#"{{ regexFind "[0-9]+" "ab123c" }} {{ regexFindAll "[0-9]" "a1b2" -1 | toJson }}"#), r#"123 ["1","2"]"#);
+    assert_eq!(
+        render(r#"{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}"#),
+        "-W-xxW-"
+    );
+    assert_eq!(
+        render(
+            r#"{{ regexFind "[0-9]+" "ab123c" }} {{ regexFindAll "[0-9]" "a1b2" -1 | toJson }}"#
+        ),
+        r#"123 ["1","2"]"#
+    );
 }
 
 #[test]
 fn random_strings_have_the_requested_alphabet() {
-    let out = render("{{ randAlphaNum 16 }} {{ randAlpha 8 }} {{ randNumeric 4 }} {{ uuidv4 | len }}");
+    let out =
+        render("{{ randAlphaNum 16 }} {{ randAlpha 8 }} {{ randNumeric 4 }} {{ uuidv4 | len }}");
     let parts: Vec<&str> = out.split(' ').collect();
     assert_eq!(parts[0].len(), 16);
     assert!(parts[0].chars().all(|c| c.is_ascii_alphanumeric()));
@@ -122,7 +208,10 @@ fn errors_carry_the_line() {
         json!({}),
     )
     .unwrap_err();
-    assert_eq!((e.line, e.message.as_str()), (Some(3), "params.x is required"));
+    assert_eq!(
+        (e.line, e.message.as_str()),
+        (Some(3), "params.x is required")
+    );
     // Leading blank lines are trimmed before parsing (as the reference tools do) and still
     // counted in the reported line.
     let e = render_with("\n\n{{ fail \"x\" }}", json!({})).unwrap_err();
@@ -138,8 +227,11 @@ fn runaway_loops_hit_the_step_limit() {
     .unwrap_err();
     assert_eq!(e.kind, ErrorKind::StepLimit);
     assert_eq!(e.line, Some(2));
-    let e = render_with(r#"{{ define "x" }}{{ template "x" }}{{ end }}{{ template "x" }}"#, json!({}))
-        .unwrap_err();
+    let e = render_with(
+        r#"{{ define "x" }}{{ template "x" }}{{ end }}{{ template "x" }}"#,
+        json!({}),
+    )
+    .unwrap_err();
     assert_eq!(e.kind, ErrorKind::StepLimit);
 }
 
@@ -147,7 +239,10 @@ fn runaway_loops_hit_the_step_limit() {
 fn defines_and_trimming_work() {
     let out = render(r#"{{ define "n" }}[{{ . }}]{{ end }}a {{- template "n" 1 -}}   b"#);
     assert_eq!(out, "a[1]b");
-    assert_eq!(render("{{ range $k, $v := .P }}{{ $k }}={{ $v }};{{ end }}"), "host=x;port=8080;");
+    assert_eq!(
+        render("{{ range $k, $v := .P }}{{ $k }}={{ $v }};{{ end }}"),
+        "host=x;port=8080;"
+    );
 }
 
 #[test]
@@ -179,11 +274,46 @@ fn workload_services_have_the_reference_shape() {
 fn every_documented_function_exists() {
     let names = supported_functions();
     for f in [
-        "randAlphaNum", "randAlpha", "quote", "squote", "dig", "default", "replace", "lower", "upper",
-        "substr", "trunc", "b64enc", "b64dec", "atoi", "toJson", "fromJson", "toYaml", "splitList",
-        "last", "regexMatch", "trimPrefix", "trimSuffix", "index", "printf", "print", "cat", "list",
-        "dict", "hasKey", "ternary", "uuidv4", "sha256sum", "int", "add", "min", "merge", "indent",
-        "append", "toRawJson", "fail",
+        "randAlphaNum",
+        "randAlpha",
+        "quote",
+        "squote",
+        "dig",
+        "default",
+        "replace",
+        "lower",
+        "upper",
+        "substr",
+        "trunc",
+        "b64enc",
+        "b64dec",
+        "atoi",
+        "toJson",
+        "fromJson",
+        "toYaml",
+        "splitList",
+        "last",
+        "regexMatch",
+        "trimPrefix",
+        "trimSuffix",
+        "index",
+        "printf",
+        "print",
+        "cat",
+        "list",
+        "dict",
+        "hasKey",
+        "ternary",
+        "uuidv4",
+        "sha256sum",
+        "int",
+        "add",
+        "min",
+        "merge",
+        "indent",
+        "append",
+        "toRawJson",
+        "fail",
     ] {
         assert!(names.contains(&f), "{f}");
     }
