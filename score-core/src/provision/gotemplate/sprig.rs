@@ -410,6 +410,7 @@ fn strings(add: &mut dyn FnMut(&'static str, Func)) {
                     .filter(|v| !matches!(v, Value::Nil))
                     .map(strval)
                     .collect(),
+                Value::Nil => Vec::new(),
                 other => vec![strval(other)],
             };
             Ok(s(items.join(&strval(&a[0]))))
