@@ -545,3 +545,22 @@ fn init_installs_provisioners_from_urls_and_directories() {
         .code(1)
         .stderr(contains("holds no `*.provisioners.yaml` file"));
 }
+
+#[test]
+fn the_default_provisioners_stay_in_the_jinja_dialect() {
+    use score_core::provision::{parse_provisioner_file, ProvisionerKind};
+    for (name, text) in [
+        ("compose", score_compose::DEFAULT_PROVISIONERS),
+        ("k8s", score_k8s::DEFAULT_PROVISIONERS),
+        ("terraform", score_terraform::DEFAULT_PROVISIONERS),
+    ] {
+        let src = score_core::SourceFile::new(name, text);
+        for p in parse_provisioner_file(&src).unwrap() {
+            assert!(
+                !matches!(p.run, ProvisionerKind::GoTemplate(_)),
+                "{name}: `{}` was taken for a Go template",
+                p.uri
+            );
+        }
+    }
+}
