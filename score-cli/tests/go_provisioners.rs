@@ -252,7 +252,7 @@ fn go_template_provisioners_generate_valid_compose() {
         .lines()
         .find_map(|l| l.trim().strip_suffix(':').filter(|n| n.starts_with("pg-")))
         .expect("the postgres service");
-    assert!(compose.contains(&format!("DB: postgres://db")), "{compose}");
+    assert!(compose.contains("DB: postgres://db"), "{compose}");
     assert!(compose.contains("BACKEND: backend-main"), "{compose}");
     assert!(
         compose.contains(&format!("source: ./.score-rs/mounts/{pg}")),
