@@ -127,12 +127,20 @@ pub const TARGET: &str = "compose";
 
 /// Template keys compose provisioners may render besides `init`, `state`, `shared`, `outputs`.
 ///
-/// * `services`, `volumes`, `networks`: maps merged into the compose document (identical
+/// * `services`, `volumes`, `networks`, `models` (compose's AI models, as score-compose
+///   provisioners render them): maps merged into the compose document (identical
 ///   duplicates kept once, conflicting ones rejected);
 /// * `files`: relative path under the mounts directory → content (a string, or
 ///   `{content, mode}`);
 /// * `info_logs`: lines shown to the user.
-pub const ARTIFACT_KEYS: &[&str] = &["services", "volumes", "networks", "files", "info_logs"];
+pub const ARTIFACT_KEYS: &[&str] = &[
+    "services",
+    "volumes",
+    "networks",
+    "models",
+    "files",
+    "info_logs",
+];
 
 /// How to generate.
 #[derive(Debug, Clone, Default)]
