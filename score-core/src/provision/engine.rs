@@ -482,7 +482,9 @@ impl Run<'_> {
             shared: self.state.shared_state.clone(),
         };
         let mut outcome = match &p.run {
-            ProvisionerKind::Template(ts) => template::run(self.engines, p, ts, &inputs, &self.keys)?,
+            ProvisionerKind::Template(ts) => {
+                template::run(self.engines, p, ts, &inputs, &self.keys)?
+            }
             ProvisionerKind::GoTemplate(ts) => {
                 template::run_go(self.engines, p, ts, &inputs, &self.keys)?
             }
