@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run score-rs over every workload folder of the upstream Score corpus.
 
-For each folder holding Score files: a fresh project (`score-rs init`), then `generate` for each
-file (with `--image` for containers whose image is "." on the Kubernetes targets, as the
+For each folder holding Score files: a fresh project (`score-rs init`) with the folder copied
+into it, then `generate` for each file (with `--image` for containers whose image is "." on the Kubernetes targets, as the
 folder's README would; compose builds them from the Score file's directory by itself), then the
 output is checked by the independent validator when one is given.
 
@@ -14,6 +14,7 @@ outcome (an unexpected failure, or an expected failure that now passes: update t
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,8 +116,13 @@ def one_folder(binary, folder, tmp, args):
     init = run([binary, "init", "--no-sample"], tmp)
     if init.returncode != 0:
         return "fail", init.stderr
-    for f in score_files(folder):
-        cmd = [binary, "generate", str(f), "--target", args.target, "-o", "out"]
+    # The folder is copied into the project, as a user's Score files live in their project:
+    # a workload stored by an earlier `generate` is re-rendered by the next one, and score-rs
+    # only follows state paths that stay inside the project.
+    src = tmp / "src"
+    shutil.copytree(folder, src, symlinks=True)
+    for f in score_files(src):
+        cmd = [binary, "generate", str(f.relative_to(tmp)), "--target", args.target, "-o", "out"]
         for c in dot_image_containers(binary, f):
             if args.target == "k8s":
                 cmd += ["--image", f"registry.example.com/{f.stem}-{c}:dev"]
