@@ -423,3 +423,81 @@ fn expected_outputs_are_exact() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The `{{ … }}` expressions of a template text, with their line numbers (quotes inside an
+/// expression may hold `}}`; `{# … #}` comments are skipped).
+fn expressions(text: &str) -> Vec<(usize, String)> {
+    let bytes = text.as_bytes();
+    let line_of = |at: usize| text[..at].matches('\n').count() + 1;
+    let (mut out, mut i) = (Vec::new(), 0);
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'{' && bytes[i + 1] == b'#' {
+            i = text[i..].find("#}").map_or(bytes.len(), |e| i + e + 2);
+            continue;
+        }
+        if !(bytes[i] == b'{' && bytes[i + 1] == b'{') {
+            i += 1;
+            continue;
+        }
+        let start = i + 2;
+        let (mut j, mut quote) = (start, None);
+        while j + 1 < bytes.len() {
+            match (quote, bytes[j]) {
+                (Some(_), b'\\') => j += 1,
+                (Some(q), c) if c == q => quote = None,
+                (None, b'"' | b'\'') => quote = Some(bytes[j]),
+                (None, b'}') if bytes[j + 1] == b'}' => break,
+                _ => {}
+            }
+            j += 1;
+        }
+        out.push((
+            line_of(i),
+            text[start..j].trim_matches(['-', ' ']).to_string(),
+        ));
+        i = j + 2;
+    }
+    out
+}
+
+/// Issue 15 (YAML injection through the compose `route`'s `host`): every value a default
+/// template prints goes through `tojson` (or yields a number: `int`, `quantity_value`), so no param, state or workload value can
+/// add a line, key, service or file, whatever the checks before it let through.
+#[test]
+fn every_default_template_value_is_printed_through_tojson_or_int() {
+    let mut bare = Vec::new();
+    for (target, text) in [
+        ("compose", score_compose::DEFAULT_PROVISIONERS),
+        ("k8s", score_k8s::DEFAULT_PROVISIONERS),
+        ("terraform", score_terraform::DEFAULT_PROVISIONERS),
+    ] {
+        let found = expressions(text);
+        assert!(found.len() > 100, "{target}: {} expressions", found.len());
+        for (line, expr) in found {
+            let safe = expr.starts_with("fail(")
+                || expr.ends_with("| tojson")
+                || expr.ends_with("| int")
+                || expr.ends_with("| quantity_value"); // a number, or an error
+            if !safe {
+                bare.push(format!("{target} defaults, line {line}: {{{{ {expr} }}}}"));
+            }
+        }
+    }
+    assert!(
+        bare.is_empty(),
+        "printed without tojson:\n{}",
+        bare.join("\n")
+    );
+}
+
+#[test]
+fn the_expression_scanner_sees_through_quotes_and_comments() {
+    let found = expressions("a: {{ x }}\n{# {{ no }} #}b: {{- (\"}}\" ~ y) | tojson -}}");
+    assert_eq!(
+        found,
+        vec![
+            (1, "x".to_string()),
+            (2, "(\"}}\" ~ y) | tojson".to_string())
+        ]
+    );
+}
