@@ -501,3 +501,188 @@ fn the_expression_scanner_sees_through_quotes_and_comments() {
         ]
     );
 }
+
+/// `v` with every one-element list replaced by its element (Terraform's JSON wraps blocks).
+fn unwrap_blocks(v: &Value) -> Value {
+    match v {
+        Value::Array(a) if a.len() == 1 => unwrap_blocks(&a[0]),
+        Value::Array(a) => Value::Array(a.iter().map(unwrap_blocks).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), unwrap_blocks(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Every container `resources` object in generated output (compose: `deploy.resources`).
+fn container_resources(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let is_resources = k == "resources"
+                    && ["requests", "limits", "reservations"]
+                        .iter()
+                        .any(|s| v.get(s).is_some());
+                if is_resources {
+                    out.push(v.clone());
+                } else {
+                    container_resources(v, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| container_resources(v, out)),
+        _ => {}
+    }
+}
+
+/// Issue 12 item 7: database pods get modest requests and limits by default, and the
+/// `resources` param overrides them, on every target and every type that declares it.
+#[test]
+fn database_resources_have_modest_defaults_the_resources_param_overrides() {
+    let wanted = json!({"requests": {"cpu": "750m", "memory": "3Gi"}, "limits": {"cpu": "2", "memory": "5Gi"}});
+    let mut declared_by = BTreeSet::new();
+    for target in TARGETS {
+        let (expect, default_keys) = if *target == "compose" {
+            (
+                json!({"reservations": {"cpus": 0.75, "memory": "3221225472"}, "limits": {"cpus": 2.0, "memory": "5368709120"}}),
+                ["reservations", "limits"],
+            )
+        } else {
+            (wanted.clone(), ["requests", "limits"])
+        };
+        for p in defaults(target) {
+            if !p.supported_params.iter().any(|s| s == "resources") {
+                continue;
+            }
+            declared_by.insert((p.kind.clone(), target.to_string()));
+            let found = |params: Map<String, Value>| {
+                let out = generate(target, &score_file(&p, &params))
+                    .unwrap_or_else(|e| panic!("{target} {}: {e:?}", p.kind));
+                let mut found = Vec::new();
+                container_resources(&unwrap_blocks(&out), &mut found);
+                found
+            };
+            let defaults = found(required(&p.kind));
+            let modest = defaults.iter().any(|r| {
+                default_keys
+                    .iter()
+                    .all(|k| r[k]["memory"].is_string() && r[k] != expect[k])
+            });
+            assert!(
+                modest,
+                "{target} {}: no default requests and limits in {defaults:?}",
+                p.kind
+            );
+            let mut params = required(&p.kind);
+            params.insert("resources".into(), wanted.clone());
+            let overridden = found(params);
+            assert!(
+                overridden.contains(&expect),
+                "{target} {}: the resources param is not applied: {overridden:?}",
+                p.kind
+            );
+        }
+    }
+    // Every type that takes `resources` takes it on all three targets.
+    let kinds: BTreeSet<_> = declared_by.iter().map(|(k, _)| k.clone()).collect();
+    for kind in &kinds {
+        for target in TARGETS {
+            assert!(
+                declared_by.contains(&(kind.clone(), target.to_string())),
+                "`{kind}` takes `resources` but not on {target}"
+            );
+        }
+    }
+    assert!(kinds.contains("postgres") && kinds.len() >= 8, "{kinds:?}");
+}
+
+/// Params a type takes on some targets only, with why the others cannot honour it (there,
+/// the param gets the `score::resource::unknown_param` warning naming what is supported).
+const TARGET_ONLY_PARAMS: &[(&str, &str, &str)] = &[
+    // Docker volumes have no size, class or access mode.
+    ("amqp", "storage", "compose"),
+    ("dapr-pubsub", "storage", "compose"),
+    ("dapr-state-store", "storage", "compose"),
+    ("elasticsearch", "storage", "compose"),
+    ("mongodb", "storage", "compose"),
+    ("mssql", "storage", "compose"),
+    ("mysql", "storage", "compose"),
+    ("postgres", "storage", "compose"),
+    ("postgres-instance", "storage", "compose"),
+    ("redis", "storage", "compose"),
+    ("volume", "size", "compose"),
+    ("volume", "storage_class", "compose"),
+    ("volume", "access_mode", "compose"),
+    // Compose routes go through score-rs's own nginx gateway, not a Gateway API Gateway.
+    ("route", "gateway", "compose"),
+    ("route", "gateway_namespace", "compose"),
+    // An Ingress class is a choice of the k8s target's `ingress` route class only.
+    ("route", "ingress_class", "compose"),
+    ("route", "ingress_class", "terraform"),
+];
+
+/// Issue 12 item 6: a param a default declares works on every target, or is one of
+/// [`TARGET_ONLY_PARAMS`].
+#[test]
+fn every_declared_param_is_taken_on_every_target() {
+    let mut by_type: std::collections::BTreeMap<String, Vec<BTreeSet<String>>> = Default::default();
+    for (i, target) in TARGETS.iter().enumerate() {
+        for p in defaults(target) {
+            let sets = by_type
+                .entry(p.kind.clone())
+                .or_insert_with(|| vec![BTreeSet::new(); TARGETS.len()]);
+            sets[i].extend(p.supported_params.iter().cloned());
+        }
+    }
+    let mut missing = BTreeSet::new();
+    for (kind, sets) in &by_type {
+        let all: BTreeSet<_> = sets.iter().flatten().cloned().collect();
+        for (i, set) in sets.iter().enumerate() {
+            for param in all.difference(set) {
+                missing.insert((kind.clone(), param.clone(), TARGETS[i].to_string()));
+            }
+        }
+    }
+    let allowed: BTreeSet<_> = TARGET_ONLY_PARAMS
+        .iter()
+        .map(|(k, p, t)| (k.to_string(), p.to_string(), t.to_string()))
+        .collect();
+    let unexplained: Vec<_> = missing.difference(&allowed).collect();
+    assert!(
+        unexplained.is_empty(),
+        "taken on some targets only: {unexplained:?}"
+    );
+    let stale: Vec<_> = allowed.difference(&missing).collect();
+    assert!(
+        stale.is_empty(),
+        "TARGET_ONLY_PARAMS lists params now taken: {stale:?}"
+    );
+}
+
+/// The `service` type takes `workload` and outputs `name`, `host` and `ports` on every target:
+/// the port a client connects to (compose: the container's port; Kubernetes: the Service's).
+#[test]
+fn the_service_type_means_the_same_on_every_target() {
+    for (target, port) in [("compose", 8080), ("k8s", 80), ("terraform", 80)] {
+        let p = defaults(target)
+            .into_iter()
+            .find(|p| p.kind == "service")
+            .unwrap();
+        let params = json!({"workload": "web"}).as_object().unwrap().clone();
+        let out = generate(target, &score_file(&p, &params)).unwrap();
+        let outputs = &out["outputs"]["service.default#web.res"];
+        assert_eq!(
+            outputs["ports"],
+            json!({"web": port}),
+            "{target}: {outputs}"
+        );
+        assert_eq!(outputs["host"], outputs["name"], "{target}");
+        // Terraform names it through a reference to the Service resource.
+        assert!(
+            outputs["name"].as_str().unwrap().contains("web"),
+            "{target}: {outputs}"
+        );
+    }
+}
