@@ -252,6 +252,7 @@ pub fn target(workloads: &[WorkloadInput], opts: &Options) -> Target {
         name: TARGET.into(),
         artifact_keys: ARTIFACT_KEYS.iter().map(|s| s.to_string()).collect(),
         vars,
+        secret_refs: false,
     }
 }
 

@@ -50,6 +50,9 @@ pub struct Target {
     pub artifact_keys: Vec<String>,
     /// Extra template inputs, e.g. `namespace` or `workload_services`.
     pub vars: Map<String, Value>,
+    /// Whether the backend resolves score-k8s's secret references ([`crate::secret_ref`]) in
+    /// outputs; when it does not, an output holding one is an error at provisioning.
+    pub secret_refs: bool,
 }
 
 /// A workload to provision resources for.

@@ -54,6 +54,7 @@ fn target() -> Target {
         name: "compose".into(),
         artifact_keys: vec!["services".into()],
         vars: Default::default(),
+        secret_refs: false,
     }
 }
 

@@ -49,7 +49,7 @@ pub(crate) struct Functions(Arc<BTreeMap<&'static str, sprig::Func>>);
 impl Functions {
     /// sprig's functions backed by `random`.
     pub(crate) fn new(random: &Random) -> Self {
-        Functions(Arc::new(sprig::functions(random)))
+        Functions(Arc::new(all_functions(random)))
     }
 
     fn knows(&self, name: &str) -> bool {
@@ -57,12 +57,32 @@ impl Functions {
     }
 }
 
+/// sprig's functions and score-k8s's `encodeSecretRef` (a reference to a key of a Secret the
+/// provisioner's manifests create; see [`crate::secret_ref`]).
+fn all_functions(random: &Random) -> BTreeMap<&'static str, sprig::Func> {
+    let mut m = sprig::functions(random);
+    m.insert(
+        "encodeSecretRef",
+        Arc::new(|a: &[Value]| match a {
+            [name, key] => Ok(Value::String(
+                crate::secret_ref::encode(&convert::strval(name), &convert::strval(key)).into(),
+            )),
+            _ => Err(TemplateError::ArgCount {
+                name: "encodeSecretRef".into(),
+                expected: 2,
+                got: a.len(),
+            }),
+        }),
+    );
+    m
+}
+
 /// Every function name a Go template may call: Go's built-ins and the sprig set (for docs and
 /// error messages).
 pub fn supported_functions() -> &'static [&'static str] {
     static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
-        let mut names: Vec<&'static str> = sprig::functions(&Random::for_resource("names"))
+        let mut names: Vec<&'static str> = all_functions(&Random::for_resource("names"))
             .into_keys()
             .chain(GO_BUILTINS.iter().copied())
             .collect();
