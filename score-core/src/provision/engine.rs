@@ -547,7 +547,7 @@ fn find<'p>(
     let need = Need {
         kind: &req.kind,
         class: &req.class,
-        id: req.id.as_deref(),
+        id: uid.id.as_str().into(),
     };
     first_serving(provisioners, target, keys, &need).ok_or_else(|| {
         let types: BTreeSet<&str> =
