@@ -11,6 +11,7 @@
 
 mod convert;
 pub(crate) mod data;
+mod mutate;
 pub(crate) mod sprig;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -293,13 +294,23 @@ fn instrument(list: &ListNode) -> ListNode {
         if let Some(pos) = pos {
             nodes.push(line_marker(pos));
         }
-        nodes.push(match node {
+        // sprig's in-place map changes become assignments placed before the node (`mutate`).
+        let node = match node {
             Node::List(l) => Node::List(instrument(l)),
-            Node::If(b) => Node::If(instrument_branch(b)),
-            Node::Range(b) => Node::Range(instrument_branch(b)),
-            Node::With(b) => Node::With(instrument_branch(b)),
+            Node::If(b) => Node::If(instrument_branch(b, &mut nodes)),
+            Node::Range(b) => Node::Range(instrument_branch(b, &mut nodes)),
+            Node::With(b) => Node::With(instrument_branch(b, &mut nodes)),
+            Node::Action(a) => Node::Action(ActionNode {
+                pos: a.pos,
+                pipe: mutate::hoist(&a.pipe, &mut nodes),
+            }),
+            Node::Template(t) => Node::Template(gotmpl::parse::TemplateNode {
+                pipe: t.pipe.as_ref().map(|p| mutate::hoist(p, &mut nodes)),
+                ..t.clone()
+            }),
             other => other.clone(),
-        });
+        };
+        nodes.push(node);
     }
     ListNode {
         pos: list.pos,
@@ -307,10 +318,13 @@ fn instrument(list: &ListNode) -> ListNode {
     }
 }
 
-fn instrument_branch(b: &gotmpl::parse::BranchNode) -> gotmpl::parse::BranchNode {
+fn instrument_branch(
+    b: &gotmpl::parse::BranchNode,
+    before: &mut Vec<Node>,
+) -> gotmpl::parse::BranchNode {
     gotmpl::parse::BranchNode {
         pos: b.pos,
-        pipe: b.pipe.clone(),
+        pipe: mutate::hoist(&b.pipe, before),
         body: instrument(&b.body),
         else_body: b.else_body.as_ref().map(instrument),
     }
