@@ -9,6 +9,7 @@
 //! records the action's line, so a `fail`, a bad argument or a range past the step limit is
 //! reported where it happened (the engine's own run-time errors carry no position).
 
+mod bounded;
 mod convert;
 pub(crate) mod data;
 mod mutate;
@@ -75,6 +76,8 @@ fn all_functions(random: &Random) -> BTreeMap<&'static str, sprig::Func> {
             }),
         }),
     );
+    // Go's string-building built-ins, with a bound on what they build.
+    m.extend(bounded::guards());
     m
 }
 
@@ -88,6 +91,7 @@ pub fn supported_functions() -> &'static [&'static str] {
             .chain(GO_BUILTINS.iter().copied())
             .collect();
         names.sort_unstable();
+        names.dedup();
         names
     })
 }
@@ -170,7 +174,9 @@ pub(crate) fn compile(text: &str, functions: &Functions) -> Result<Compiled, GoE
     for (name, f) in functions.0.iter() {
         let f = f.clone();
         let name: &'static str = name;
-        template = template.func(name, move |args| f(args).map_err(|e| named(name, e)));
+        template = template.func(name, move |args| {
+            f(args).and_then(|v| within_limit(name, v)).map_err(|e| named(name, e))
+        });
     }
     // Definitions first, the body last: a `{{define}}` of the body's own name cannot shadow it.
     let mut seen = BTreeSet::new();
@@ -185,6 +191,24 @@ pub(crate) fn compile(text: &str, functions: &Functions) -> Result<Compiled, GoE
         line,
         offset,
     })
+}
+
+/// `v`, unless it is a string or list longer than [`sprig::MAX_LEN`]: each function caps what
+/// it builds, and this stops the ones that only join their arguments (`cat $s $s`, doubled in
+/// a loop) from growing without bound.
+fn within_limit(name: &str, v: Value) -> Result<Value, TemplateError> {
+    let len = match &v {
+        Value::String(s) => s.len(),
+        Value::List(items) => items.len(),
+        _ => 0,
+    };
+    if len > sprig::MAX_LEN {
+        return Err(TemplateError::Exec(format!(
+            "{name}: the result is over the limit of {} bytes or items",
+            sprig::MAX_LEN
+        )));
+    }
+    Ok(v)
 }
 
 /// Prefix a function's error with its name, unless it is the template author's own message.

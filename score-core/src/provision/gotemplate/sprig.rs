@@ -22,7 +22,7 @@ type Result<T> = std::result::Result<T, TemplateError>;
 pub(crate) type Func = Arc<dyn Fn(&[Value]) -> Result<Value> + Send + Sync>;
 
 /// Longest string or list a function may build (stops `repeat 1000000000 "x"`).
-const MAX_LEN: usize = 1 << 20;
+pub(super) const MAX_LEN: usize = 1 << 20;
 
 /// Name and implementation of every function provided on top of Go's built-ins.
 pub(crate) fn functions(random: &Random) -> BTreeMap<&'static str, Func> {
