@@ -84,6 +84,8 @@ mod resolve;
 mod resources;
 mod secrets;
 mod service;
+mod spec;
+mod spec_keys;
 mod volumes;
 mod yaml;
 

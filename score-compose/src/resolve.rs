@@ -228,6 +228,7 @@ mod tests {
                     secret_outputs: Default::default(),
                 },
                 artifacts: BTreeMap::new(),
+                provisioner_file: "test.provisioners.yaml".into(),
             });
         }
         let mut workloads = BTreeMap::new();

@@ -17,7 +17,7 @@ use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 use serde_json::{Map, Value};
 
-use crate::{paths, GeneratedFile};
+use crate::{paths, spec, GeneratedFile};
 
 /// Extension key on resource services: how dependants wait for them.
 pub(crate) const WAIT_KEY: &str = "x-score-rs-wait";
@@ -77,7 +77,7 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                 }
             };
             for (name, def) in entries {
-                let def = match def {
+                let mut def = match def {
                     Value::Null => Value::Object(Map::new()),
                     Value::Object(_) => def.clone(),
                     _ => {
@@ -88,6 +88,9 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                         continue;
                     }
                 };
+                for d in spec::drop_unknown(&mut def, section_shape(section)) {
+                    diags.push(unknown_key_warning(r, section, name, &d));
+                }
                 if section == "services" {
                     let wait = match wait_condition(&def) {
                         Ok(c) => c,
@@ -167,6 +170,45 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
         services.dedup();
     }
     (doc, diags)
+}
+
+/// The Compose specification's shape of one entry of `section`.
+fn section_shape(section: &str) -> u16 {
+    match section {
+        "services" => spec::SERVICE,
+        "volumes" => spec::VOLUME,
+        "models" => spec::MODEL,
+        _ => spec::NETWORK,
+    }
+}
+
+/// A key of a rendered object the Compose specification does not know, left out (as
+/// score-compose's typed decoding does, but said).
+fn unknown_key_warning(
+    r: &score_core::provision::ProvisionedResource,
+    section: &str,
+    name: &str,
+    d: &spec::Dropped,
+) -> Diagnostic {
+    let key = d.path.rsplit('.').next().unwrap_or(&d.path);
+    let diag = Diagnostic::warning(
+        "score::compose::unknown_key",
+        format!(
+            "resource `{}` (provisioner `{}` in `{}`): `{section}.{name}.{}` is not a Compose key; it was left out of {}",
+            r.uid,
+            r.record.provisioner,
+            r.provisioner_file,
+            d.path,
+            match section {
+                "services" => format!("service `{name}`"),
+                _ => format!("`{section}.{name}`"),
+            }
+        ),
+    );
+    match d.suggestion {
+        Some(s) => diag.with_help(format!("did you mean `{s}`? (in the provisioner's `{section}` template, `{key}` → `{s}`)")),
+        None => diag.with_help(format!("remove `{key}` from the provisioner's `{section}` template, or prefix it with `x-` to keep it as an extension")),
+    }
 }
 
 fn section_key(section: &str) -> &'static str {

@@ -469,6 +469,7 @@ impl Run<'_> {
             uid: uid.clone(),
             record,
             artifacts: outcome.artifacts,
+            provisioner_file: p.file.name().to_string(),
         })
     }
 

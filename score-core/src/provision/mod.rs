@@ -74,6 +74,9 @@ pub struct ProvisionedResource {
     /// Target-specific results by template key (e.g. `services` → a map of compose services).
     /// Keys the provisioner did not set are absent.
     pub artifacts: BTreeMap<String, Value>,
+    /// The provisioner file of the entry that ran, as it was read (for messages about what it
+    /// rendered).
+    pub provisioner_file: String,
 }
 
 /// A workload with the UIDs its resource names map to.
