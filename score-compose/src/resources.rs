@@ -11,6 +11,7 @@
 //! when the service has a health check, else `service_started`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use score_core::provision::Resolved;
 use score_core::uid::ResourceUid;
@@ -34,6 +35,8 @@ pub(crate) struct ResourceDoc {
     pub sections: BTreeMap<&'static str, Map<String, Value>>,
     /// Files under the mounts directory, by mounts-relative path.
     pub files: BTreeMap<String, GeneratedFile>,
+    /// `directories` under the mounts directory: made (`true`) or removed (`false`).
+    pub directories: BTreeMap<PathBuf, bool>,
     /// `info_logs` lines, prefixed with the resource UID.
     pub info: Vec<String>,
     /// Services each resource rendered, with the `depends_on` condition dependants use
@@ -50,6 +53,7 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut owners = Owners::new();
     let mut file_owners: BTreeMap<String, ResourceUid> = BTreeMap::new();
+    let mut dir_owners: BTreeMap<PathBuf, ResourceUid> = BTreeMap::new();
     for r in &resolved.resources {
         let by = &r.uid;
         let err = |code: &str, msg: String| {
@@ -152,6 +156,11 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                 )),
             }
         }
+        if let Some(dirs) = r.artifacts.get("directories") {
+            merge_directories(&mut doc, dirs, by, &mut dir_owners)
+                .into_iter()
+                .for_each(|msg| diags.push(err("artifact", msg)));
+        }
         match r.artifacts.get("info_logs") {
             None | Some(Value::Null) => {}
             Some(Value::Array(lines)) => doc.info.extend(
@@ -170,6 +179,49 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
         services.dedup();
     }
     (doc, diags)
+}
+
+/// One resource's `directories` (score-compose's key): mounts-relative path → `true` (make it)
+/// or `false` (remove it); problems as messages.
+fn merge_directories(
+    doc: &mut ResourceDoc,
+    dirs: &Value,
+    by: &ResourceUid,
+    owners: &mut BTreeMap<PathBuf, ResourceUid>,
+) -> Vec<String> {
+    let entries = match dirs {
+        Value::Object(m) => m,
+        Value::Null => return Vec::new(),
+        _ => return vec!["`directories` must render a mapping of relative path → true or false".into()],
+    };
+    let mut problems = Vec::new();
+    for (path, keep) in entries {
+        let keep = match keep {
+            Value::Bool(b) => *b,
+            Value::Null => false,
+            other => {
+                problems.push(format!("`directories.{path}` must be true (make it) or false (remove it), not {other}"));
+                continue;
+            }
+        };
+        if !paths::is_safe_relative(path) {
+            problems.push(format!("`directories.{path}`: the path must be relative to the mounts directory and stay inside it"));
+            continue;
+        }
+        let rel = paths::normalize(std::path::Path::new(path));
+        match doc.directories.get(&rel) {
+            Some(prev) if *prev == keep => {}
+            Some(_) => problems.push(format!(
+                "directory `{path}` is made by one resource and removed by the other, `{}`",
+                owners[&rel]
+            )),
+            None => {
+                owners.insert(rel.clone(), by.clone());
+                doc.directories.insert(rel, keep);
+            }
+        }
+    }
+    problems
 }
 
 /// The Compose specification's shape of one entry of `section`.
