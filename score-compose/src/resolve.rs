@@ -229,6 +229,7 @@ mod tests {
                 },
                 artifacts: BTreeMap::new(),
                 provisioner_file: "test.provisioners.yaml".into(),
+                wrote_shared: false,
             });
         }
         let mut workloads = BTreeMap::new();

@@ -2,8 +2,11 @@
 //! one compose document.
 //!
 //! Several resources may render the same object (every `kafka-topic` renders the one shared
-//! broker): identical definitions are kept once, different definitions under one name are an
-//! error naming both resources.
+//! broker): identical definitions are kept once. When a provisioner that keeps shared state
+//! renders an object (or file) again differently, the later rendering wins, as in
+//! score-compose: a shared instance built up in shared state (a gateway's routes) is complete
+//! only in the last one. Any other two different definitions under one name are an error
+//! naming both resources.
 //!
 //! A resource service may carry `x-score-rs-wait: service_started | service_healthy |
 //! service_completed_successfully | none` to say how workloads that use the resource wait for
@@ -44,18 +47,20 @@ pub(crate) struct ResourceDoc {
     pub services_of: BTreeMap<ResourceUid, Vec<(String, Option<String>)>>,
 }
 
-/// Which resource defined each object, for conflict messages.
-type Owners = BTreeMap<(&'static str, String), ResourceUid>;
+/// Which resource (and provisioner) defined each object, for conflict messages.
+type Owners = BTreeMap<(&'static str, String), (ResourceUid, String)>;
 
 /// Merge the artifacts of every resource, in provisioning order.
 pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
     let mut doc = ResourceDoc::default();
     let mut diags = Vec::new();
     let mut owners = Owners::new();
-    let mut file_owners: BTreeMap<String, ResourceUid> = BTreeMap::new();
+    let mut file_owners: BTreeMap<String, (ResourceUid, String)> = BTreeMap::new();
     let mut dir_owners: BTreeMap<PathBuf, ResourceUid> = BTreeMap::new();
     for r in &resolved.resources {
         let by = &r.uid;
+        // A later rendering of an object by the same shared-state provisioner replaces it.
+        let grows = |first_uri: &String| r.wrote_shared && *first_uri == r.record.provisioner;
         let err = |code: &str, msg: String| {
             Diagnostic::error(
                 format!("score::compose::{code}"),
@@ -109,18 +114,18 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                         .push((name.clone(), wait));
                 }
                 let existing = doc.sections.entry(section_key(section)).or_default();
-                match existing.get(name) {
-                    Some(prev) if *prev == def => {}
-                    Some(_) => {
-                        let first = &owners[&(section_key(section), name.clone())];
+                let owner = (section_key(section), name.clone());
+                match (existing.get(name), owners.get(&owner)) {
+                    (Some(prev), _) if *prev == def => {}
+                    (Some(_), Some((first, uri))) if !grows(uri) => {
                         diags.push(
                             err("conflict", format!("`{section}.{name}` is also defined, differently, by resource `{first}`"))
                                 .with_help("give each resource's objects unique names (e.g. include the resource uid), or render identical definitions for shared ones"),
                         );
                     }
-                    None => {
+                    _ => {
                         existing.insert(name.clone(), def);
-                        owners.insert((section_key(section), name.clone()), by.clone());
+                        owners.insert(owner, (by.clone(), r.record.provisioner.clone()));
                     }
                 }
             }
@@ -136,14 +141,16 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                                 continue;
                             }
                         };
-                        match doc.files.get(path) {
-                            Some(prev) if *prev == file => {}
-                            Some(_) => diags.push(err(
-                                "conflict",
-                                format!("file `{path}` is also written, with other content, by resource `{}`", file_owners[path]),
-                            )),
-                            None => {
-                                file_owners.insert(path.clone(), by.clone());
+                        match (doc.files.get(path), file_owners.get(path)) {
+                            (Some(prev), _) if *prev == file => {}
+                            (Some(_), Some((first, uri))) if !grows(uri) => {
+                                diags.push(err(
+                                    "conflict",
+                                    format!("file `{path}` is also written, with other content, by resource `{first}`"),
+                                ))
+                            }
+                            _ => {
+                                file_owners.insert(path.clone(), (by.clone(), r.record.provisioner.clone()));
                                 doc.files.insert(path.clone(), file);
                             }
                         }

@@ -449,6 +449,7 @@ impl Run<'_> {
             unresolvable_secret_ref(p, uid, &self.target.name, &outcome.outputs)?;
         }
         merge_shared(&mut self.state.shared_state, &outcome.shared);
+        let wrote_shared = !outcome.shared.is_empty();
         let mut secret_outputs: BTreeSet<String> = p.secret_outputs.iter().cloned().collect();
         secret_outputs.extend(outcome.extra_secret_outputs);
         let record = ResourceRecord {
@@ -470,6 +471,7 @@ impl Run<'_> {
             record,
             artifacts: outcome.artifacts,
             provisioner_file: p.file.name().to_string(),
+            wrote_shared,
         })
     }
 

@@ -77,6 +77,10 @@ pub struct ProvisionedResource {
     /// The provisioner file of the entry that ran, as it was read (for messages about what it
     /// rendered).
     pub provisioner_file: String,
+    /// Whether its provisioner wrote to the shared state. What such a provisioner renders for
+    /// a shared instance (a gateway's routes) grows from one resource to the next, so a backend
+    /// that sees the same object from it twice keeps the later one, as score-compose does.
+    pub wrote_shared: bool,
 }
 
 /// A workload with the UIDs its resource names map to.
