@@ -388,6 +388,13 @@ fn broken_go_provisioners_are_located_errors_and_change_nothing() {
         ("fail", format!("{head}    {{{{ if not .Params.size }}}}{{{{ fail \"params.size is required\" }}}}{{{{ end }}}}\n"), "params.size is required", 5),
         ("loop", format!("{head}    {{{{ range until 100000 }}}}\n    {{{{ range until 100000 }}}}x{{{{ end }}}}{{{{ end }}}}\n"), "range iterations", 6),
         ("explode", format!("{head}    {{{{ range until 90000 }}}}{{{{ repeat 1000 \"x\" }}}}{{{{ end }}}}\n"), "too much output", 5),
+        // Padding repeated by `%[1]`: refused before gigabytes are allocated.
+        (
+            "printf",
+            format!("{head}    pad: {{{{ printf (repeat 100 \"%[1]65535d\") 1 }}}}\n"),
+            "printf: the result could be longer than the limit",
+            5,
+        ),
         ("yaml", format!("{head}    {{{{ .Uid }}}}: [\n"), "invalid YAML", 0),
     ];
     for (name, text, expected, line) in cases {
