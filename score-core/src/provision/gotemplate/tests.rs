@@ -351,3 +351,21 @@ fn map_functions_change_their_variable() {
         "0"
     );
 }
+
+/// The function list in docs/provisioners.md is exactly the set a template may call.
+#[test]
+fn the_documented_function_list_is_the_supported_set() {
+    let docs = include_str!("../../../../docs/provisioners.md");
+    let start = docs.find("Functions: Go's built-ins").expect("the list in the docs");
+    let list = &docs[start..];
+    let list = &list[..list.find("\n\n").unwrap()];
+    let documented: std::collections::BTreeSet<&str> = list
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    let supported: std::collections::BTreeSet<&str> =
+        supported_functions().iter().copied().collect();
+    assert_eq!(documented, supported);
+}
