@@ -3,8 +3,8 @@
 //!
 //! Deliberate differences, documented in `docs/provisioners.md`: functions that read the
 //! environment, the clock or files are absent (an unknown function is an error); `set`,
-//! `unset`, `merge` and `mergeOverwrite` return the new map instead of changing their argument
-//! (values are immutable here; `mutate` assigns the result back to the variable given);
+//! `unset`, `merge` and `mergeOverwrite` return the new map (values are immutable here;
+//! `mutate` assigns it back to the variable given, so the variable changes as in Go);
 //! `b64dec` of invalid base64 is an error instead of the error's text; sizes
 //! of generated strings and lists are capped.
 
