@@ -13,7 +13,7 @@
 //! it (the key is removed from the output). Without it, workloads wait for `service_healthy`
 //! when the service has a health check, else `service_started`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use score_core::provision::Resolved;
@@ -57,6 +57,9 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
     let mut owners = Owners::new();
     let mut file_owners: BTreeMap<String, (ResourceUid, String)> = BTreeMap::new();
     let mut dir_owners: BTreeMap<PathBuf, ResourceUid> = BTreeMap::new();
+    // One warning per unknown key of a provisioner's object, however many resources render it
+    // (a shared gateway is rendered once per route).
+    let mut warned: BTreeSet<(String, &str, String, String)> = BTreeSet::new();
     for r in &resolved.resources {
         let by = &r.uid;
         // A later rendering of an object by the same shared-state provisioner replaces it.
@@ -98,7 +101,10 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                     }
                 };
                 for d in spec::drop_unknown(&mut def, section_shape(section)) {
-                    diags.push(unknown_key_warning(r, section, name, &d));
+                    let key = (r.record.provisioner.clone(), section, name.clone(), d.path.clone());
+                    if warned.insert(key) {
+                        diags.push(unknown_key_warning(r, section, name, &d));
+                    }
                 }
                 if section == "services" {
                     let wait = match wait_condition(&def) {
