@@ -167,8 +167,7 @@ fn compose(
             .filter(|(_, make)| **make)
             .map(|(d, _)| d.clone())
             .collect();
-        let synced =
-            score_compose::sync_files_keeping(&files, &keep, &premade.mounts_dir, fresh);
+        let synced = score_compose::sync_files_keeping(&files, &keep, &premade.mounts_dir, fresh);
         if let Some(created) = premade.created.take() {
             score_compose::remove_unused_dirs(&created, &premade.mounts_dir, &files);
         }

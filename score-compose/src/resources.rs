@@ -101,7 +101,12 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                     }
                 };
                 for d in spec::drop_unknown(&mut def, section_shape(section)) {
-                    let key = (r.record.provisioner.clone(), section, name.clone(), d.path.clone());
+                    let key = (
+                        r.record.provisioner.clone(),
+                        section,
+                        name.clone(),
+                        d.path.clone(),
+                    );
                     if warned.insert(key) {
                         diags.push(unknown_key_warning(r, section, name, &d));
                     }
@@ -205,7 +210,11 @@ fn merge_directories(
     let entries = match dirs {
         Value::Object(m) => m,
         Value::Null => return Vec::new(),
-        _ => return vec!["`directories` must render a mapping of relative path → true or false".into()],
+        _ => {
+            return vec![
+                "`directories` must render a mapping of relative path → true or false".into(),
+            ]
+        }
     };
     let mut problems = Vec::new();
     for (path, keep) in entries {
@@ -213,7 +222,9 @@ fn merge_directories(
             Value::Bool(b) => *b,
             Value::Null => false,
             other => {
-                problems.push(format!("`directories.{path}` must be true (make it) or false (remove it), not {other}"));
+                problems.push(format!(
+                    "`directories.{path}` must be true (make it) or false (remove it), not {other}"
+                ));
                 continue;
             }
         };

@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 
-pub(crate) use crate::spec_keys::{MODEL, NETWORK, SERVICE, VOLUME};
 use crate::spec_keys::SHAPES;
+pub(crate) use crate::spec_keys::{MODEL, NETWORK, SERVICE, VOLUME};
 
 /// No shape: anything goes.
 pub(crate) const NONE: u16 = u16::MAX;
@@ -142,8 +142,12 @@ mod tests {
     fn top_level_objects_have_their_shapes() {
         let mut volume = json!({"driver": "local", "labels": {"a": "b"}, "size": 1});
         assert_eq!(drop_unknown(&mut volume, VOLUME)[0].path, "size");
-        let mut network = json!({"driver": "bridge", "ipam": {"config": [{"subnet": "10.0.0.0/24", "mask": 1}]}});
-        assert_eq!(drop_unknown(&mut network, NETWORK)[0].path, "ipam.config[0].mask");
+        let mut network =
+            json!({"driver": "bridge", "ipam": {"config": [{"subnet": "10.0.0.0/24", "mask": 1}]}});
+        assert_eq!(
+            drop_unknown(&mut network, NETWORK)[0].path,
+            "ipam.config[0].mask"
+        );
         let mut model = json!({"model": "ai/smollm2", "context_size": 1024});
         assert!(drop_unknown(&mut model, MODEL).is_empty());
     }

@@ -409,8 +409,15 @@ resources:
     let o = opts();
     let resolved = resolve_with(&[spec], prov, &o);
     let out = generate_with_env(&resolved, &o, &|_| None).unwrap();
-    assert_eq!(out.document["services"]["gateway"]["labels"]["routes"], "/a,/b");
-    let file = out.files.iter().find(|f| f.path.ends_with("routes.txt")).unwrap();
+    assert_eq!(
+        out.document["services"]["gateway"]["labels"]["routes"],
+        "/a,/b"
+    );
+    let file = out
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("routes.txt"))
+        .unwrap();
     assert_eq!(file.bytes, b"/a,/b");
 }
 

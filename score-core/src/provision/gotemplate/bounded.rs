@@ -198,7 +198,10 @@ mod tests {
             s("web:80")
         );
         let print = &guards()[1].1;
-        assert_eq!(print(&[s("a"), Value::Int(1), Value::Int(2)]).unwrap(), s("a1 2"));
+        assert_eq!(
+            print(&[s("a"), Value::Int(1), Value::Int(2)]).unwrap(),
+            s("a1 2")
+        );
     }
 
     #[test]
@@ -222,7 +225,9 @@ mod tests {
 
     #[test]
     fn ordinary_formats_are_allowed() {
-        for f in ["%s-%s", "%05d", "%.2f", "%-10s|", "%x", "%q", "%v", "%%", "%*d"] {
+        for f in [
+            "%s-%s", "%05d", "%.2f", "%-10s|", "%x", "%q", "%v", "%%", "%*d",
+        ] {
             assert!(printf_bound(f, &[s("abc"), Value::Int(5)]) < MAX_LEN, "{f}");
         }
     }

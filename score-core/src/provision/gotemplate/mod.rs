@@ -175,7 +175,9 @@ pub(crate) fn compile(text: &str, functions: &Functions) -> Result<Compiled, GoE
         let f = f.clone();
         let name: &'static str = name;
         template = template.func(name, move |args| {
-            f(args).and_then(|v| within_limit(name, v)).map_err(|e| named(name, e))
+            f(args)
+                .and_then(|v| within_limit(name, v))
+                .map_err(|e| named(name, e))
         });
     }
     // Definitions first, the body last: a `{{define}}` of the body's own name cannot shadow it.

@@ -329,12 +329,16 @@ fn map_functions_change_their_variable() {
     );
     // Without a declaration the action prints the map, as Go does.
     assert_eq!(
-        render(r#"{{ $d := dict "a" 1 }}{{ set $d "b" 2 }}|{{ unset $d "a" | toJson }}|{{ $d | toJson }}"#),
+        render(
+            r#"{{ $d := dict "a" 1 }}{{ set $d "b" 2 }}|{{ unset $d "a" | toJson }}|{{ $d | toJson }}"#
+        ),
         r#"map[a:1 b:2]|{"b":2}|{"b":2}"#
     );
     // Inside a range, in parentheses, and in an `if` condition.
     assert_eq!(
-        render(r#"{{ $d := dict }}{{ range $i, $x := list "a" "b" }}{{ $_ := (set $d $x $i) }}{{ end }}{{ $d | toJson }}"#),
+        render(
+            r#"{{ $d := dict }}{{ range $i, $x := list "a" "b" }}{{ $_ := (set $d $x $i) }}{{ end }}{{ $d | toJson }}"#
+        ),
         r#"{"a":0,"b":1}"#
     );
     assert_eq!(
@@ -342,7 +346,9 @@ fn map_functions_change_their_variable() {
         r#"y{"k":1}"#
     );
     assert_eq!(
-        render(r#"{{ $a := dict "x" 1 }}{{ $r := merge $a (dict "x" 2 "y" 3) }}{{ $a | toJson }}{{ $r | toJson }}{{ $_ := mergeOverwrite $a (dict "x" 9) }}{{ $a.x }}"#),
+        render(
+            r#"{{ $a := dict "x" 1 }}{{ $r := merge $a (dict "x" 2 "y" 3) }}{{ $a | toJson }}{{ $r | toJson }}{{ $_ := mergeOverwrite $a (dict "x" 9) }}{{ $a.x }}"#
+        ),
         r#"{"x":1,"y":3}{"x":1,"y":3}9"#
     );
     // `and`/`or` may skip their arguments, so calls there are left alone.
@@ -356,7 +362,9 @@ fn map_functions_change_their_variable() {
 #[test]
 fn the_documented_function_list_is_the_supported_set() {
     let docs = include_str!("../../../../docs/provisioners.md");
-    let start = docs.find("Functions: Go's built-ins").expect("the list in the docs");
+    let start = docs
+        .find("Functions: Go's built-ins")
+        .expect("the list in the docs");
     let list = &docs[start..];
     let list = &list[..list.find("\n\n").unwrap()];
     let documented: std::collections::BTreeSet<&str> = list
