@@ -679,7 +679,7 @@ fn secret_references_become_secret_key_refs_on_kubernetes() {
     assert!(env.contains(&secret_ref(&helper)), "{manifests}");
     assert_eq!(env.matches("key: password").count(), 2, "{manifests}");
     assert!(
-        env.contains(&format!("value: postgres://u"))
+        env.contains("value: postgres://u")
             && env.contains(&format!(":$({helper})@{service}:5432/app\n"))
             && env.contains(&format!(" password=$({helper}) ")),
         "{manifests}"
@@ -929,4 +929,103 @@ fn compose_key_table_follows_the_compose_loader() {
         String::from_utf8_lossy(&formatted.stdout) == committed,
         "score-compose/src/spec_keys.rs is out of date: run scripts/compose_keys.py (see its header)"
     );
+}
+
+/// `directories: {path: false}` removes a directory with what is in it (a link there is removed,
+/// never followed); a path outside the mounts directory, two resources that disagree, or a file
+/// written into a removed directory are errors that change nothing.
+#[test]
+fn provisioner_directories_are_removed_and_misuse_changes_nothing() {
+    let entry = |ty: &str, dirs: &str, files: &str| {
+        format!("- uri: template://dirs/{ty}\n  type: {ty}\n  outputs: |\n    host: x\n  directories: |\n    {dirs}\n  files: |\n    {files}\n")
+    };
+    let app = "apiVersion: score.dev/v1b1\nmetadata: {name: app}\ncontainers: {main: {image: busybox:1.37}}\nresources:\n  aa: {type: aa}\n  bb: {type: bb}\n";
+    let setup = |provisioners: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join("app.yaml"), app).unwrap();
+        fs::write(d.join("d.provisioners.yaml"), provisioners).unwrap();
+        score_rs(d)
+            .args([
+                "init",
+                "--no-sample",
+                "--provisioners",
+                "d.provisioners.yaml",
+            ])
+            .assert()
+            .success();
+        dir
+    };
+
+    // Removal: the old cache goes, with its content; a link named for removal goes, its target stays.
+    let ok = format!(
+        "{}{}",
+        entry("aa", "old-cache: false", "{}"),
+        entry("bb", "link: false", "kept/f.txt: hello")
+    );
+    let dir = setup(&ok);
+    let d = dir.path();
+    let mounts = d.join(".score-rs/mounts");
+    fs::create_dir_all(mounts.join("old-cache/inner")).unwrap();
+    fs::write(mounts.join("old-cache/inner/x"), "x").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("keep-me"), "x").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), mounts.join("link")).unwrap();
+    score_rs(d)
+        .args(["generate", "app.yaml"])
+        .assert()
+        .success();
+    assert!(!mounts.join("old-cache").exists());
+    assert!(fs::symlink_metadata(mounts.join("link")).is_err());
+    assert!(outside.path().join("keep-me").is_file());
+    assert_eq!(
+        fs::read_to_string(mounts.join("kept/f.txt")).unwrap(),
+        "hello"
+    );
+
+    let cases = [
+        (
+            "outside",
+            format!(
+                "{}{}",
+                entry("aa", "../escape: true", "{}"),
+                entry("bb", "{}", "{}")
+            ),
+            "the path must be relative to the mounts directory and stay inside it",
+        ),
+        (
+            "disagree",
+            format!(
+                "{}{}",
+                entry("aa", "data: true", "{}"),
+                entry("bb", "data: false", "{}")
+            ),
+            "directory `data` is made by one resource and removed by the other",
+        ),
+        (
+            "file in removed",
+            format!(
+                "{}{}",
+                entry("aa", "data: false", "{}"),
+                entry("bb", "{}", "data/f.txt: hello")
+            ),
+            "directory `data` is to be removed (`directories`), but `data/f.txt` would be written in it",
+        ),
+    ];
+    for (name, provisioners, expected) in cases {
+        let dir = setup(&provisioners);
+        let d = dir.path();
+        let before = snapshot(d);
+        let out = score_rs(d).args(["generate", "app.yaml"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert_eq!(before, snapshot(d), "{name} changed the state directory");
+        assert!(!d.join("compose.yaml").exists(), "{name}");
+        assert!(
+            !d.join(".score-rs/escape").exists() && !d.join("escape").exists(),
+            "{name}"
+        );
+    }
 }

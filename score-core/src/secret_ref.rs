@@ -38,7 +38,8 @@ pub enum Part<'a> {
 /// use score_core::secret_ref::{encode, split, Part, SecretRef};
 /// let marker = encode("pg-web", "password");
 /// assert_eq!(marker, "🔐💬pg-web_password💬🔐");
-/// let parts = split(&format!("u:{marker}@pg")).unwrap();
+/// let text = format!("u:{marker}@pg");
+/// let parts = split(&text).unwrap();
 /// assert_eq!(parts[1], Part::Ref(SecretRef { name: "pg-web".into(), key: "password".into() }));
 /// ```
 pub fn encode(name: &str, key: &str) -> String {
