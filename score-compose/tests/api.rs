@@ -26,10 +26,7 @@ fn inputs(specs: &[&str]) -> Vec<WorkloadInput> {
                 None,
             )
             .unwrap_or_else(|e| panic!("{e:?}"));
-            WorkloadInput {
-                workload: l.workload,
-                base_dir: l.base_dir,
-            }
+            WorkloadInput::from(l)
         })
         .collect()
 }
@@ -244,13 +241,10 @@ fn before_healthy_needs_a_probe() {
     let workload = serde_json::from_value(serde_json::json!({
         "apiVersion": "score.dev/v1b1",
         "metadata": {"name": "web"},
-        "containers": {"main": {"image": "nginx", "before": {"cache": {"ready": "healthy"}}}, "cache": {"image": "redis"}}
+        "containers": {"main": {"image": "nginx"}, "cache": {"image": "redis", "before": {"main": {"ready": "healthy"}}}}
     }))
     .unwrap();
-    let inputs = vec![WorkloadInput {
-        workload,
-        base_dir: ".".into(),
-    }];
+    let inputs = vec![WorkloadInput::new(workload, ".".into())];
     let o = opts();
     let resolved = provision(
         &mut TargetState::default(),
@@ -263,7 +257,7 @@ fn before_healthy_needs_a_probe() {
     assert!(
         e.iter().any(|d| d
             .message
-            .contains("waits for container `cache` to be healthy, but `cache` has no probe")),
+            .contains("container `cache`: must be healthy before `main` starts, but has no probe")),
         "{e:?}"
     );
 }

@@ -205,6 +205,22 @@ pub struct Volume {
     pub read_only: bool,
 }
 
+impl Volume {
+    /// The sub-path inside the volume as every target writes it: `path` without leading or
+    /// trailing `/` (`/sub/path` → `sub/path`), `None` when that leaves nothing.
+    ///
+    /// ```
+    /// let v: score_core::ir::Volume = serde_json::from_value(serde_json::json!({"source": "x", "path": "/sub/path/"})).unwrap();
+    /// assert_eq!(v.sub_path(), Some("sub/path"));
+    /// ```
+    pub fn sub_path(&self) -> Option<&str> {
+        self.path
+            .as_deref()
+            .map(|p| p.trim_matches('/'))
+            .filter(|p| !p.is_empty())
+    }
+}
+
 /// `resources` of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerResources {

@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod ir;
 pub mod kube_names;
 pub mod load;
+pub mod output_check;
 pub mod overrides;
 pub mod patch;
 pub mod placeholder;
@@ -27,6 +28,7 @@ pub mod quantity;
 pub mod render;
 pub mod schema;
 pub mod source;
+pub mod start_order;
 pub mod state;
 pub mod suggest;
 #[cfg(test)]

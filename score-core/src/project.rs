@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Workload;
-use crate::load::{self, LoadedWorkload};
+use crate::load::{self, LoadedWorkload, Origin};
 use crate::provision::{
     self, Need, ProvisionedResource, Provisioner, Resolved, Target, WorkloadInput,
 };
@@ -31,9 +31,10 @@ pub struct Project {
     dir: StateDir,
     /// The state as loaded (and changed by this run).
     pub state: State,
-    /// Typed workloads added by this run ([`Project::add_loaded`]), by name: their state record
-    /// holds the same workload as JSON, which need not be parsed back.
-    fresh: HashMap<String, Workload>,
+    /// Typed workloads added by this run ([`Project::add_loaded`]), by name, with their Score
+    /// files: their state record holds the same workload as JSON, which need not be parsed
+    /// back, and diagnostics of later stages can point into the file.
+    fresh: HashMap<String, (Workload, Origin)>,
     _lock: StateLock,
 }
 
@@ -74,11 +75,13 @@ impl Project {
         );
     }
 
-    /// [`Project::add_workload`], keeping the typed workload for [`Project::take_workload_inputs`].
+    /// [`Project::add_workload`], keeping the typed workload and its file for
+    /// [`Project::take_workload_inputs`].
     pub fn add_loaded(&mut self, loaded: LoadedWorkload) {
         self.add_workload(&loaded);
+        let (workload, _, origin) = loaded.into_parts();
         self.fresh
-            .insert(loaded.workload.name().to_string(), loaded.workload);
+            .insert(workload.name().to_string(), (workload, origin));
     }
 
     /// Remove a workload; false when there was none of that name.
@@ -101,19 +104,19 @@ impl Project {
 
     fn inputs_with(
         &self,
-        mut typed: impl FnMut(&str) -> Option<Workload>,
+        mut typed: impl FnMut(&str) -> Option<(Workload, Origin)>,
     ) -> Result<Vec<WorkloadInput>, Vec<Diagnostic>> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for (name, rec) in &self.state.workloads {
             let workload = match typed(name) {
-                Some(w) => Ok(w),
-                None => serde_json::from_value(rec.spec.clone()),
+                Some((w, origin)) => Ok((w, Some(origin))),
+                None => serde_json::from_value(rec.spec.clone()).map(|w| (w, None)),
             };
             match workload {
-                Ok(workload) => {
+                Ok((workload, origin)) => {
                     let base_dir = rec.source.as_deref().map_or_else(|| PathBuf::from("."), |s| load::base_dir_of(Path::new(s)));
-                    out.push(WorkloadInput { workload, base_dir });
+                    out.push(WorkloadInput { workload, base_dir, origin });
                 }
                 Err(e) => errors.push(
                     Diagnostic::error("score::state::invalid", format!("workload `{name}` in the state is invalid: {e}"))

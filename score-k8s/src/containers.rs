@@ -70,7 +70,7 @@ pub fn apply_role(c: &mut Container, role: Role) -> Option<String> {
             let dropped: Vec<&str> = had.into_iter().flatten().collect();
             (!dropped.is_empty()).then(|| {
                 format!(
-                    "runs to completion as an init container (another container waits for `ready: complete`), where Kubernetes allows no probes: {} left out",
+                    "runs to completion as an init container (its `before` says `ready: complete`), where Kubernetes allows no probes: {} left out",
                     dropped.join(" and ")
                 )
             })

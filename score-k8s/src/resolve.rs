@@ -185,8 +185,9 @@ impl<'a> Resolver<'a> {
     /// # Errors
     /// The lookup error, as a message.
     pub fn value(&self, p: &Placeholder) -> Result<Value, String> {
+        // The same explanation on every target (nearest key, the resource's outputs).
         Context::new(&self.metadata, &self.outputs)
-            .resolve(p)
+            .resolve_explained(p)
             .map_err(|e| e.to_string())
     }
 

@@ -38,18 +38,20 @@ pub struct Lowered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Collects the errors of one workload, each prefixed with where it happened.
+/// Collects the errors of one workload, each prefixed with where it happened and pointing at
+/// the field of the Score file when it is known.
 struct Errors<'a> {
-    workload: &'a str,
+    rw: &'a ResolvedWorkload,
     list: Vec<Diagnostic>,
 }
 
 impl Errors<'_> {
-    fn push(&mut self, code: &str, at: &str, msg: impl std::fmt::Display) {
-        self.list.push(Diagnostic::error(
+    fn push(&mut self, code: &str, at: &str, path: &[&str], msg: impl std::fmt::Display) {
+        let d = Diagnostic::error(
             format!("score::k8s::{code}"),
-            format!("workload `{}`{at}: {msg}", self.workload),
-        ));
+            format!("workload `{}`{at}: {msg}", self.rw.workload.name()),
+        );
+        self.list.push(self.rw.locate(d, path));
     }
 }
 
@@ -99,11 +101,12 @@ pub fn lower(
     let w = &rw.workload;
     let name = w.name();
     let mut errors = Errors {
-        workload: name,
+        rw,
         list: Vec::new(),
     };
     let mut warnings = Vec::new();
-    let controller = controller(rw).map_err(|d| vec![d])?;
+    let kind_path = ["metadata", "annotations", names::KIND_ANNOTATION];
+    let controller = controller(rw).map_err(|d| vec![rw.locate(d, &kind_path)])?;
     let stateful = controller == Controller::StatefulSet;
     let labels = BTreeMap::from([
         (names::LABEL_NAME.to_string(), name.to_string()),
@@ -132,15 +135,16 @@ pub fn lower(
             Ok(k) => k,
             Err(es) => {
                 es.into_iter()
-                    .for_each(|e| errors.push("container", &at, e));
+                    .for_each(|e| errors.push("container", &at, &["containers", cname], e));
                 continue;
             }
         };
         match env::env_vars(&c.variables, &resolver, &mut secrets) {
             Ok(vars) => container.env = (!vars.is_empty()).then_some(vars),
-            Err(es) => es
-                .into_iter()
-                .for_each(|e| errors.push("placeholder", &at, e)),
+            Err(es) => es.into_iter().for_each(|(var, e)| {
+                let path = ["containers", cname, "variables", var.as_str()];
+                errors.push("placeholder", &at, &path, e)
+            }),
         }
         let mut mounts = Vec::new();
         for (target, f) in &c.files {
@@ -150,12 +154,17 @@ pub fn lower(
                     pod_volumes.insert(lf.volume.name.clone(), lf.volume);
                     mounts.push(lf.mount);
                 }
-                Err(e) => errors.push("file", &at, format!("file `{target}` {}", with_verb(&e))),
+                Err(e) => errors.push(
+                    "file",
+                    &at,
+                    &["containers", cname, "files", target],
+                    format!("file `{target}` {}", with_verb(&e)),
+                ),
             }
         }
         for (target, v) in &c.volumes {
             if c.files.contains_key(target) {
-                errors.push("mount", &at, format!("`{target}` is both a file and a volume; Kubernetes needs distinct mount paths"));
+                errors.push("mount", &at, &["containers", cname, "volumes", target], format!("`{target}` is both a file and a volume; Kubernetes needs distinct mount paths"));
                 continue;
             }
             match volumes::lower(target, v, &resolver, stateful) {
@@ -167,11 +176,25 @@ pub fn lower(
                         }
                     };
                     if clash {
-                        errors.push("volume", &at, format!("volume `{target}`: `{}` is mounted elsewhere with a different definition", lv.mount.name));
+                        errors.push("volume", &at, &["containers", cname, "volumes", target], format!("volume `{target}`: `{}` is mounted elsewhere with a different definition", lv.mount.name));
+                    }
+                    if let Some(w) = lv.warning {
+                        let d = Diagnostic::warning(
+                            "score::k8s::volume_claim",
+                            format!("workload `{name}`{at}, volume `{target}`: {w}"),
+                        );
+                        warnings.push(
+                            rw.locate(d, &["containers", cname, "volumes", target, "source"]),
+                        );
                     }
                     mounts.push(lv.mount);
                 }
-                Err(e) => errors.push("volume", &at, format!("volume `{target}`: {e}")),
+                Err(e) => errors.push(
+                    "volume",
+                    &at,
+                    &["containers", cname, "volumes", target, "source"],
+                    format!("volume `{target}`: {e}"),
+                ),
             }
         }
         mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
@@ -181,7 +204,8 @@ pub fn lower(
     let plan = match before::plan(&w.containers) {
         Ok(p) => p,
         Err(es) => {
-            es.into_iter().for_each(|e| errors.push("before", "", e));
+            es.into_iter()
+                .for_each(|e| errors.push("before", "", &["containers"], e));
             before::Plan::default()
         }
     };
@@ -195,10 +219,11 @@ pub fn lower(
             .remove(cname)
             .expect("every planned container was built");
         if let Some(warning) = containers::apply_role(&mut c, plan.roles[cname]) {
-            warnings.push(Diagnostic::warning(
+            let d = Diagnostic::warning(
                 "score::k8s::probe_dropped",
                 format!("workload `{name}`, container `{cname}` {warning}"),
-            ));
+            );
+            warnings.push(rw.locate(d, &["containers", cname]));
         }
         init.push(c);
     }
@@ -264,9 +289,13 @@ pub fn lower(
     .expect("a controller serialises");
 
     let services = service::services(w, &meta, &selector, headless.as_deref()).map_err(|e| {
-        vec![Diagnostic::error(
+        let d = Diagnostic::error(
             "score::k8s::service_name",
             format!("workload `{name}`: {e}"),
+        );
+        vec![rw.locate(
+            d,
+            &["metadata", "annotations", names::SERVICE_NAME_ANNOTATION],
         )]
     })?;
     let mut objects = config;
