@@ -134,8 +134,10 @@ pub fn lower(
         let mut container = match containers::base(cname, c) {
             Ok(k) => k,
             Err(es) => {
-                es.into_iter()
-                    .for_each(|e| errors.push("container", &at, &["containers", cname], e));
+                es.into_iter().for_each(|e| {
+                    let path = ["containers", cname, field_of(&e)];
+                    errors.push("container", &at, &path, e)
+                });
                 continue;
             }
         };
@@ -307,6 +309,14 @@ pub fn lower(
     objects.push(controller_object);
     sort_objects(&mut objects);
     Ok(Lowered { objects, warnings })
+}
+
+/// The container field a [`containers::base`] message is about.
+fn field_of(message: &str) -> &'static str {
+    ["image", "resources", "livenessProbe", "readinessProbe"]
+        .into_iter()
+        .find(|f| message.trim_start_matches('`').starts_with(f))
+        .unwrap_or("")
 }
 
 /// `file `x` cannot read…` reads better than `file `x` : cannot read…`.
