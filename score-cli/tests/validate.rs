@@ -426,7 +426,8 @@ fn the_whole_upstream_corpus_is_accepted() {
     assert_eq!(stdout.lines().count(), CORPUS_FILES, "{stdout}");
     assert!(stdout.lines().all(|l| l.starts_with("✓ ")), "{stdout}");
     // Only deprecation and missing-source warnings are acceptable in upstream examples, and
-    // the probe with both handlers of score-go's own "full" sample.
+    // the probe with both handlers and the requests above their limits of score-go's own
+    // "full" sample.
     for line in stderr.lines().filter(|l| l.starts_with("score::")) {
         assert!(
             matches!(
@@ -434,6 +435,7 @@ fn the_whole_upstream_corpus_is_accepted() {
                 "score::deprecated::list_form"
                     | "score::file::unreadable_source"
                     | "score::probe::both"
+                    | "score::resources::request_above_limit"
             ),
             "unexpected diagnostic {line}:\n{stderr}"
         );

@@ -345,7 +345,7 @@ fn resource_dependencies(ctx: &WorkloadCtx<'_>, w: &ResolvedWorkload) -> BTreeMa
 
 /// `resources.limits|requests` → `deploy.resources.limits|reservations`.
 fn deploy(c: &Container, at: &str, diags: &mut Vec<Diagnostic>) -> Option<Deploy> {
-    let r = c.resources.as_ref()?;
+    let r = &c.resources.as_ref()?.effective();
     let mut convert = |amounts: Option<&ComputeAmounts>, field: &str| -> Option<Limits> {
         let a = amounts?;
         let mut limits = Limits::default();

@@ -33,6 +33,7 @@ pub fn check(c: &Checked<'_>) -> Vec<Diagnostic> {
     check_files(c, &mut out);
     check_volumes(c, &mut out);
     check_probes(c, &mut out);
+    check_requests(c, &mut out);
     check_unsubstituted(c, &mut out);
     check_ports(c, &mut out);
     out.sort_by_key(|d| d.labels.first().map(|l| l.span.start));
@@ -468,6 +469,41 @@ fn check_probes(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
                     .with_help("a probe runs one check; remove `httpGet` (or `exec`) to say which"),
                 );
             }
+        }
+    }
+}
+
+/// A request above its limit: every target caps it at the limit (Kubernetes would reject it).
+fn check_requests(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    for (cname, container) in &c.workload.containers {
+        let Some(r) = &container.resources else {
+            continue;
+        };
+        let (Some(req), Some(lim)) = (&r.requests, &r.limits) else {
+            continue;
+        };
+        for (key, rv, lv) in [
+            ("cpu", &req.cpu, &lim.cpu),
+            ("memory", &req.memory, &lim.memory),
+        ] {
+            let (Some(rv), Some(lv)) = (rv, lv) else {
+                continue;
+            };
+            if !crate::ir::request_above(rv, lv) {
+                continue;
+            }
+            let span = c
+                .tree
+                .lookup(&["containers", cname, "resources", "requests", key])
+                .map_or(c.tree.span, |(_, n)| n.span);
+            out.push(
+                Diagnostic::warning(
+                    "score::resources::request_above_limit",
+                    format!("container `{cname}` requests {key} `{rv}`, above its limit `{lv}`; every target uses the limit"),
+                )
+                .with_label(c.src, span, "capped at the limit")
+                .with_help("a request is what the container is guaranteed and cannot exceed its limit; lower the request or raise the limit"),
+            );
         }
     }
 }

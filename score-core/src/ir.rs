@@ -232,6 +232,43 @@ pub struct ContainerResources {
     pub requests: Option<ComputeAmounts>,
 }
 
+impl ContainerResources {
+    /// The amounts every target uses: requests above their limit are capped at the limit (a
+    /// request is what is guaranteed, a limit the most a container may use; Kubernetes rejects
+    /// a request above its limit, and validation warns about it). Unparsable quantities are
+    /// kept for the targets to report.
+    ///
+    /// ```
+    /// let r: score_core::ir::ContainerResources = serde_json::from_value(serde_json::json!({
+    ///     "limits": {"cpu": "0.24", "memory": "128M"},
+    ///     "requests": {"cpu": "1000m", "memory": "64M"}
+    /// })).unwrap();
+    /// let e = r.effective();
+    /// assert_eq!(e.requests.unwrap().cpu.as_deref(), Some("0.24"));
+    /// ```
+    pub fn effective(&self) -> ContainerResources {
+        let mut out = self.clone();
+        if let (Some(req), Some(lim)) = (out.requests.as_mut(), self.limits.as_ref()) {
+            for (r, l) in [(&mut req.cpu, &lim.cpu), (&mut req.memory, &lim.memory)] {
+                if let (Some(rv), Some(lv)) = (r.as_ref(), l.as_ref()) {
+                    if request_above(rv, lv) {
+                        *r = Some(lv.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether quantity `request` is above `limit` (false when either does not parse).
+pub fn request_above(request: &str, limit: &str) -> bool {
+    matches!(
+        (crate::quantity::nanos(request), crate::quantity::nanos(limit)),
+        (Ok(r), Ok(l)) if r > l
+    )
+}
+
 /// CPU and memory as Kubernetes-style quantities.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ComputeAmounts {

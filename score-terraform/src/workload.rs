@@ -518,7 +518,7 @@ impl Lowering<'_> {
             b.insert("env".into(), Value::Array(env));
         }
         let mark = self.mark();
-        if let Some(r) = &c.resources {
+        if let Some(r) = &c.resources.as_ref().map(|r| r.effective()) {
             let mut res = Map::new();
             for (key, amounts) in [("limits", &r.limits), ("requests", &r.requests)] {
                 let Some(a) = amounts else { continue };
