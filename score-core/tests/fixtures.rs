@@ -30,6 +30,17 @@ const WARNING_BY_DESIGN: &[(&str, &str)] = &[
         "semantic-15-placeholder-in-image.yaml",
         "score::placeholder::not_substituted",
     ),
+    // Both run the `exec` handler on every target (the spec says to prefer it).
+    ("semantic-16-probe-both-handlers.yaml", "score::probe::both"),
+    // Capped at the limit on every target (Kubernetes would reject the request).
+    (
+        "semantic-17-request-above-limit.yaml",
+        "score::resources::request_above_limit",
+    ),
+    (
+        "semantic-18-placeholder-in-command-and-probe.yaml",
+        "score::placeholder::not_substituted",
+    ),
 ];
 
 /// Fewest fixtures we expect to find, so an emptied directory cannot pass silently.
