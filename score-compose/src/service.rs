@@ -266,7 +266,7 @@ fn environment(
                 Diagnostic::error(
                     "score::compose::placeholder",
                     format!(
-                        "workload `{}`, containers.{cname}.variables.{key}: {e}",
+                        "workload `{}`: containers.{cname}.variables.{key}: {e}",
                         w.workload.name()
                     ),
                 ),

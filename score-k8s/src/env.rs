@@ -54,7 +54,7 @@ pub fn env_vars(
         let rendered = match resolver.render(raw) {
             Ok(r) => r,
             Err(e) => {
-                errors.push((name.clone(), format!("variable `{name}`: {e}")));
+                errors.push((name.clone(), e));
                 continue;
             }
         };

@@ -143,9 +143,11 @@ pub fn lower(
         };
         match env::env_vars(&c.variables, &resolver, &mut secrets) {
             Ok(vars) => container.env = (!vars.is_empty()).then_some(vars),
+            // Worded as on compose and terraform: `workload `w`: containers.c.variables.V: …`.
             Err(es) => es.into_iter().for_each(|(var, e)| {
                 let path = ["containers", cname, "variables", var.as_str()];
-                errors.push("placeholder", &at, &path, e)
+                let e = format!("containers.{cname}.variables.{var}: {e}");
+                errors.push("placeholder", "", &path, e)
             }),
         }
         let mut mounts = Vec::new();
