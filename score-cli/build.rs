@@ -18,7 +18,6 @@ const DEFAULTS: [(&str, &str); 3] = [
 ];
 
 fn main() {
-    link_at_a_fixed_address();
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     for (target, path) in DEFAULTS {
         println!("cargo:rerun-if-changed={path}");
@@ -29,18 +28,5 @@ fn main() {
         let cache = score_core::provision::parse_cache(&name, &text).unwrap_or_default();
         let dest = Path::new(&out).join(format!("{name}.jsonl"));
         std::fs::write(&dest, cache).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
-    }
-}
-
-/// On Linux, link `score-rs` as a position-dependent executable. A PIE's loader applies ~21,000
-/// relocations and touches every page of pointer tables before `main` runs; without them a
-/// process starts ~0.4 ms sooner, 8% of a single-workload `generate` (300 alternating runs).
-/// The Go reference tools are position-dependent too, and shared libraries keep their address
-/// randomisation. `SCORE_RS_PIE=1` at build time keeps the platform default.
-fn link_at_a_fixed_address() {
-    println!("cargo:rerun-if-env-changed=SCORE_RS_PIE");
-    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
-    if linux && std::env::var("SCORE_RS_PIE").is_err() {
-        println!("cargo:rustc-link-arg-bin=score-rs=-no-pie");
     }
 }

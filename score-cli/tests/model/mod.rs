@@ -312,7 +312,7 @@ pub fn read_manifests(file: &Path, expected: &Expected) -> Model {
         })
         .collect();
     let mut model = Model::new();
-    for (w, _) in expected {
+    for w in expected.keys() {
         let controller = docs
             .iter()
             .find(|d| {
@@ -443,7 +443,7 @@ pub fn read_terraform(dir: &Path, expected: &Expected) -> Model {
         })
         .collect();
     let mut model = Model::new();
-    for (w, _) in expected {
+    for w in expected.keys() {
         let controller = controllers
             .iter()
             .find(|c| block(&c["metadata"])["labels"]["app.kubernetes.io/name"] == w.as_str())
