@@ -213,7 +213,8 @@ fn snapshot(d: &Path) -> Vec<(String, Vec<u8>)> {
         let Ok(rd) = fs::read_dir(p) else { return };
         for e in rd.filter_map(Result::ok) {
             let path = e.path();
-            if path.ends_with("cache") {
+            // The parse cache, and the lock file (each run writes its pid there), are not state.
+            if path.ends_with("cache") || path.ends_with("lock") {
                 continue;
             }
             if path.is_dir() {
