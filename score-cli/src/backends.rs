@@ -24,6 +24,18 @@ pub fn default_provisioners() -> [(&'static str, &'static str); 3] {
     ]
 }
 
+/// The template keys a target's provisioners may render besides `init`/`state`/`shared`/`outputs`.
+pub fn artifact_keys(target: &str) -> Vec<String> {
+    match target {
+        score_compose::TARGET => score_compose::ARTIFACT_KEYS
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
+        score_k8s::TARGET => vec![score_k8s::manifests::KEY.to_string()],
+        _ => vec![score_terraform::ARTIFACT_KEY.to_string()],
+    }
+}
+
 /// The parse cache of each target's default provisioner file, made by `build.rs` (empty when
 /// it could not be made). Keyed like [`default_provisioners`].
 pub fn default_provisioner_caches() -> [(&'static str, &'static str); 3] {

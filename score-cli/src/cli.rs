@@ -103,6 +103,10 @@ pub enum Command {
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// Check `${resources.NAME.KEY}` against this target's provisioners only (default:
+        /// every target; a key no target provides is an error, one some lack a warning).
+        #[arg(long, short = 't', value_enum)]
+        target: Option<TargetName>,
     },
     /// Create the state directory, default provisioners and a sample score.yaml.
     Init(InitArgs),

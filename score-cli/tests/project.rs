@@ -547,3 +547,44 @@ fn init_installs_the_parse_cache_of_the_default_provisioners() {
         assert_eq!(installed, fresh, "{name}");
     }
 }
+
+/// Errors of `generate` point at the Score file: a misspelt output before anything is
+/// provisioned (nothing changes), and a lowering error at the field it is about.
+#[test]
+fn generate_errors_point_at_the_score_file() {
+    let dir = project();
+    let d = dir.path();
+    fs::write(
+        d.join("typo.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: typo\ncontainers:\n  main:\n    image: nginx:1.27\n    variables:\n      DB: ${resources.db.hots}\nresources:\n  db: {type: postgres}\n",
+    )
+    .unwrap();
+    let before = state(d);
+    for target in ["compose", "k8s", "terraform"] {
+        let out = score_rs(d)
+            .args(["generate", "typo.yaml", "--target", target])
+            .assert()
+            .failure()
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("typo.yaml:8:11"), "{target}: {stderr}");
+        assert!(
+            stderr.contains("did you mean `host`?"),
+            "{target}: {stderr}"
+        );
+        assert_eq!(state(d), before, "{target}: a failed run changes nothing");
+    }
+    fs::write(
+        d.join("local.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: local\ncontainers:\n  main:\n    image: .\n",
+    )
+    .unwrap();
+    for target in ["compose", "k8s"] {
+        score_rs(d)
+            .args(["generate", "local.yaml", "--target", target])
+            .assert()
+            .failure()
+            .stderr(contains("local.yaml:6:12"));
+    }
+}

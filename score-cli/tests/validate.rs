@@ -425,10 +425,18 @@ fn the_whole_upstream_corpus_is_accepted() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout.lines().count(), CORPUS_FILES, "{stdout}");
     assert!(stdout.lines().all(|l| l.starts_with("✓ ")), "{stdout}");
-    // Only deprecation and missing-source warnings are acceptable in upstream examples.
+    // Only deprecation and missing-source warnings are acceptable in upstream examples, and
+    // the probe with both handlers and the requests above their limits of score-go's own
+    // "full" sample.
     for line in stderr.lines().filter(|l| l.starts_with("score::")) {
         assert!(
-            line == "score::deprecated::list_form" || line == "score::file::unreadable_source",
+            matches!(
+                line,
+                "score::deprecated::list_form"
+                    | "score::file::unreadable_source"
+                    | "score::probe::both"
+                    | "score::resources::request_above_limit"
+            ),
             "unexpected diagnostic {line}:\n{stderr}"
         );
     }
@@ -484,4 +492,132 @@ fn an_error_on_a_very_long_line_does_not_crash() {
         .assert()
         .code(1)
         .stderr(contains("score::schema::unknown_field"));
+}
+
+/// A Score file with a misspelt output key, written into a fresh directory (no project).
+fn typo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("score.yaml"),
+        "apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  main:
+    image: nginx:1.27
+    variables:
+      DB_URL: postgres://${resources.db.hots}:5432
+resources:
+  db:
+    type: postgres
+",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_misspelt_output_is_reported_at_its_line_with_the_nearest_key() {
+    let dir = typo_dir();
+    let out = score_rs()
+        .current_dir(dir.path())
+        .args(["validate", "score.yaml"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("score::placeholder::unknown_output"),
+        "{stderr}"
+    );
+    // Line 8, column 26: the `${resources.db.hots}` itself.
+    assert!(stderr.contains("score.yaml:8:26"), "{stderr}");
+    assert!(stderr.contains("did you mean `host`?"), "{stderr}");
+    assert!(
+        stderr.contains("invalid ref 'resources.db.hots': key 'hots' not found; outputs of `db`:"),
+        "{stderr}"
+    );
+    assert_eq!(stdout_of(&out), "", "no success line for an invalid file");
+    // Each target's defaults give the same verdict.
+    for target in ["compose", "k8s", "terraform"] {
+        let out = score_rs()
+            .current_dir(dir.path())
+            .args([
+                "validate",
+                "score.yaml",
+                "--target",
+                target,
+                "--format",
+                "json",
+            ])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        let line = stderr_of(&out);
+        let d: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON diagnostic");
+        assert_eq!(d["code"], "score::placeholder::unknown_output", "{target}");
+        assert_eq!(
+            (d["line"].as_u64(), d["column"].as_u64()),
+            (Some(8), Some(26)),
+            "{target}"
+        );
+        assert_eq!(d["help"], "did you mean `host`?", "{target}");
+    }
+}
+
+#[test]
+fn outputs_are_checked_against_the_projects_provisioners() {
+    let dir = typo_dir();
+    let d = dir.path();
+    // A project whose own postgres provisioner does output `hots`: valid there.
+    fs::write(
+        d.join("mine.provisioners.yaml"),
+        "- uri: template://mine/postgres\n  type: postgres\n  outputs: |\n    hots: db.internal\n",
+    )
+    .unwrap();
+    score_rs()
+        .current_dir(d)
+        .args([
+            "init",
+            "--no-sample",
+            "--provisioners",
+            "mine.provisioners.yaml",
+        ])
+        .assert()
+        .success();
+    score_rs()
+        .current_dir(d)
+        .args(["validate", "score.yaml"])
+        .assert()
+        .code(0)
+        .stdout(contains("is valid"));
+    // A provisioner whose outputs cannot be known (computed keys, nothing declared) turns the
+    // check off for its resources.
+    fs::write(
+        d.join("dyn.provisioners.yaml"),
+        "- uri: template://mine/dynamic\n  type: redis\n  outputs: |\n    {{ params | tojson }}\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("cache.yaml"),
+        "apiVersion: score.dev/v1b1\nmetadata: {name: cache-user}\ncontainers:\n  main:\n    image: busybox\n    variables: {X: \"${resources.cache.anything}\"}\nresources:\n  cache: {type: redis}\n",
+    )
+    .unwrap();
+    score_rs()
+        .current_dir(d)
+        .args([
+            "init",
+            "--no-sample",
+            "--provisioners",
+            "dyn.provisioners.yaml",
+        ])
+        .assert()
+        .success();
+    score_rs()
+        .current_dir(d)
+        .args(["validate", "cache.yaml"])
+        .assert()
+        .code(0);
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use docker_compose_types::{AdvancedVolumes, Volumes};
 use score_core::ir::{Container, FileContent};
+use score_core::load::Origin;
 use score_core::Diagnostic;
 
 use crate::resolve::Resolver;
@@ -27,6 +28,8 @@ pub(crate) struct FileCtx<'a> {
     pub resolver: &'a Resolver,
     /// Reads the process environment (for `environment` resources used in files).
     pub getenv: &'a dyn Fn(&str) -> Option<String>,
+    /// The Score file, to point diagnostics at the file entry.
+    pub origin: Option<&'a Origin>,
 }
 
 /// The mounts-relative directory of a container's files.
@@ -49,8 +52,10 @@ pub(crate) fn lower(
             "workload `{}`, containers.{cname}.files[{target}]",
             ctx.workload
         );
+        let here = ["containers", cname, "files", target.as_str()];
         let err = |code: &str, msg: String| {
-            Diagnostic::error(format!("score::compose::{code}"), format!("{at}: {msg}"))
+            let d = Diagnostic::error(format!("score::compose::{code}"), format!("{at}: {msg}"));
+            Origin::locate(ctx.origin, d, &here)
         };
         let mut unset = BTreeSet::new();
         let Some(rel) = paths::contained(target) else {
@@ -148,13 +153,12 @@ pub(crate) fn lower(
             }
         };
         for key in &unset {
-            diags.push(
-                Diagnostic::warning(
-                    "score::compose::unset_environment",
-                    format!("{at}: environment variable `{key}` is not set; it is blank in the file, as compose does for unset variables"),
-                )
-                .with_help(format!("set `{key}` before running `score-rs generate`")),
-            );
+            let d = Diagnostic::warning(
+                "score::compose::unset_environment",
+                format!("{at}: environment variable `{key}` is not set; it is blank in the file, as compose does for unset variables"),
+            )
+            .with_help(format!("set `{key}` before running `score-rs generate`"));
+            diags.push(Origin::locate(ctx.origin, d, &here));
         }
         let path = container_dir(ctx.workload, cname).join(&rel);
         mounts.push(Volumes::Advanced(AdvancedVolumes {
@@ -197,6 +201,7 @@ mod tests {
                 workload,
                 base_dir: ".".into(),
                 resources: Default::default(),
+                origin: None,
             },
         );
         r
@@ -229,6 +234,7 @@ mod tests {
             mounts_ref: "./.score-rs/mounts",
             resolver: &resolver,
             getenv: &getenv,
+            origin: None,
         };
         let (mut files, mut diags) = (Vec::new(), Vec::new());
         let mounts = lower(&ctx, "main", c, &mut files, &mut diags);

@@ -19,7 +19,7 @@
 //!
 //! let spec = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main:\n    image: nginx:1.27\n    variables: {DB: \"${resources.db.host}\"}\nresources:\n  db: {type: redis}\n";
 //! let loaded = score_core::load::load_source(SourceFile::new("score.yaml", spec), ".".as_ref(), None).unwrap();
-//! let inputs = vec![WorkloadInput { workload: loaded.workload, base_dir: loaded.base_dir }];
+//! let inputs = vec![WorkloadInput::from(loaded)];
 //!
 //! let opts = score_compose::Options { project: "demo".into(), mounts_dir: ".score-rs/mounts".into(), compose_dir: ".".into(), ..Default::default() };
 //! let provisioners = parse_provisioner_file(&SourceFile::new("zz-default.provisioners.yaml", score_compose::DEFAULT_PROVISIONERS)).unwrap();
@@ -67,8 +67,14 @@
 //!   bucket creation, `none` for the route gateway); the marker is removed from the output.
 //! * **Resource artifacts** (`services`, `volumes`, `networks`) are merged into the document:
 //!   identical duplicates once, conflicting definitions (or a name a workload uses) an error.
+//! * **`metadata.annotations`** become each service's `annotations` (as score-compose does);
+//!   **`service.ports`** the network owner's `expose` (reachable by the project's services, not
+//!   published on the host).
 //! * **`--publish`** adds `ports` to the workload's network owner (a named port maps to its
-//!   `targetPort` and protocol) or to the service running a resource. **`--build`** replaces the
+//!   `targetPort` and protocol) or to the service running a resource. The resource annotations
+//!   `compose.score.dev/publish-port: "<host port>"` (the resource's `port` output, else the port
+//!   of its `endpoint`) and `compose.score.dev/publish-management-port` (RabbitMQ's UI 15672,
+//!   the MinIO console 9001) do the same for a resource. **`--build`** replaces the
 //!   image with a build context; image `"."` without one is built from the Score file's
 //!   directory (an info line says so).
 
@@ -98,6 +104,7 @@ use docker_compose_types::{
 };
 use serde_json::{json, Map, Value};
 
+use score_core::placeholder;
 use score_core::provision::{Resolved, Target, WorkloadInput};
 use score_core::uid::ResourceUid;
 use score_core::{Diagnostic, DiagnosticsExt};
@@ -308,7 +315,7 @@ pub fn generate_with_env(
     opts: &Options,
     getenv: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Output, Vec<Diagnostic>> {
-    let mut diags = Vec::new();
+    let mut diags = resolved.warnings.clone();
     let project = opts.project_name();
     if project != opts.project && !opts.project.is_empty() {
         diags.push(Diagnostic::warning(
@@ -393,11 +400,13 @@ pub fn generate_with_env(
         Some(Value::Object(s)) => s,
         _ => Map::new(),
     };
-    for p in &publishes {
+    let annotated = annotation_publishes(resolved, &mut diags);
+    for p in publishes.iter().chain(&annotated) {
         if let Err(d) = publish(p, resolved, &resource_doc, &mut services) {
             diags.push(d);
         }
     }
+    add_annotations(resolved, &mut services);
     resources::strip_markers(&mut services);
     let secret_matcher = secrets::matcher(resolved.secret_values());
     if let Some(m) = &secret_matcher {
@@ -590,6 +599,105 @@ fn merge_sections(
                 None => {
                     target.insert(name.clone(), def.clone());
                 }
+            }
+        }
+    }
+}
+
+/// Resource annotation asking to publish the resource's port on the host, as score-compose
+/// reads it: `"5432"` publishes the resource's `port` output (else the port of its
+/// `endpoint`) on host port 5432.
+pub const PUBLISH_PORT_ANNOTATION: &str = "compose.score.dev/publish-port";
+/// Resource annotation asking to publish its management port (RabbitMQ's web UI, the MinIO
+/// console) on the host.
+pub const PUBLISH_MANAGEMENT_PORT_ANNOTATION: &str = "compose.score.dev/publish-management-port";
+
+/// The management port of the default services of a resource type.
+fn management_port(kind: &str) -> Option<u16> {
+    match kind {
+        "amqp" => Some(15672),
+        "s3" => Some(9001),
+        _ => None,
+    }
+}
+
+/// The port a resource's outputs point at: `port`, else the port of `endpoint` / `url`.
+fn main_port(outputs: &Map<String, Value>) -> Option<u16> {
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    let url_port = |v: &Value| {
+        let rest = v.as_str()?.split_once("://")?.1;
+        let authority = rest.split(['/', '?']).next()?;
+        authority.rsplit_once(':')?.1.parse().ok()
+    };
+    outputs.get("port").and_then(number).or_else(|| {
+        ["endpoint", "url"]
+            .iter()
+            .find_map(|k| outputs.get(*k).and_then(url_port))
+    })
+}
+
+/// `--publish`-equivalents for the resources that carry the publish annotations.
+fn annotation_publishes(resolved: &Resolved, diags: &mut Vec<Diagnostic>) -> Vec<Publish> {
+    let mut out = Vec::new();
+    for r in &resolved.resources {
+        let annotations = r
+            .record
+            .metadata
+            .get("annotations")
+            .and_then(Value::as_object);
+        for (key, container_port) in [
+            (PUBLISH_PORT_ANNOTATION, main_port(&r.record.outputs)),
+            (
+                PUBLISH_MANAGEMENT_PORT_ANNOTATION,
+                management_port(&r.record.kind),
+            ),
+        ] {
+            let Some(host) = annotations.and_then(|a| a.get(key)) else {
+                continue;
+            };
+            let host = placeholder::value_to_string(host);
+            let Some(port) = container_port else {
+                diags.push(Diagnostic::warning(
+                    "score::compose::publish",
+                    format!("resource `{}`: annotation `{key}` is ignored: a `{}` resource has no such port", r.uid, r.record.kind),
+                ));
+                continue;
+            };
+            match Publish::parse(&format!("{host}:{}:{port}", r.uid)) {
+                Ok(p) => out.push(p),
+                Err(_) => diags.push(Diagnostic::error(
+                    "score::compose::publish",
+                    format!(
+                        "resource `{}`: annotation `{key}: {host}` is not a host port (1-65535)",
+                        r.uid
+                    ),
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// The workloads' `metadata.annotations` on each of their services, as score-compose writes
+/// them (`$` escaped: compose interpolates every string).
+fn add_annotations(resolved: &Resolved, services: &mut Map<String, Value>) {
+    for w in resolved.workloads.values() {
+        let annotations = &w.workload.metadata.annotations;
+        if annotations.is_empty() {
+            continue;
+        }
+        let value: Map<String, Value> = annotations
+            .iter()
+            .map(|(k, v)| (escape::dollars(k), Value::String(escape::dollars(v))))
+            .collect();
+        for cname in w.workload.containers.keys() {
+            let name = service::service_name(w.workload.name(), cname);
+            if let Some(Value::Object(svc)) = services.get_mut(&name) {
+                svc.insert("annotations".into(), Value::Object(value.clone()));
             }
         }
     }

@@ -18,11 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use score_core::placeholder::{
-    self, value_to_string, Context, Placeholder, RefError, RefRoot, Template,
-};
+use score_core::placeholder::{self, value_to_string, Context, Placeholder, RefRoot, Template};
 use score_core::provision::Resolved;
-use score_core::suggest::closest;
 
 use crate::escape;
 
@@ -85,33 +82,10 @@ impl Resolver {
     }
 
     fn lookup(&self, p: &Placeholder) -> Result<Value, String> {
+        // The same explanation on every target (nearest key, the resource's outputs).
         Context::new(&self.metadata, &self.outputs)
-            .resolve(p)
-            .map_err(|e| {
-                let mut msg = e.to_string();
-                // A misspelt output: say which outputs exist (names only, never values).
-                if let (
-                    RefError::KeyNotFound { key, .. },
-                    Ok(RefRoot::Resource { name, output: [_] }),
-                ) = (&e, p.root())
-                {
-                    if let Some(Value::Object(outputs)) = self.outputs.get(name) {
-                        let keys: Vec<&str> = outputs.keys().map(String::as_str).collect();
-                        if let Some(best) = closest(key, keys.iter().copied()) {
-                            msg.push_str(&format!(" (did you mean `{best}`?)"));
-                        }
-                        msg.push_str(&format!(
-                            "; outputs of `{name}`: {}",
-                            if keys.is_empty() {
-                                "none".to_string()
-                            } else {
-                                keys.join(", ")
-                            }
-                        ));
-                    }
-                }
-                msg
-            })
+            .resolve_explained(p)
+            .map_err(|e| e.to_string())
     }
 
     /// An environment value for compose (see the module docs). Compose-time variables used
@@ -239,6 +213,7 @@ mod tests {
                 workload,
                 base_dir: ".".into(),
                 resources,
+                origin: None,
             },
         );
         Resolved::new(workloads, list, Default::default())

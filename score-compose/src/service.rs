@@ -3,17 +3,19 @@
 //! * Service names are `<workload>-<container>`.
 //! * All containers of a workload share one network namespace, owned by one of them, which gets
 //!   `hostname: <workload>`; the others get `network_mode: service:<owner>`. The owner is the
-//!   first container by name, skipping containers that others wait to *complete* (`before:
-//!   {ready: complete}`, i.e. init containers: when they exit, a namespace they own would go
-//!   with them) and containers that wait for another container in the namespace (compose
-//!   would see a cycle). With no `before` this is simply the first container by name. Init
-//!   containers run on the project network on their own.
+//!   first container by name, skipping containers that run to completion before another
+//!   (`before: {x: {ready: complete}}`, i.e. init containers: when they exit, a namespace they
+//!   own would go with them) and containers that wait for another container in the namespace
+//!   (compose would see a cycle). With no `before` this is simply the first container by name.
+//!   Init containers run on the project network on their own.
 //! * `command` → `entrypoint`, `args` → `command` (see [`crate::escape::command_arg`]).
 //! * `variables` → `environment` (see [`crate::resolve`]).
 //! * `files` → read-only bind mounts ([`crate::files`]); `volumes` → [`crate::volumes`].
 //! * probes → `healthcheck` ([`crate::probes`]); `resources` → `deploy.resources`.
-//! * `before` → `depends_on`; and every container waits for the services of the workload's
-//!   resources (healthy when they have a health check).
+//! * `before` → `depends_on`, read in the spec's direction: `migrate.before: {app: {ready:
+//!   complete}}` makes `app` depend on `migrate` (`service_completed_successfully`); and every
+//!   container waits for the services of the workload's resources (healthy when they have a
+//!   health check).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,16 +38,26 @@ pub(crate) fn service_name(workload: &str, container: &str) -> String {
     format!("{workload}-{container}")
 }
 
-/// Containers that another container waits to complete: they run to completion, like init
-/// containers, so they neither own nor join the shared network namespace.
+/// Containers that run to completion before another starts (`before: {x: {ready: complete}}`):
+/// like init containers, they neither own nor join the shared network namespace.
 pub(crate) fn init_containers(w: &Workload) -> BTreeSet<&str> {
     w.containers
-        .values()
-        .flat_map(|c| c.before.iter())
-        .filter(|(_, b)| b.ready == Readiness::Complete)
+        .iter()
+        .filter(|(_, c)| {
+            c.before.iter().any(|(other, b)| {
+                b.ready == Readiness::Complete && w.containers.contains_key(other)
+            })
+        })
         .map(|(name, _)| name.as_str())
-        .filter(|name| w.containers.contains_key(*name))
         .collect()
+}
+
+/// The containers `cname` waits for: those whose `before` names it.
+fn waited_for<'w>(w: &'w Workload, cname: &'w str) -> impl Iterator<Item = (&'w str, Readiness)> {
+    w.containers
+        .iter()
+        .filter(move |(name, _)| name.as_str() != cname)
+        .filter_map(move |(name, c)| c.before.get(cname).map(|b| (name.as_str(), b.ready)))
 }
 
 /// The container that owns the workload's network namespace (see the module docs).
@@ -53,16 +65,16 @@ pub(crate) fn network_owner(w: &Workload) -> &str {
     let init = init_containers(w);
     let first = w.containers.keys().next().map_or("", String::as_str);
     w.containers
-        .iter()
-        .find(|(name, c)| {
-            !init.contains(name.as_str()) && c.before.keys().all(|dep| init.contains(dep.as_str()))
+        .keys()
+        .find(|name| {
+            !init.contains(name.as_str()) && waited_for(w, name).all(|(dep, _)| init.contains(dep))
         })
         .or_else(|| {
             w.containers
-                .iter()
-                .find(|(name, _)| !init.contains(name.as_str()))
+                .keys()
+                .find(|name| !init.contains(name.as_str()))
         })
-        .map_or(first, |(name, _)| name.as_str())
+        .map_or(first, String::as_str)
 }
 
 /// Everything lowering one workload needs.
@@ -108,6 +120,7 @@ pub(crate) fn lower(
         mounts_ref: ctx.mounts_ref,
         resolver: &resolver,
         getenv: ctx.getenv,
+        origin: w.origin.as_ref(),
     };
     let mut out = LoweredWorkload::default();
     let resource_deps = resource_dependencies(ctx, w);
@@ -131,7 +144,7 @@ pub(crate) fn lower(
                 args.iter().map(|a| escape::command_arg(a)).collect(),
             ));
         }
-        svc.environment = environment(&resolver, name, cname, c, &mut out.env_keys, diags);
+        svc.environment = environment(&resolver, w, cname, c, &mut out.env_keys, diags);
 
         let mut mounts = files::lower(&file_ctx, cname, c, &mut out.files, diags);
         for (target, vol) in &c.volumes {
@@ -146,22 +159,39 @@ pub(crate) fn lower(
                 &mut out.named_volumes,
             ) {
                 Ok(m) => mounts.push(m),
-                Err(d) => diags.push(d),
+                Err(d) => {
+                    diags.push(w.locate(d, &["containers", cname, "volumes", target, "source"]))
+                }
             }
         }
         mounts.sort_by(|a, b| mount_target(a).cmp(mount_target(b)));
         svc.volumes = mounts;
 
+        let mark = diags.len();
         svc.healthcheck = probes::healthcheck(
             c.readiness_probe.as_ref(),
             c.liveness_probe.as_ref(),
             &at,
             diags,
         );
+        let probe = if c.readiness_probe.is_some() {
+            "readinessProbe"
+        } else {
+            "livenessProbe"
+        };
+        locate_since(w, diags, mark, &["containers", cname, probe]);
+        let mark = diags.len();
         svc.deploy = deploy(c, &at, diags);
+        locate_since(w, diags, mark, &["containers", cname, "resources"]);
 
-        let mut depends =
-            indexmap_sorted(before_dependencies(&w.workload, name, cname, c, &at, diags));
+        let locate = |d: Diagnostic, path: &[&str]| w.locate(d, path);
+        let mut depends = indexmap_sorted(before_dependencies(
+            &w.workload,
+            name,
+            cname,
+            &locate,
+            diags,
+        ));
         for (svc_name, cond) in &resource_deps {
             depends
                 .entry(svc_name.clone())
@@ -174,12 +204,33 @@ pub(crate) fn lower(
 
         if cname == owner {
             svc.hostname = Some(name.to_string());
+            svc.expose = exposed_ports(&w.workload);
         } else if !init.contains(cname.as_str()) {
             svc.network_mode = Some(format!("service:{}", service_name(name, owner)));
         }
         out.services.insert(service_name(name, cname), svc);
     }
     out
+}
+
+/// The ports the workload listens on (`service.ports` target ports), for the namespace owner:
+/// reachable by the project's other services, not published on the host (`--publish` does that).
+fn exposed_ports(w: &Workload) -> Vec<String> {
+    let ports: BTreeSet<String> = w
+        .ports()
+        .map(|(_, p)| match p.protocol {
+            score_core::ir::Protocol::Udp => format!("{}/udp", p.target()),
+            score_core::ir::Protocol::Tcp => p.target().to_string(),
+        })
+        .collect();
+    ports.into_iter().collect()
+}
+
+/// Point the diagnostics pushed since `mark` at `path` of the Score file.
+fn locate_since(w: &ResolvedWorkload, diags: &mut [Diagnostic], mark: usize, path: &[&str]) {
+    for d in diags.iter_mut().skip(mark) {
+        *d = w.locate(std::mem::replace(d, Diagnostic::error("", "")), path);
+    }
 }
 
 fn mount_target(v: &Volumes) -> &str {
@@ -199,7 +250,7 @@ const MAX_YAML_KEY_CHARS: usize = 1024;
 /// `variables` → `environment`, values escaped for compose.
 fn environment(
     resolver: &Resolver,
-    workload: &str,
+    w: &ResolvedWorkload,
     cname: &str,
     c: &Container,
     env_keys: &mut BTreeSet<String>,
@@ -211,9 +262,15 @@ fn environment(
             Ok(v) => {
                 env.insert(key.clone(), Some(SingleValue::String(v)));
             }
-            Err(e) => diags.push(Diagnostic::error(
-                "score::compose::placeholder",
-                format!("workload `{workload}`, containers.{cname}.variables.{key}: {e}"),
+            Err(e) => diags.push(w.locate(
+                Diagnostic::error(
+                    "score::compose::placeholder",
+                    format!(
+                        "workload `{}`: containers.{cname}.variables.{key}: {e}",
+                        w.workload.name()
+                    ),
+                ),
+                &["containers", cname, "variables", key],
             )),
         }
     }
@@ -235,49 +292,36 @@ fn environment(
     }
 }
 
-/// `before` entries → `depends_on`.
+/// The containers whose `before` names `cname` → its `depends_on`.
 fn before_dependencies(
     w: &Workload,
     workload: &str,
     cname: &str,
-    c: &Container,
-    at: &str,
+    locate: &dyn Fn(Diagnostic, &[&str]) -> Diagnostic,
     diags: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, DependsCondition> {
     let mut out = BTreeMap::new();
-    for (other, b) in &c.before {
-        let Some(oc) = w.containers.get(other) else {
-            diags.push(Diagnostic::error(
-                "score::compose::before",
-                format!("{at}: `before` names unknown container `{other}`"),
-            ));
-            continue;
-        };
-        if other == cname {
-            diags.push(Diagnostic::error(
-                "score::compose::before",
-                format!("{at}: a container cannot wait for itself"),
-            ));
-            continue;
-        }
-        let cond = match b.ready {
+    for (first, ready) in waited_for(w, cname) {
+        let cond = match ready {
             Readiness::Started => DependsCondition::service_started(),
             Readiness::Healthy => {
-                if oc.readiness_probe.is_none() && oc.liveness_probe.is_none() {
-                    diags.push(
+                let fc = &w.containers[first];
+                if fc.readiness_probe.is_none() && fc.liveness_probe.is_none() {
+                    diags.push(locate(
                         Diagnostic::error(
                             "score::compose::before",
-                            format!("{at}: waits for container `{other}` to be healthy, but `{other}` has no probe"),
+                            format!("workload `{workload}`, container `{first}`: must be healthy before `{cname}` starts, but has no probe"),
                         )
-                        .with_help(format!("add a readinessProbe to `{other}`, or wait for `ready: started`")),
-                    );
+                        .with_help(format!("add a readinessProbe to `{first}`, or use `ready: started`")),
+                        &["containers", first, "before", cname, "ready"],
+                    ));
                     continue;
                 }
                 DependsCondition::service_healthy()
             }
             Readiness::Complete => DependsCondition::service_completed_successfully(),
         };
-        out.insert(service_name(workload, other), cond);
+        out.insert(service_name(workload, first), cond);
     }
     out
 }
@@ -312,7 +356,7 @@ fn resource_dependencies(ctx: &WorkloadCtx<'_>, w: &ResolvedWorkload) -> BTreeMa
 
 /// `resources.limits|requests` → `deploy.resources.limits|reservations`.
 fn deploy(c: &Container, at: &str, diags: &mut Vec<Diagnostic>) -> Option<Deploy> {
-    let r = c.resources.as_ref()?;
+    let r = &c.resources.as_ref()?.effective();
     let mut convert = |amounts: Option<&ComputeAmounts>, field: &str| -> Option<Limits> {
         let a = amounts?;
         let mut limits = Limits::default();
@@ -369,8 +413,8 @@ mod tests {
     #[test]
     fn init_containers_do_not_own_the_namespace() {
         let w = workload(json!({
-            "app": {"image": "x", "before": {"migrate": {"ready": "complete"}}},
-            "migrate": {"image": "x"},
+            "app": {"image": "x"},
+            "migrate": {"image": "x", "before": {"app": {"ready": "complete"}}},
             "sidecar": {"image": "x"}
         }));
         assert_eq!(network_owner(&w), "app");
@@ -383,9 +427,50 @@ mod tests {
     #[test]
     fn waiting_containers_do_not_own_the_namespace() {
         let w = workload(json!({
-            "a": {"image": "x", "before": {"b": {"ready": "healthy"}}},
-            "b": {"image": "x", "readinessProbe": {"exec": {"command": ["true"]}}}
+            "a": {"image": "x"},
+            "b": {"image": "x", "readinessProbe": {"exec": {"command": ["true"]}},
+                  "before": {"a": {"ready": "healthy"}}}
         }));
         assert_eq!(network_owner(&w), "b");
+    }
+
+    /// `x.before.y` makes `y` wait for `x`, never the other way round.
+    #[test]
+    fn before_makes_the_named_container_wait() {
+        let probe = json!({"exec": {"command": ["true"]}});
+        for (ready, condition) in [
+            ("started", "service_started"),
+            ("healthy", "service_healthy"),
+            ("complete", "service_completed_successfully"),
+        ] {
+            let w = workload(json!({
+                "main": {"image": "x"},
+                "first": {"image": "x", "readinessProbe": probe, "before": {"main": {"ready": ready}}}
+            }));
+            let mut diags = Vec::new();
+            let main = before_dependencies(&w, "w", "main", &|d, _| d, &mut diags);
+            assert!(diags.is_empty(), "{diags:?}");
+            let got: Vec<(String, String)> = main
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        serde_json::to_value(v).unwrap()["condition"]
+                            .as_str()
+                            .unwrap()
+                            .to_string(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                got,
+                [("w-first".to_string(), condition.to_string())],
+                "{ready}"
+            );
+            assert!(
+                before_dependencies(&w, "w", "first", &|d, _| d, &mut diags).is_empty(),
+                "{ready}"
+            );
+        }
     }
 }

@@ -50,11 +50,7 @@ pub(crate) fn lower(
         volume: None,
         tmpfs: None,
     };
-    let path = vol
-        .path
-        .as_deref()
-        .map(|p| p.trim_matches('/'))
-        .filter(|p| !p.is_empty());
+    let path = vol.sub_path();
     let source = resolver.volume_source(&vol.source).map_err(err)?;
     let (kind, src, tmpfs_size) = match source {
         VolumeSource::Resource(name) => {

@@ -26,10 +26,7 @@ fn inputs(specs: &[&str]) -> Vec<WorkloadInput> {
                 None,
             )
             .unwrap_or_else(|e| panic!("{e:?}"));
-            WorkloadInput {
-                workload: l.workload,
-                base_dir: l.base_dir,
-            }
+            WorkloadInput::from(l)
         })
         .collect()
 }
@@ -161,6 +158,56 @@ fn publish_by_port_name_and_resource_uid() {
     );
 }
 
+/// The reference tool's resource annotations publish a resource's port (its `port` output)
+/// and its management port on the host, as `--publish` would; a type with no such port is
+/// a warning, a bad host port an error.
+#[test]
+fn publish_port_annotations_of_resources() {
+    let spec = "apiVersion: score.dev/v1b1
+metadata: {name: web}
+containers:
+  main: {image: nginx:1.27-alpine}
+resources:
+  db:
+    type: postgres
+    metadata:
+      annotations: {compose.score.dev/publish-port: \"15432\"}
+  queue:
+    type: amqp
+    metadata:
+      annotations:
+        compose.score.dev/publish-port: \"5673\"
+        compose.score.dev/publish-management-port: \"15673\"
+";
+    let out = run(&[spec], &opts()).unwrap();
+    let services = &out.document["services"];
+    assert_eq!(
+        services["postgres-web-db"]["ports"],
+        serde_json::json!(["15432:5432"]),
+        "{services:#}"
+    );
+    assert_eq!(
+        services["amqp-web-queue"]["ports"],
+        serde_json::json!(["5673:5672", "15673:15672"]),
+        "{services:#}"
+    );
+    let no_ui = spec.replace("publish-port: \"15432\"", "publish-management-port: \"1\"");
+    let out = run(&[&no_ui], &opts()).unwrap();
+    assert!(
+        out.warnings
+            .iter()
+            .any(|d| d.code == "score::compose::publish" && d.message.contains("has no such port")),
+        "{:?}",
+        out.warnings
+    );
+    let bad = spec.replace("\"15432\"", "\"http\"");
+    let e = errors(run(&[&bad], &opts()));
+    assert!(
+        e.iter().any(|d| d.message.contains("is not a host port")),
+        "{e:?}"
+    );
+}
+
 #[test]
 fn build_flags_must_match_exactly_one_container() {
     let other = API.replace("name: api", "name: worker");
@@ -268,13 +315,10 @@ fn before_healthy_needs_a_probe() {
     let workload = serde_json::from_value(serde_json::json!({
         "apiVersion": "score.dev/v1b1",
         "metadata": {"name": "web"},
-        "containers": {"main": {"image": "nginx", "before": {"cache": {"ready": "healthy"}}}, "cache": {"image": "redis"}}
+        "containers": {"main": {"image": "nginx"}, "cache": {"image": "redis", "before": {"main": {"ready": "healthy"}}}}
     }))
     .unwrap();
-    let inputs = vec![WorkloadInput {
-        workload,
-        base_dir: ".".into(),
-    }];
+    let inputs = vec![WorkloadInput::new(workload, ".".into())];
     let o = opts();
     let resolved = provision(
         &mut TargetState::default(),
@@ -287,7 +331,7 @@ fn before_healthy_needs_a_probe() {
     assert!(
         e.iter().any(|d| d
             .message
-            .contains("waits for container `cache` to be healthy, but `cache` has no probe")),
+            .contains("container `cache`: must be healthy before `main` starts, but has no probe")),
         "{e:?}"
     );
 }

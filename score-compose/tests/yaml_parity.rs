@@ -81,10 +81,7 @@ fn corpus_documents() {
         let Ok(loaded) = score_core::load::load_path(path) else {
             continue;
         };
-        let inputs = vec![WorkloadInput {
-            workload: loaded.workload,
-            base_dir: loaded.base_dir,
-        }];
+        let inputs = vec![WorkloadInput::from(loaded)];
         let target = score_compose::target(&inputs, &opts);
         let Ok(resolved) = provision(&mut TargetState::default(), &inputs, &provisioners, &target)
         else {

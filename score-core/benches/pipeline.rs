@@ -72,10 +72,7 @@ fn provision_workloads(bencher: divan::Bencher, n: usize) {
             let w = score_core::load::load_source(src, Path::new("."), None)
                 .unwrap()
                 .workload;
-            WorkloadInput {
-                workload: w,
-                base_dir: PathBuf::from("."),
-            }
+            WorkloadInput::new(w, PathBuf::from("."))
         })
         .collect();
     let provisioners =

@@ -31,13 +31,17 @@ pub fn check(c: &Checked<'_>) -> Vec<Diagnostic> {
     check_placeholders(c, &mut out);
     check_before(c, &mut out);
     check_files(c, &mut out);
+    check_volumes(c, &mut out);
+    check_probes(c, &mut out);
+    check_requests(c, &mut out);
+    check_unsubstituted(c, &mut out);
     check_ports(c, &mut out);
     out.sort_by_key(|d| d.labels.first().map(|l| l.span.start));
     out
 }
 
 /// Every string that placeholders are substituted in, with its tree path.
-fn substituted_strings(w: &Workload) -> Vec<(Vec<String>, String)> {
+pub(crate) fn substituted_strings(w: &Workload) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     let p = |parts: &[&str]| parts.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     for (cname, c) in &w.containers {
@@ -195,8 +199,8 @@ fn check_ref(
 fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let containers = &c.workload.containers;
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (name, container) in containers {
-        for (other, b) in &container.before {
+    for (name, own) in containers {
+        for (other, b) in &own.before {
             let key = c
                 .tree
                 .lookup(&["containers", name, "before", other])
@@ -212,7 +216,7 @@ fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            let Some(target) = containers.get(other) else {
+            if !containers.contains_key(other) {
                 let d = Diagnostic::error(
                     "score::before::unknown_container",
                     format!("`before` names an unknown container `{other}`"),
@@ -228,10 +232,11 @@ fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
                     },
                 );
                 continue;
-            };
+            }
+            // `name` must reach `ready` before `other` starts: `healthy` is about `name`.
             if b.ready == Readiness::Healthy
-                && target.readiness_probe.is_none()
-                && target.liveness_probe.is_none()
+                && own.readiness_probe.is_none()
+                && own.liveness_probe.is_none()
             {
                 let ready = c
                     .tree
@@ -240,22 +245,25 @@ fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error(
                         "score::before::no_probe",
-                        format!("`ready: healthy` needs a probe on container `{other}`"),
+                        format!("`ready: healthy` needs a probe on container `{name}`"),
                     )
-                    .with_label(c.src, ready, "cannot tell when it is healthy")
+                    .with_label(
+                        c.src,
+                        ready,
+                        format!("cannot tell when `{name}` is healthy"),
+                    )
                     .with_help(format!(
-                        "add a `readinessProbe` to `{other}`, or wait for `ready: started`"
+                        "add a `readinessProbe` to `{name}`, or use `ready: started`"
                     )),
                 );
             }
-            edges.entry(other.as_str()).or_default().push(name.as_str());
+            edges.entry(name.as_str()).or_default().push(other.as_str());
         }
     }
     if let Some(cycle) = find_cycle(&edges) {
-        let first = cycle[0];
         let span = c
             .tree
-            .lookup(&["containers", cycle[1], "before", first])
+            .lookup(&["containers", cycle[0], "before", cycle[1]])
             .and_then(|(k, _)| k)
             .map_or(c.tree.span, |k| k.span);
         out.push(
@@ -417,6 +425,177 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// A volume `path` is a sub-path inside the volume: `..` would leave it (Kubernetes rejects it).
+fn check_volumes(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    for (cname, container) in &c.workload.containers {
+        for (target, v) in &container.volumes {
+            let Some(path) = &v.path else { continue };
+            if path.split('/').any(|seg| seg == "..") {
+                let span = c
+                    .tree
+                    .lookup(&["containers", cname, "volumes", target, "path"])
+                    .map_or(c.tree.span, |(_, n)| n.span);
+                out.push(
+                    Diagnostic::error(
+                        "score::volume::path_escapes",
+                        format!("volume `path` `{path}` leaves the volume"),
+                    )
+                    .with_label(c.src, span, "contains `..`")
+                    .with_help(
+                        "`path` is a sub-directory inside the volume; remove the `..` segments",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A probe with both `httpGet` and `exec`: every target runs `exec` (the spec's preference).
+fn check_probes(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    for (cname, container) in &c.workload.containers {
+        for (field, probe) in [
+            ("livenessProbe", &container.liveness_probe),
+            ("readinessProbe", &container.readiness_probe),
+        ] {
+            let Some(p) = probe else { continue };
+            if p.http_get.is_some() && p.exec.is_some() {
+                let span = c
+                    .tree
+                    .lookup(&["containers", cname, field, "httpGet"])
+                    .and_then(|(k, _)| k)
+                    .map_or(c.tree.span, |k| k.span);
+                out.push(
+                    Diagnostic::warning(
+                        "score::probe::both",
+                        format!("`{field}` of container `{cname}` has both `httpGet` and `exec`; every target uses `exec`"),
+                    )
+                    .with_label(c.src, span, "ignored")
+                    .with_help("a probe runs one check; remove `httpGet` (or `exec`) to say which"),
+                );
+            }
+        }
+    }
+}
+
+/// A request above its limit: every target caps it at the limit (Kubernetes would reject it).
+fn check_requests(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    for (cname, container) in &c.workload.containers {
+        let Some(r) = &container.resources else {
+            continue;
+        };
+        let (Some(req), Some(lim)) = (&r.requests, &r.limits) else {
+            continue;
+        };
+        for (key, rv, lv) in [
+            ("cpu", &req.cpu, &lim.cpu),
+            ("memory", &req.memory, &lim.memory),
+        ] {
+            let (Some(rv), Some(lv)) = (rv, lv) else {
+                continue;
+            };
+            if !crate::ir::request_above(rv, lv) {
+                continue;
+            }
+            let span = c
+                .tree
+                .lookup(&["containers", cname, "resources", "requests", key])
+                .map_or(c.tree.span, |(_, n)| n.span);
+            out.push(
+                Diagnostic::warning(
+                    "score::resources::request_above_limit",
+                    format!("container `{cname}` requests {key} `{rv}`, above its limit `{lv}`; every target uses the limit"),
+                )
+                .with_label(c.src, span, "capped at the limit")
+                .with_help("a request is what the container is guaranteed and cannot exceed its limit; lower the request or raise the limit"),
+            );
+        }
+    }
+}
+
+/// Fields Score never substitutes placeholders in, with their tree paths.
+fn unsubstituted_strings(w: &crate::ir::Workload) -> Vec<(Vec<String>, &str)> {
+    let mut out = Vec::new();
+    let p = |parts: &[&str]| parts.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for (cname, c) in &w.containers {
+        out.push((p(&["containers", cname, "image"]), c.image.as_str()));
+        for (field, list) in [("command", &c.command), ("args", &c.args)] {
+            for (i, a) in list.iter().flatten().enumerate() {
+                out.push((p(&["containers", cname, field, &i.to_string()]), a.as_str()));
+            }
+        }
+        for (field, probe) in [
+            ("livenessProbe", &c.liveness_probe),
+            ("readinessProbe", &c.readiness_probe),
+        ] {
+            let Some(probe) = probe else { continue };
+            if let Some(h) = &probe.http_get {
+                out.push((
+                    p(&["containers", cname, field, "httpGet", "path"]),
+                    h.path.as_str(),
+                ));
+                if let Some(host) = &h.host {
+                    out.push((
+                        p(&["containers", cname, field, "httpGet", "host"]),
+                        host.as_str(),
+                    ));
+                }
+                for (i, hd) in h.http_headers.iter().enumerate() {
+                    let at = [
+                        "containers",
+                        cname,
+                        field,
+                        "httpGet",
+                        "httpHeaders",
+                        &i.to_string(),
+                        "value",
+                    ];
+                    out.push((p(&at), hd.value.as_str()));
+                }
+            }
+            for (i, a) in probe.exec.iter().flat_map(|e| e.command.iter()).enumerate() {
+                let at = [
+                    "containers",
+                    cname,
+                    field,
+                    "exec",
+                    "command",
+                    &i.to_string(),
+                ];
+                out.push((p(&at), a.as_str()));
+            }
+        }
+    }
+    out
+}
+
+/// A `${metadata.…}` / `${resources.…}` placeholder where Score substitutes nothing (image,
+/// command, args, probes) reaches the container as written, on every target: say so.
+/// Other `${…}` there are taken for the container's own variables and left alone.
+fn check_unsubstituted(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
+    let mut index = TreeIndex::new(c.tree);
+    for (path, text) in unsubstituted_strings(c.workload) {
+        if !text.contains("${") {
+            continue;
+        }
+        let Ok(template) = placeholder::parse(text) else {
+            continue;
+        };
+        let Some(ph) = template.placeholders().find(|ph| ph.root().is_ok()) else {
+            continue;
+        };
+        let node = index.lookup(&path).unwrap_or(c.tree);
+        let field = path.get(2).map_or("", String::as_str);
+        out.push(
+            Diagnostic::warning(
+                "score::placeholder::not_substituted",
+                format!("`${{{}}}` in `{field}` is not substituted: it reaches the container as written", ph.raw),
+            )
+            .with_label(c.src, placeholder_span(c.src, node, &ph.raw, 0), "left as is")
+            .with_help("placeholders work in variables, files, volumes and resource params: pass the value in a variable, or write `$${` for a literal `${`"),
+        );
+    }
+}
+
 fn check_ports(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<(u16, &str), &str> = BTreeMap::new();
     for (name, port) in c.workload.ports() {
@@ -446,20 +625,20 @@ const MAX_PER_VALUE: usize = 10;
 
 /// Path lookups in the tree, indexing each mapping on first use so that looking up every
 /// entry of a large mapping stays linear.
-struct TreeIndex<'a> {
+pub(crate) struct TreeIndex<'a> {
     root: &'a Node,
     maps: std::collections::HashMap<*const Node, std::collections::HashMap<String, &'a Node>>,
 }
 
 impl<'a> TreeIndex<'a> {
-    fn new(root: &'a Node) -> Self {
+    pub(crate) fn new(root: &'a Node) -> Self {
         TreeIndex {
             root,
             maps: Default::default(),
         }
     }
 
-    fn lookup(&mut self, path: &[String]) -> Option<&'a Node> {
+    pub(crate) fn lookup(&mut self, path: &[String]) -> Option<&'a Node> {
         use crate::yaml::NodeKind;
         let mut node = self.root;
         for seg in path {

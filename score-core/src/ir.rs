@@ -205,6 +205,22 @@ pub struct Volume {
     pub read_only: bool,
 }
 
+impl Volume {
+    /// The sub-path inside the volume as every target writes it: `path` without leading or
+    /// trailing `/` (`/sub/path` → `sub/path`), `None` when that leaves nothing.
+    ///
+    /// ```
+    /// let v: score_core::ir::Volume = serde_json::from_value(serde_json::json!({"source": "x", "path": "/sub/path/"})).unwrap();
+    /// assert_eq!(v.sub_path(), Some("sub/path"));
+    /// ```
+    pub fn sub_path(&self) -> Option<&str> {
+        self.path
+            .as_deref()
+            .map(|p| p.trim_matches('/'))
+            .filter(|p| !p.is_empty())
+    }
+}
+
 /// `resources` of a container.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContainerResources {
@@ -214,6 +230,43 @@ pub struct ContainerResources {
     /// Guaranteed amounts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests: Option<ComputeAmounts>,
+}
+
+impl ContainerResources {
+    /// The amounts every target uses: requests above their limit are capped at the limit (a
+    /// request is what is guaranteed, a limit the most a container may use; Kubernetes rejects
+    /// a request above its limit, and validation warns about it). Unparsable quantities are
+    /// kept for the targets to report.
+    ///
+    /// ```
+    /// let r: score_core::ir::ContainerResources = serde_json::from_value(serde_json::json!({
+    ///     "limits": {"cpu": "0.24", "memory": "128M"},
+    ///     "requests": {"cpu": "1000m", "memory": "64M"}
+    /// })).unwrap();
+    /// let e = r.effective();
+    /// assert_eq!(e.requests.unwrap().cpu.as_deref(), Some("0.24"));
+    /// ```
+    pub fn effective(&self) -> ContainerResources {
+        let mut out = self.clone();
+        if let (Some(req), Some(lim)) = (out.requests.as_mut(), self.limits.as_ref()) {
+            for (r, l) in [(&mut req.cpu, &lim.cpu), (&mut req.memory, &lim.memory)] {
+                if let (Some(rv), Some(lv)) = (r.as_ref(), l.as_ref()) {
+                    if request_above(rv, lv) {
+                        *r = Some(lv.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether quantity `request` is above `limit` (false when either does not parse).
+pub fn request_above(request: &str, limit: &str) -> bool {
+    matches!(
+        (crate::quantity::nanos(request), crate::quantity::nanos(limit)),
+        (Ok(r), Ok(l)) if r > l
+    )
 }
 
 /// CPU and memory as Kubernetes-style quantities.

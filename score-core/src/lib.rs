@@ -20,6 +20,7 @@ pub mod ir;
 pub mod kube_names;
 pub mod load;
 pub mod output;
+pub mod output_check;
 pub mod overrides;
 pub mod patch;
 pub mod placeholder;
@@ -30,6 +31,7 @@ pub mod render;
 pub mod schema;
 pub mod secret_ref;
 pub mod source;
+pub mod start_order;
 pub mod state;
 pub mod suggest;
 #[cfg(test)]

@@ -24,6 +24,68 @@ pub struct LoadedWorkload {
     pub warnings: Vec<Diagnostic>,
 }
 
+impl LoadedWorkload {
+    /// Where the workload came from, for diagnostics of later stages (the tree is moved, not
+    /// copied: use this once the workload is handed over).
+    pub fn into_parts(self) -> (Workload, PathBuf, Origin) {
+        let origin = Origin {
+            source: self.source,
+            tree: std::sync::Arc::new(self.tree),
+        };
+        (self.workload, self.base_dir, origin)
+    }
+}
+
+/// A workload's Score file and its spanned tree (after overrides and upgrades), kept with the
+/// workload so that provisioning and the targets can point at the line a problem comes from.
+///
+/// ```
+/// use score_core::{load, SourceFile};
+/// let src = SourceFile::new("score.yaml", "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main: {image: nginx:1.27}\n");
+/// let (_, _, origin) = load::load_source(src, ".".as_ref(), None).unwrap().into_parts();
+/// let d = origin.label(score_core::Diagnostic::error("x", "bad image"), &["containers", "main", "image"], "here");
+/// assert_eq!(d.location(), Some((4, 17)));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The Score file.
+    pub source: SourceFile,
+    /// Its tree; spans point into `source`.
+    pub tree: std::sync::Arc<Node>,
+}
+
+impl Origin {
+    /// The span of the node at `path`, or of the deepest ancestor that exists (a field added
+    /// by a default is not in the file). The key's span when the node is a mapping, so the
+    /// label sits on one line.
+    pub fn span<S: AsRef<str>>(&self, path: &[S]) -> Span {
+        (0..=path.len())
+            .rev()
+            .find_map(|n| {
+                let (key, node) = self.tree.lookup(&path[..n])?;
+                let whole = matches!(node.kind, yaml::NodeKind::Map(_) | yaml::NodeKind::Seq(_));
+                Some(match key {
+                    Some(k) if whole => k.span,
+                    _ => node.span,
+                })
+            })
+            .unwrap_or(self.tree.span)
+    }
+
+    /// `d` with a label on the node at `path` (see [`Origin::span`]).
+    pub fn label<S: AsRef<str>>(&self, d: Diagnostic, path: &[S], label: &str) -> Diagnostic {
+        d.with_label(&self.source, self.span(path), label)
+    }
+
+    /// `d` pointing at `path` of the Score file when it is known (and `d` points nowhere yet).
+    pub fn locate<S: AsRef<str>>(origin: Option<&Origin>, d: Diagnostic, path: &[S]) -> Diagnostic {
+        match origin {
+            Some(o) if d.labels.is_empty() => o.label(d, path, "here"),
+            _ => d,
+        }
+    }
+}
+
 /// A hook that edits the tree before validation (overrides); returns its own diagnostics.
 pub type TreeEdit<'a> = &'a mut dyn FnMut(&mut Node, &SourceFile) -> Vec<Diagnostic>;
 

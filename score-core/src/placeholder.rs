@@ -455,6 +455,99 @@ impl Context<'_> {
     }
 }
 
+/// A failed lookup, explained the same way on every target: for an output the resource does
+/// not have, the nearest existing key and the list of its outputs (names only, never values).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use serde_json::json;
+/// use score_core::placeholder::{parse, Context, explain};
+/// let metadata = json!({"name": "web"});
+/// let resources = BTreeMap::from([("db".to_string(), json!({"host": "pg", "port": 5432}))]);
+/// let p = parse("${resources.db.hots}").unwrap().placeholders().next().unwrap().clone();
+/// let e = Context::new(&metadata, &resources).resolve(&p).unwrap_err();
+/// let x = explain(&e, &p, &resources);
+/// assert_eq!(x.help.as_deref(), Some("did you mean `host`?"));
+/// assert_eq!(x.to_string(), "invalid ref 'resources.db.hots': key 'hots' not found (did you mean `host`?); outputs of `db`: host, port");
+/// ```
+pub fn explain(e: &RefError, p: &Placeholder, resources: &BTreeMap<String, Value>) -> Explained {
+    let mut out = Explained {
+        message: e.to_string(),
+        outputs: None,
+        help: None,
+    };
+    if let (RefError::KeyNotFound { key, .. }, Ok(RefRoot::Resource { name, output: [_] })) =
+        (e, p.root())
+    {
+        if let Some(Value::Object(outputs)) = resources.get(name) {
+            let keys: Vec<&str> = outputs.keys().map(String::as_str).collect();
+            out = unknown_output(&p.raw, key, name, &keys);
+        }
+    }
+    out
+}
+
+/// The explanation of `${<raw>}` naming output `key`, which resource `name` (with outputs
+/// `keys`) does not have. Shared by the static check and the targets' lowering.
+pub fn unknown_output(raw: &str, key: &str, name: &str, keys: &[&str]) -> Explained {
+    let listed = if keys.is_empty() {
+        "none".to_string()
+    } else {
+        keys.join(", ")
+    };
+    Explained {
+        message: format!("invalid ref '{raw}': key '{key}' not found"),
+        outputs: Some(format!("outputs of `{name}`: {listed}")),
+        help: crate::suggest::closest(key, keys.iter().copied())
+            .map(|best| format!("did you mean `{best}`?")),
+    }
+}
+
+/// A lookup error in words. Its `Display` is the one-line form used where there is no
+/// separate help line: `<message> (<help>); <outputs>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    /// What went wrong.
+    pub message: String,
+    /// The outputs the resource does have (`outputs of `db`: host, port`), for a missing key.
+    pub outputs: Option<String>,
+    /// `did you mean …?`, when a close key exists.
+    pub help: Option<String>,
+}
+
+impl Explained {
+    /// The message with the list of outputs, for a diagnostic whose help line holds the hint.
+    pub fn with_outputs(&self) -> String {
+        match &self.outputs {
+            Some(o) => format!("{}; {o}", self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Explained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        if let Some(o) = &self.outputs {
+            write!(f, "; {o}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Context<'_> {
+    /// [`Context::resolve`], with the error [`explain`]ed.
+    ///
+    /// # Errors
+    /// The explained lookup error.
+    pub fn resolve_explained(&self, p: &Placeholder) -> Result<Value, Explained> {
+        self.resolve(p).map_err(|e| explain(&e, p, self.resources))
+    }
+}
+
 /// Failure of [`substitute`] / [`substitute_value`]: a syntax error or an unresolvable ref,
 /// either way with the byte range of the `${...}` in the string being substituted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]

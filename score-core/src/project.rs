@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::Workload;
-use crate::load::{self, LoadedWorkload};
+use crate::load::{self, LoadedWorkload, Origin};
 use crate::provision::{
     self, Need, ProvisionedResource, Provisioner, Resolved, Target, WorkloadInput,
 };
@@ -34,9 +34,10 @@ pub struct Project {
     root: PathBuf,
     /// The state as loaded (and changed by this run).
     pub state: State,
-    /// Typed workloads added by this run ([`Project::add_loaded`]), by name: their state record
-    /// holds the same workload as JSON, which need not be parsed back.
-    fresh: HashMap<String, Workload>,
+    /// Typed workloads added by this run ([`Project::add_loaded`]), by name, with their Score
+    /// files: their state record holds the same workload as JSON, which need not be parsed
+    /// back, and diagnostics of later stages can point into the file.
+    fresh: HashMap<String, (Workload, Origin)>,
     _lock: StateLock,
 }
 
@@ -89,11 +90,13 @@ impl Project {
         );
     }
 
-    /// [`Project::add_workload`], keeping the typed workload for [`Project::take_workload_inputs`].
+    /// [`Project::add_workload`], keeping the typed workload and its file for
+    /// [`Project::take_workload_inputs`].
     pub fn add_loaded(&mut self, loaded: LoadedWorkload) {
         self.add_workload(&loaded);
+        let (workload, _, origin) = loaded.into_parts();
         self.fresh
-            .insert(loaded.workload.name().to_string(), loaded.workload);
+            .insert(workload.name().to_string(), (workload, origin));
     }
 
     /// Remove a workload; false when there was none of that name.
@@ -116,7 +119,7 @@ impl Project {
 
     fn inputs_with(
         &self,
-        mut typed: impl FnMut(&str) -> Option<Workload>,
+        mut typed: impl FnMut(&str) -> Option<(Workload, Origin)>,
     ) -> Result<Vec<WorkloadInput>, Vec<Diagnostic>> {
         let mut out = Vec::new();
         let mut errors = Vec::new();
@@ -124,9 +127,9 @@ impl Project {
             // Workloads added by this run passed the loader; the others come from a state
             // file that may have been edited or committed by someone else, and are held to
             // the same rules before anything is read or written for them.
-            let (workload, named_this_run) = match typed(name) {
-                Some(w) => (Ok(w), true),
-                None => (stored_workload(name, &rec.spec), false),
+            let (workload, origin, named_this_run) = match typed(name) {
+                Some((w, origin)) => (Ok(w), Some(origin), true),
+                None => (stored_workload(name, &rec.spec), None, false),
             };
             let reads_sources = workload.as_ref().is_ok_and(reads_file_sources);
             let base_dir = self.base_dir(
@@ -135,7 +138,11 @@ impl Project {
                 named_this_run || !reads_sources,
             );
             match (workload, base_dir) {
-                (Ok(workload), Ok(base_dir)) => out.push(WorkloadInput { workload, base_dir }),
+                (Ok(workload), Ok(base_dir)) => out.push(WorkloadInput {
+                    workload,
+                    base_dir,
+                    origin,
+                }),
                 (Err(d), _) | (_, Err(d)) => errors.push(d.with_help(
                     "re-run `score-rs generate` with its Score file, or remove it with `score-rs workloads remove`",
                 )),

@@ -21,10 +21,27 @@ use score_core::{Diagnostic, DiagnosticsExt, Severity};
 
 /// Invalid fixtures whose mistake is reported as a warning on purpose: a missing file `source`
 /// may be produced by a build step before `generate` (which then fails on it).
-const WARNING_BY_DESIGN: &[(&str, &str)] = &[(
-    "semantic-11-file-source-missing.yaml",
-    "score::file::unreadable_source",
-)];
+const WARNING_BY_DESIGN: &[(&str, &str)] = &[
+    (
+        "semantic-11-file-source-missing.yaml",
+        "score::file::unreadable_source",
+    ),
+    (
+        "semantic-15-placeholder-in-image.yaml",
+        "score::placeholder::not_substituted",
+    ),
+    // Both run the `exec` handler on every target (the spec says to prefer it).
+    ("semantic-16-probe-both-handlers.yaml", "score::probe::both"),
+    // Capped at the limit on every target (Kubernetes would reject the request).
+    (
+        "semantic-17-request-above-limit.yaml",
+        "score::resources::request_above_limit",
+    ),
+    (
+        "semantic-18-placeholder-in-command-and-probe.yaml",
+        "score::placeholder::not_substituted",
+    ),
+];
 
 /// Fewest fixtures we expect to find, so an emptied directory cannot pass silently.
 const MIN_INVALID: usize = 45;
@@ -213,14 +230,16 @@ fn valid_fixtures_load_without_errors() {
     );
 }
 
+/// Valid fixtures load without warnings, but for the deprecated forms and the probe with both
+/// handlers (every target runs its `exec`).
 #[test]
-fn only_the_deprecated_fixture_warns() {
+fn only_the_fixtures_meant_to_warn_do() {
     let warned: Vec<String> = workload_files("fixtures/valid")
         .iter()
         .filter(|p| load_path(p).is_ok_and(|l| !l.warnings.is_empty()))
         .map(|p| file_name(p).to_string())
         .collect();
-    assert_eq!(warned, ["10-deprecated-lists.yaml"]);
+    assert_eq!(warned, ["05-probes.yaml", "10-deprecated-lists.yaml"]);
 }
 
 #[test]

@@ -25,7 +25,7 @@ pub fn base(name: &str, c: &ir::Container) -> Result<Container, Vec<String>> {
     let resources = c
         .resources
         .as_ref()
-        .map(resources)
+        .map(|r| resources(&r.effective()))
         .transpose()
         .unwrap_or_else(|e| {
             errors.extend(e);
@@ -70,7 +70,7 @@ pub fn apply_role(c: &mut Container, role: Role) -> Option<String> {
             let dropped: Vec<&str> = had.into_iter().flatten().collect();
             (!dropped.is_empty()).then(|| {
                 format!(
-                    "runs to completion as an init container (another container waits for `ready: complete`), where Kubernetes allows no probes: {} left out",
+                    "runs to completion as an init container (its `before` says `ready: complete`), where Kubernetes allows no probes: {} left out",
                     dropped.join(" and ")
                 )
             })
@@ -88,7 +88,7 @@ pub fn apply_role(c: &mut Container, role: Role) -> Option<String> {
     }
 }
 
-/// Score `resources` → canonical Kubernetes quantities; requests must not exceed limits.
+/// Score `resources` → canonical Kubernetes quantities (requests already capped at limits).
 fn resources(r: &ir::ContainerResources) -> Result<ResourceRequirements, Vec<String>> {
     let mut errors = Vec::new();
     let mut amounts =
@@ -108,16 +108,6 @@ fn resources(r: &ir::ContainerResources) -> Result<ResourceRequirements, Vec<Str
         };
     let limits = amounts(&r.limits, "limits");
     let requests = amounts(&r.requests, "requests");
-    if let (Some(l), Some(q)) = (&limits, &requests) {
-        for (key, req) in q {
-            let Some(lim) = l.get(key) else { continue };
-            if let (Ok(a), Ok(b)) = (quantity::nanos(&req.0), quantity::nanos(&lim.0)) {
-                if a > b {
-                    errors.push(format!("`resources.requests.{key}` ({}) exceeds `resources.limits.{key}` ({}); Kubernetes rejects that", req.0, lim.0));
-                }
-            }
-        }
-    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -144,9 +134,19 @@ mod tests {
             serde_json::to_value(c.resources).unwrap(),
             json!({"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"cpu": "250m", "memory": "128k"}})
         );
-        let e = base("main", &container(json!({"image": ".", "resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}}}))).unwrap_err();
+        // A request above its limit is capped at the limit, as on every target.
+        let c = base("main", &container(json!({"image": "x", "resources": {"limits": {"cpu": "1"}, "requests": {"cpu": "2"}}}))).unwrap();
+        assert_eq!(
+            serde_json::to_value(c.resources).unwrap(),
+            json!({"limits": {"cpu": "1"}, "requests": {"cpu": "1"}})
+        );
+        let e = base(
+            "main",
+            &container(json!({"image": ".", "resources": {"limits": {"cpu": "x"}}})),
+        )
+        .unwrap_err();
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[1].contains("exceeds"));
+        assert!(e[1].contains("not a valid quantity"), "{e:?}");
     }
 
     #[test]

@@ -38,12 +38,12 @@ pub fn escape(s: &str) -> String {
 /// The `env` list of one container: helper variables first, then its variables by name.
 ///
 /// # Errors
-/// A message naming the variable whose placeholder cannot be resolved.
+/// For each variable whose placeholder cannot be resolved: its name and a message naming it.
 pub fn env_vars(
     variables: &BTreeMap<String, String>,
     resolver: &Resolver,
     secrets: &mut SecretStore,
-) -> Result<Vec<EnvVar>, Vec<String>> {
+) -> Result<Vec<EnvVar>, Vec<(String, String)>> {
     let mut helpers: Vec<EnvVar> = Vec::new();
     // Secret key → helper variable name.
     let mut helper_names: BTreeMap<String, String> = BTreeMap::new();
@@ -54,7 +54,7 @@ pub fn env_vars(
         let rendered = match resolver.render(raw) {
             Ok(r) => r,
             Err(e) => {
-                errors.push(format!("variable `{name}`: {e}"));
+                errors.push((name.clone(), e));
                 continue;
             }
         };

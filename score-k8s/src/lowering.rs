@@ -61,6 +61,7 @@ impl<'o, S: Sink> Lowering<'o, S> {
 
     /// The objects of every workload, by name, after the warnings about resources' objects.
     pub(crate) fn workloads(&mut self, resolved: &Resolved) {
+        self.warnings.extend(resolved.warnings.iter().cloned());
         let secret_values = SecretValues::new(resolved.secret_values());
         let leaks = std::mem::take(&mut self.leak_checks);
         self.warnings

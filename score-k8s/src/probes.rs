@@ -5,26 +5,37 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use score_core::ir;
 
-/// A Kubernetes probe doing what the Score probe says.
+/// A Kubernetes probe doing what the Score probe says. A probe with both `httpGet` and `exec`
+/// runs `exec`, as on every target (the spec prefers it; validation warns).
 ///
 /// # Errors
-/// When the probe has both `httpGet` and `exec`: a Kubernetes probe has exactly one handler,
-/// and silently keeping one would change what "healthy" means.
+/// When the probe has neither handler.
 pub fn probe(p: &ir::Probe) -> Result<Probe, String> {
     match (&p.http_get, &p.exec) {
-        (Some(_), Some(_)) => Err("has both `httpGet` and `exec`, but a Kubernetes probe has exactly one handler; keep one of them".into()),
+        (_, Some(e)) => Ok(Probe {
+            exec: Some(ExecAction {
+                command: Some(e.command.clone()),
+            }),
+            ..Probe::default()
+        }),
         (Some(h), None) => Ok(Probe {
             http_get: Some(HTTPGetAction {
                 host: h.host.clone(),
                 path: Some(h.path.clone()),
                 port: IntOrString::Int(i32::from(h.port)),
                 scheme: h.scheme.clone(),
-                http_headers: (!h.http_headers.is_empty())
-                    .then(|| h.http_headers.iter().map(|x| HTTPHeader { name: x.name.clone(), value: x.value.clone() }).collect()),
+                http_headers: (!h.http_headers.is_empty()).then(|| {
+                    h.http_headers
+                        .iter()
+                        .map(|x| HTTPHeader {
+                            name: x.name.clone(),
+                            value: x.value.clone(),
+                        })
+                        .collect()
+                }),
             }),
             ..Probe::default()
         }),
-        (None, Some(e)) => Ok(Probe { exec: Some(ExecAction { command: Some(e.command.clone()) }), ..Probe::default() }),
         (None, None) => Err("has neither `httpGet` nor `exec`".into()),
     }
 }
@@ -51,8 +62,9 @@ mod tests {
             json!({"exec": {"command": ["cat", "/ok"]}})
         );
         let both = json!({"exec": {"command": ["x"]}, "httpGet": {"path": "/", "port": 1}});
-        assert!(probe(&score_probe(both))
-            .unwrap_err()
-            .contains("exactly one handler"));
+        assert_eq!(
+            serde_json::to_value(probe(&score_probe(both)).unwrap()).unwrap(),
+            json!({"exec": {"command": ["x"]}})
+        );
     }
 }

@@ -248,8 +248,9 @@ impl<'a> Resolver<'a> {
             });
             return Ok(Value::String(value));
         }
+        // The same explanation on every target (nearest key, the resource's outputs).
         Context::new(&self.metadata, &self.outputs)
-            .resolve(p)
+            .resolve_explained(p)
             .map_err(|e| e.to_string())
     }
 

@@ -35,6 +35,8 @@ pub struct LoweredVolume {
     pub backing: Backing,
     /// The container's mount.
     pub mount: VolumeMount,
+    /// Something the user should know about how it was mounted.
+    pub warning: Option<String>,
 }
 
 /// Lower the volume mounted at `target`; `stateful` says whether claim templates are possible.
@@ -49,21 +51,16 @@ pub fn lower(
     stateful: bool,
 ) -> Result<LoweredVolume, String> {
     let template = Template::parse(&v.source).map_err(|e| e.to_string())?;
-    let [Segment::Placeholder(p)] = template.segments.as_slice() else {
-        return Err(format!(
-            "source `{}` is not a reference to a volume resource; declare one (`type: volume`) and use `${{resources.<name>}}`",
-            v.source
-        ));
+    let resource_ref = match template.segments.as_slice() {
+        [Segment::Placeholder(p)] => match p.root() {
+            Ok(RefRoot::Resource { name, output }) => Some((p, name, output)),
+            _ => None,
+        },
+        _ => None,
     };
-    let Ok(RefRoot::Resource {
-        name: resource,
-        output,
-    }) = p.root()
-    else {
-        return Err(format!(
-            "source `{}` must refer to a resource, not to metadata",
-            v.source
-        ));
+    let Some((p, resource, output)) = resource_ref else {
+        let text = resolver.render(&v.source)?.text();
+        return named_claim(target, v, &text);
     };
     let value = resolver.value(p)?;
     let Value::Object(outputs) = &value else {
@@ -72,8 +69,11 @@ pub fn lower(
             v.source
         ));
     };
+    // `${resources.data.source}` is the same volume as `${resources.data}`: one pod volume.
     let mut base = vec![resource.to_string()];
-    base.extend(output.iter().cloned());
+    if output != ["source"] {
+        base.extend(output.iter().cloned());
+    }
     let name = names::bounded(&format!("vol-{}", slug(&base.join("-"))), names::MAX_LABEL);
     let claim = outputs.get("claimSpec");
     let source = outputs.get("source");
@@ -94,21 +94,40 @@ pub fn lower(
             format!("resource `{resource}` has no `source` or `claimSpec` output and is not a volume source itself ({e})")
         })?)),
     };
-    let sub_path = match v.path.as_deref().map(|p| p.trim_start_matches('/')) {
-        None | Some("") => None,
-        Some(p) if p.split('/').any(|seg| seg == "..") => {
-            return Err(format!("`path` `{p}` must not contain `..`"))
-        }
-        Some(p) => Some(p.to_string()),
-    };
-    let mount = VolumeMount {
+    Ok(LoweredVolume {
+        mount: mount(name, target, v),
+        backing,
+        warning: None,
+    })
+}
+
+fn mount(name: String, target: &str, v: &ir::Volume) -> VolumeMount {
+    VolumeMount {
         name,
         mount_path: target.to_string(),
-        sub_path,
+        sub_path: v.sub_path().map(str::to_string),
         read_only: v.read_only.then_some(true),
         ..VolumeMount::default()
-    };
-    Ok(LoweredVolume { backing, mount })
+    }
+}
+
+/// A volume `source` that names no resource (`source: shared-data`): the volume of that name,
+/// which on Kubernetes is the PersistentVolumeClaim of that name (compose mounts the named
+/// volume). Host paths have no meaning in a cluster.
+fn named_claim(target: &str, v: &ir::Volume, text: &str) -> Result<LoweredVolume, String> {
+    if text.starts_with(['/', '.', '~']) {
+        return Err(format!("source `{text}` is a host path, which has no meaning on Kubernetes; declare a `volume` resource and use `${{resources.<name>}}`"));
+    }
+    if !names::is_dns_label(text) {
+        return Err(format!("source `{text}` is neither a reference to a volume resource (`${{resources.<name>}}`) nor a valid PersistentVolumeClaim name"));
+    }
+    let name = names::bounded(&format!("vol-{}", slug(text)), names::MAX_LABEL);
+    let source = serde_json::json!({"persistentVolumeClaim": {"claimName": text}});
+    Ok(LoweredVolume {
+        backing: Backing::Pod(Box::new(pod_volume(&name, &source)?)),
+        mount: mount(name, target, v),
+        warning: Some(format!("source `{text}` names no resource: it is mounted as the existing PersistentVolumeClaim `{text}`; declare a `volume` resource (`${{resources.<name>}}`) to have one provisioned")),
+    })
 }
 
 /// A pod volume named `name` from a volume source object such as `{emptyDir: {}}`.

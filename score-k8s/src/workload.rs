@@ -38,18 +38,20 @@ pub struct Lowered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Collects the errors of one workload, each prefixed with where it happened.
+/// Collects the errors of one workload, each prefixed with where it happened and pointing at
+/// the field of the Score file when it is known.
 struct Errors<'a> {
-    workload: &'a str,
+    rw: &'a ResolvedWorkload,
     list: Vec<Diagnostic>,
 }
 
 impl Errors<'_> {
-    fn push(&mut self, code: &str, at: &str, msg: impl std::fmt::Display) {
-        self.list.push(Diagnostic::error(
+    fn push(&mut self, code: &str, at: &str, path: &[&str], msg: impl std::fmt::Display) {
+        let d = Diagnostic::error(
             format!("score::k8s::{code}"),
-            format!("workload `{}`{at}: {msg}", self.workload),
-        ));
+            format!("workload `{}`{at}: {msg}", self.rw.workload.name()),
+        );
+        self.list.push(self.rw.locate(d, path));
     }
 }
 
@@ -99,11 +101,12 @@ pub fn lower(
     let w = &rw.workload;
     let name = w.name();
     let mut errors = Errors {
-        workload: name,
+        rw,
         list: Vec::new(),
     };
     let mut warnings = Vec::new();
-    let controller = controller(rw).map_err(|d| vec![d])?;
+    let kind_path = ["metadata", "annotations", names::KIND_ANNOTATION];
+    let controller = controller(rw).map_err(|d| vec![rw.locate(d, &kind_path)])?;
     let stateful = controller == Controller::StatefulSet;
     let labels = BTreeMap::from([
         (names::LABEL_NAME.to_string(), name.to_string()),
@@ -131,16 +134,21 @@ pub fn lower(
         let mut container = match containers::base(cname, c) {
             Ok(k) => k,
             Err(es) => {
-                es.into_iter()
-                    .for_each(|e| errors.push("container", &at, e));
+                es.into_iter().for_each(|e| {
+                    let path = ["containers", cname, field_of(&e)];
+                    errors.push("container", &at, &path, e)
+                });
                 continue;
             }
         };
         match env::env_vars(&c.variables, &resolver, &mut secrets) {
             Ok(vars) => container.env = (!vars.is_empty()).then_some(vars),
-            Err(es) => es
-                .into_iter()
-                .for_each(|e| errors.push("placeholder", &at, e)),
+            // Worded as on compose and terraform: `workload `w`: containers.c.variables.V: …`.
+            Err(es) => es.into_iter().for_each(|(var, e)| {
+                let path = ["containers", cname, "variables", var.as_str()];
+                let e = format!("containers.{cname}.variables.{var}: {e}");
+                errors.push("placeholder", "", &path, e)
+            }),
         }
         let mut mounts = Vec::new();
         for (target, f) in &c.files {
@@ -150,12 +158,17 @@ pub fn lower(
                     pod_volumes.insert(lf.volume.name.clone(), lf.volume);
                     mounts.push(lf.mount);
                 }
-                Err(e) => errors.push("file", &at, format!("file `{target}` {}", with_verb(&e))),
+                Err(e) => errors.push(
+                    "file",
+                    &at,
+                    &["containers", cname, "files", target],
+                    format!("file `{target}` {}", with_verb(&e)),
+                ),
             }
         }
         for (target, v) in &c.volumes {
             if c.files.contains_key(target) {
-                errors.push("mount", &at, format!("`{target}` is both a file and a volume; Kubernetes needs distinct mount paths"));
+                errors.push("mount", &at, &["containers", cname, "volumes", target], format!("`{target}` is both a file and a volume; Kubernetes needs distinct mount paths"));
                 continue;
             }
             match volumes::lower(target, v, &resolver, stateful) {
@@ -167,18 +180,38 @@ pub fn lower(
                         }
                     };
                     if clash {
-                        errors.push("volume", &at, format!("volume `{target}`: `{}` is mounted elsewhere with a different definition", lv.mount.name));
+                        errors.push("volume", &at, &["containers", cname, "volumes", target], format!("volume `{target}`: `{}` is mounted elsewhere with a different definition", lv.mount.name));
+                    }
+                    if let Some(w) = lv.warning {
+                        let d = Diagnostic::warning(
+                            "score::k8s::volume_claim",
+                            format!("workload `{name}`{at}, volume `{target}`: {w}"),
+                        );
+                        warnings.push(
+                            rw.locate(d, &["containers", cname, "volumes", target, "source"]),
+                        );
                     }
                     mounts.push(lv.mount);
                 }
-                Err(e) => errors.push("volume", &at, format!("volume `{target}`: {e}")),
+                Err(e) => errors.push(
+                    "volume",
+                    &at,
+                    &["containers", cname, "volumes", target, "source"],
+                    format!("volume `{target}`: {e}"),
+                ),
             }
         }
         // `/a/b` and `/a/./b` are one path to the kubelet: two mounts there are refused.
         let mut paths: BTreeMap<String, &str> = BTreeMap::new();
         for m in &mounts {
             if let Some(first) = paths.insert(normal_mount_path(&m.mount_path), &m.mount_path) {
-                errors.push("mount", &at, format!("`{first}` and `{}` are the same mount path; Kubernetes needs distinct mount paths", m.mount_path));
+                let field = if c.files.contains_key(&m.mount_path) {
+                    "files"
+                } else {
+                    "volumes"
+                };
+                let path = ["containers", cname, field, m.mount_path.as_str()];
+                errors.push("mount", &at, &path, format!("`{first}` and `{}` are the same mount path; Kubernetes needs distinct mount paths", m.mount_path));
             }
         }
         mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
@@ -188,7 +221,8 @@ pub fn lower(
     let plan = match before::plan(&w.containers) {
         Ok(p) => p,
         Err(es) => {
-            es.into_iter().for_each(|e| errors.push("before", "", e));
+            es.into_iter()
+                .for_each(|e| errors.push("before", "", &["containers"], e));
             before::Plan::default()
         }
     };
@@ -211,10 +245,11 @@ pub fn lower(
             .remove(cname)
             .expect("every planned container was built");
         if let Some(warning) = containers::apply_role(&mut c, plan.roles[cname]) {
-            warnings.push(Diagnostic::warning(
+            let d = Diagnostic::warning(
                 "score::k8s::probe_dropped",
                 format!("workload `{name}`, container `{cname}` {warning}"),
-            ));
+            );
+            warnings.push(rw.locate(d, &["containers", cname]));
         }
         init.push(c);
     }
@@ -280,9 +315,13 @@ pub fn lower(
     .expect("a controller serialises");
 
     let services = service::services(w, &meta, &selector, headless.as_deref()).map_err(|e| {
-        vec![Diagnostic::error(
+        let d = Diagnostic::error(
             "score::k8s::service_name",
             format!("workload `{name}`: {e}"),
+        );
+        vec![rw.locate(
+            d,
+            &["metadata", "annotations", names::SERVICE_NAME_ANNOTATION],
         )]
     })?;
     let mut objects = config;
@@ -294,6 +333,14 @@ pub fn lower(
     objects.push(controller_object);
     sort_objects(&mut objects);
     Ok(Lowered { objects, warnings })
+}
+
+/// The container field a [`containers::base`] message is about.
+fn field_of(message: &str) -> &'static str {
+    ["image", "resources", "livenessProbe", "readinessProbe"]
+        .into_iter()
+        .find(|f| message.trim_start_matches('`').starts_with(f))
+        .unwrap_or("")
 }
 
 /// `file `x` cannot read…` reads better than `file `x` : cannot read…`.

@@ -13,10 +13,7 @@ fn web() -> WorkloadInput {
         "containers": {"main": {"image": "nginx:1.27"}}
     }))
     .unwrap();
-    WorkloadInput {
-        workload: w,
-        base_dir: ".".into(),
-    }
+    WorkloadInput::new(w, ".".into())
 }
 
 #[test]
@@ -158,10 +155,7 @@ fn secrets_a_provisioner_leaks_into_plain_objects_are_reported() {
         "resources": {"x": {"type": "leaky"}}
     }))
     .unwrap();
-    let inputs = [WorkloadInput {
-        workload: w,
-        base_dir: ".".into(),
-    }];
+    let inputs = [WorkloadInput::new(w, ".".into())];
     let opts = Options::default();
     let resolved = provision(
         &mut TargetState::default(),

@@ -153,7 +153,7 @@ pub fn module_files(resolved: &Resolved) -> Result<Vec<(&'static str, Value)>, V
 fn build(resolved: &Resolved) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut m = module::Module::new();
     let mut errors = Vec::new();
-    let mut warnings = Vec::new();
+    let mut warnings = resolved.warnings.clone();
     let namespace = json!({
         "type": "string",
         "description": "Kubernetes namespace of every object in this module",

@@ -13,9 +13,11 @@
 //!   computed by Terraform over their data, so any change rolls the pods.
 //! * Volumes → the volume resource's `source` output (a Terraform `volume` block body), or its
 //!   `claim_spec` as a `volume_claim_template` on a StatefulSet.
-//! * `before` → init containers: `complete` a plain init container, `started` a native sidecar
-//!   (`restart_policy = "Always"`), `healthy` a sidecar whose readiness probe is also its
-//!   startup probe (the kubelet starts the next container only once it passes).
+//! * `before` → init containers, as on the k8s target ([`score_core::start_order`]): a container
+//!   declaring `before: {app: {ready: complete}}` is a plain init container that runs before
+//!   `app`; `started` a native sidecar (`restart_policy = "Always"`), `healthy` a sidecar whose
+//!   readiness probe is also its startup probe (the kubelet starts the next container only once
+//!   it passes).
 //! * cpu/memory quantities are written in canonical form.
 //! * `${resources.<env>.KEY}` of an `environment` resource (whose provisioner outputs nothing)
 //!   becomes the sensitive input variable `var.KEY` (set it with `TF_VAR_KEY`, like compose
@@ -24,8 +26,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use score_core::ir::{Container, FileContent, Probe, Readiness, Workload};
+use score_core::load::Origin;
 use score_core::placeholder::{self, Context, Placeholder, RefRoot, Segment};
 use score_core::provision::{Resolved, ResolvedWorkload};
+use score_core::start_order::{self, Role};
 use score_core::Diagnostic;
 use serde_json::{json, Map, Value};
 
@@ -89,6 +93,8 @@ struct Sub {
 struct Lowering<'a> {
     resolved: &'a Resolved,
     w: &'a Workload,
+    /// The Score file, to point diagnostics at the field they are about.
+    origin: Option<&'a Origin>,
     base_dir: &'a std::path::Path,
     label: String,
     metadata: Value,
@@ -119,6 +125,7 @@ pub fn lower(
     let mut l = Lowering {
         resolved,
         w,
+        origin: rw.origin.as_ref(),
         base_dir: &rw.base_dir,
         label: names::workload_name(w.name()),
         metadata: w.metadata_json(),
@@ -149,6 +156,20 @@ impl Lowering<'_> {
         format!("workload `{}`", self.name())
     }
 
+    /// Where the diagnostics pushed so far end, for [`Lowering::locate_since`].
+    fn mark(&self) -> (usize, usize) {
+        (self.errors.len(), self.warnings.len())
+    }
+
+    /// Point the diagnostics pushed since `mark` at `path` of the Score file.
+    fn locate_since(&mut self, mark: (usize, usize), path: &[&str]) {
+        let origin = self.origin;
+        let new_errors = self.errors.iter_mut().skip(mark.0);
+        for d in new_errors.chain(self.warnings.iter_mut().skip(mark.1)) {
+            *d = Origin::locate(origin, std::mem::replace(d, err("")), path);
+        }
+    }
+
     fn add(&mut self, section: &str, labels: &[&str], body: Value) {
         let origin = self.origin();
         if let Err(d) = self.module.add(section, labels, body, &origin) {
@@ -167,13 +188,13 @@ impl Lowering<'_> {
             None | Some("Deployment") => "Deployment",
             Some("StatefulSet") => "StatefulSet",
             Some(other) => {
-                self.errors.push(
-                    err(format!(
-                        "workload `{}`: unsupported `{KIND_ANNOTATION}: {other}`",
-                        self.name()
-                    ))
-                    .with_help("use `Deployment` (the default) or `StatefulSet`"),
-                );
+                let d = err(format!(
+                    "workload `{}`: unsupported `{KIND_ANNOTATION}: {other}`",
+                    self.name()
+                ))
+                .with_help("use `Deployment` (the default) or `StatefulSet`");
+                let at = ["metadata", "annotations", KIND_ANNOTATION];
+                self.errors.push(Origin::locate(self.origin, d, &at));
                 return;
             }
         };
@@ -320,10 +341,15 @@ impl Lowering<'_> {
         let k8s_name = match self.w.metadata.annotations.get(SERVICE_NAME_ANNOTATION) {
             Some(n) if names::is_dns1035_label(n) => n.clone(),
             Some(n) => {
-                self.errors.push(
-                    err(format!("workload `{}`: `{SERVICE_NAME_ANNOTATION}: {n}` is not a valid Service name", self.name()))
-                        .with_help("use at most 63 lower-case letters, digits and `-`, starting with a letter"),
+                let d = err(format!(
+                    "workload `{}`: `{SERVICE_NAME_ANNOTATION}: {n}` is not a valid Service name",
+                    self.name()
+                ))
+                .with_help(
+                    "use at most 63 lower-case letters, digits and `-`, starting with a letter",
                 );
+                let at = ["metadata", "annotations", SERVICE_NAME_ANNOTATION];
+                self.errors.push(Origin::locate(self.origin, d, &at));
                 return;
             }
             None => label.clone(),
@@ -360,31 +386,36 @@ impl Lowering<'_> {
 
     fn pod_spec(&mut self, stateful: bool) -> Value {
         let containers = &self.w.containers;
-        let mut init: BTreeMap<&str, Readiness> = BTreeMap::new();
-        for c in containers.values() {
-            for (dep, b) in &c.before {
-                let e = init.entry(dep.as_str()).or_insert(b.ready);
-                if b.ready > *e {
-                    *e = b.ready;
+        // The same plan as the k8s target: a container that declares `before` runs first.
+        let plan = match start_order::plan(containers) {
+            Ok(p) => p,
+            Err(es) => {
+                for e in es {
+                    let d = err(format!("workload `{}`: {e}", self.name()));
+                    self.errors
+                        .push(Origin::locate(self.origin, d, &["containers"]));
                 }
+                start_order::Plan::default()
             }
-        }
-        // Init containers run in list order: each after those it waits for.
-        let mut order: Vec<&str> = Vec::new();
-        let mut left: BTreeSet<&str> = init.keys().copied().collect();
-        while !left.is_empty() {
-            let next = left
-                .iter()
-                .copied()
-                .find(|n| {
-                    containers
-                        .get(*n)
-                        .is_none_or(|c| c.before.keys().all(|d| !left.contains(d.as_str())))
-                })
-                .unwrap_or_else(|| left.iter().copied().next().unwrap_or_default());
-            left.remove(next);
-            order.push(next);
-        }
+        };
+        let init: BTreeMap<&str, Readiness> = plan
+            .roles
+            .iter()
+            .filter_map(|(n, r)| {
+                let ready = match r {
+                    Role::Main => return None,
+                    Role::Init => Readiness::Complete,
+                    Role::Sidecar {
+                        startup_probe: true,
+                    } => Readiness::Healthy,
+                    Role::Sidecar {
+                        startup_probe: false,
+                    } => Readiness::Started,
+                };
+                Some((n.as_str(), ready))
+            })
+            .collect();
+        let order: Vec<&str> = plan.init_order.iter().map(String::as_str).collect();
         let mains: Vec<&str> = containers
             .keys()
             .map(String::as_str)
@@ -490,12 +521,10 @@ impl Lowering<'_> {
             escape(&c.image)
         };
         b.insert("image".into(), image.into());
+        // As written, like the k8s target: the kubelet expands `$(VAR)` and reads `$$` as `$`
+        // in `command`/`args` (only Terraform's own `${`/`%{` are escaped).
         let kube = |xs: &Vec<String>| -> Value {
-            Value::Array(
-                xs.iter()
-                    .map(|s| Value::String(escape(&tmpl::kubelet_escape(s))))
-                    .collect(),
-            )
+            Value::Array(xs.iter().map(|s| Value::String(escape(s))).collect())
         };
         if let Some(cmd) = &c.command {
             b.insert("command".into(), kube(cmd));
@@ -507,7 +536,8 @@ impl Lowering<'_> {
         if !env.is_empty() {
             b.insert("env".into(), Value::Array(env));
         }
-        if let Some(r) = &c.resources {
+        let mark = self.mark();
+        if let Some(r) = &c.resources.as_ref().map(|r| r.effective()) {
             let mut res = Map::new();
             for (key, amounts) in [("limits", &r.limits), ("requests", &r.requests)] {
                 let Some(a) = amounts else { continue };
@@ -532,9 +562,11 @@ impl Lowering<'_> {
                 b.insert("resources".into(), json!([res]));
             }
         }
+        self.locate_since(mark, &["containers", name, "resources"]);
         if let Some(ports) = ports {
             b.insert("port".into(), Value::Array(ports.clone()));
         }
+        let mark = self.mark();
         let probes_allowed = init != Some(Readiness::Complete);
         for (key, p) in [
             ("liveness_probe", &c.liveness_probe),
@@ -544,17 +576,17 @@ impl Lowering<'_> {
             if !probes_allowed {
                 self.warnings.push(Diagnostic::warning(
                     "score::terraform::probe",
-                    format!("workload `{}`: container `{name}` runs to completion before the others start (`before: ready: complete`), so its {} is dropped", self.name(), key.replace('_', " ")),
+                    format!("workload `{}`: container `{name}` runs to completion as an init container (its `before` says `ready: complete`), so its {} is dropped", self.name(), key.replace('_', " ")),
                 ));
                 continue;
             }
-            if let Some(v) = self.probe(name, p) {
+            if let Some(v) = self.probe(p) {
                 b.insert(key.into(), json!([v]));
             }
         }
         if init == Some(Readiness::Healthy) {
             if let Some(p) = c.readiness_probe.as_ref().or(c.liveness_probe.as_ref()) {
-                if let Some(v) = self.probe(name, p) {
+                if let Some(v) = self.probe(p) {
                     b.insert("startup_probe".into(), json!([v]));
                 }
             }
@@ -562,6 +594,7 @@ impl Lowering<'_> {
         if matches!(init, Some(Readiness::Started | Readiness::Healthy)) {
             b.insert("restart_policy".into(), "Always".into());
         }
+        self.locate_since(mark, &["containers", name]);
         let mounts = self.mounts(name, c, stateful);
         if !mounts.is_empty() {
             b.insert("volume_mount".into(), Value::Array(mounts));
@@ -569,14 +602,14 @@ impl Lowering<'_> {
         Value::Object(b)
     }
 
-    fn probe(&mut self, container: &str, p: &Probe) -> Option<Value> {
+    /// A probe block; with both `httpGet` and `exec`, `exec` as on every target.
+    fn probe(&mut self, p: &Probe) -> Option<Value> {
+        if let Some(e) = &p.exec {
+            return Some(
+                json!({"exec": [{"command": e.command.iter().map(|s| escape(s)).collect::<Vec<_>>()}]}),
+            );
+        }
         if let Some(h) = &p.http_get {
-            if p.exec.is_some() {
-                self.warnings.push(Diagnostic::warning(
-                    "score::terraform::probe",
-                    format!("workload `{}`: a probe of container `{container}` has both `httpGet` and `exec`; Kubernetes allows one, `httpGet` is used", self.name()),
-                ));
-            }
             let mut g = json!({"path": escape(&h.path), "port": h.port.to_string()});
             if let Some(s) = &h.scheme {
                 g["scheme"] = escape(s).into();
@@ -594,9 +627,7 @@ impl Lowering<'_> {
             }
             return Some(json!({"http_get": [g]}));
         }
-        p.exec.as_ref().map(|e| {
-            json!({"exec": [{"command": e.command.iter().map(|s| escape(s)).collect::<Vec<_>>()}]})
-        })
+        None
     }
 
     // -----------------------------------------------------------------------------------------
@@ -639,7 +670,7 @@ impl Lowering<'_> {
                             return None;
                         }
                     }
-                    let v = match Context::new(&self.metadata, &self.outputs).resolve(p) {
+                    let v = match ctx.resolve_explained(p) {
                         Ok(v) => v,
                         Err(e) => {
                             self.errors
@@ -730,8 +761,11 @@ impl Lowering<'_> {
         let mut out = Vec::new();
         for (k, v) in &c.variables {
             let at = format!("containers.{container}.variables.{k}");
+            let mark = self.mark();
             // Substitute twice only when needed: secrets must not get the kubelet escaping.
-            let Some(plain) = self.subst(v, true, &at) else {
+            let plain = self.subst(v, true, &at);
+            self.locate_since(mark, &["containers", container, "variables", k]);
+            let Some(plain) = plain else {
                 continue;
             };
             if plain.secret {
@@ -760,7 +794,14 @@ impl Lowering<'_> {
 
     fn mounts(&mut self, container: &str, c: &Container, stateful: bool) -> Vec<Value> {
         let mut out = Vec::new();
+        // Diagnostics of the entry being lowered point at it: located when the next entry
+        // starts (the loops `continue` from many places) and after the last one.
+        let mut pending: Option<((usize, usize), [&str; 4])> = None;
         for (i, (target, f)) in c.files.iter().enumerate() {
+            if let Some((mark, path)) = pending.take() {
+                self.locate_since(mark, &path);
+            }
+            pending = Some((self.mark(), ["containers", container, "files", target]));
             let at = format!("containers.{container}.files.{target}");
             let base = target.rsplit('/').next().unwrap_or_default();
             let key = if base.is_empty() {
@@ -861,6 +902,10 @@ impl Lowering<'_> {
             out.push(json!({"name": vol, "mount_path": escape(target), "sub_path": key, "read_only": true}));
         }
         for (target, v) in &c.volumes {
+            if let Some((mark, path)) = pending.take() {
+                self.locate_since(mark, &path);
+            }
+            pending = Some((self.mark(), ["containers", container, "volumes", target]));
             let at = format!("containers.{container}.volumes.{target}");
             let Some((res, outputs)) = self.volume_outputs(&v.source, &at) else {
                 continue;
@@ -901,13 +946,17 @@ impl Lowering<'_> {
                 }
             }
             let mut m = json!({"name": vol, "mount_path": escape(target)});
-            if let Some(p) = &v.path {
+            // Relative, as on the other targets (the API rejects an absolute `subPath`).
+            if let Some(p) = v.sub_path() {
                 m["sub_path"] = escape(p).into();
             }
             if v.read_only {
                 m["read_only"] = true.into();
             }
             out.push(m);
+        }
+        if let Some((mark, path)) = pending.take() {
+            self.locate_since(mark, &path);
         }
         out
     }
@@ -918,9 +967,14 @@ impl Lowering<'_> {
         let phs: Vec<_> = t.iter().flat_map(|t| t.segments.iter()).collect();
         if let [Segment::Placeholder(p)] = phs.as_slice() {
             if let Ok(RefRoot::Resource { name, output }) = p.root() {
-                let ctx = Context::new(&self.metadata, &self.outputs);
-                match ctx.resolve(p) {
-                    Ok(Value::Object(m)) if output.is_empty() || m.contains_key("source") => {
+                // `${resources.data.source}` means the volume resource itself, as on k8s.
+                let whole = output.is_empty() || output == ["source"];
+                let resolved = match self.outputs.get(name) {
+                    Some(Value::Object(m)) if whole => Ok(Value::Object(m.clone())),
+                    _ => Context::new(&self.metadata, &self.outputs).resolve_explained(p),
+                };
+                match resolved {
+                    Ok(Value::Object(m)) if whole => {
                         return Some((name.to_string(), m));
                     }
                     Ok(_) => {}
@@ -932,8 +986,29 @@ impl Lowering<'_> {
                 }
             }
         }
+        let named = phs.iter().all(|s| match s {
+            Segment::Placeholder(p) => matches!(p.root(), Ok(RefRoot::Metadata(_))),
+            Segment::Literal(_) => true,
+        });
+        let text = placeholder::substitute(source, &Context::new(&self.metadata, &self.outputs));
+        match text {
+            Ok(text) if named && names::is_dns_label(&text) => {
+                // The volume of that name: on Kubernetes the claim of that name, as on k8s.
+                self.warnings.push(Diagnostic::warning(
+                    "score::terraform::volume_claim",
+                    format!("workload `{}`: {at}: source `{text}` names no resource: it is mounted as the existing PersistentVolumeClaim `{text}`; declare a `volume` resource (`${{resources.<name>}}`) to have one provisioned", self.name()),
+                ));
+                let mut outputs = Map::new();
+                outputs.insert(
+                    "source".into(),
+                    json!({"persistent_volume_claim": {"claim_name": text}}),
+                );
+                return Some((text, outputs));
+            }
+            _ => {}
+        }
         self.errors.push(
-            err(format!("workload `{}`: {at}: volume source `{source}` must be a volume resource, `${{resources.<name>}}`", self.name()))
+            err(format!("workload `{}`: {at}: volume source `{source}` must be a volume resource, `${{resources.<name>}}`, or the name of an existing PersistentVolumeClaim", self.name()))
                 .with_help("declare a resource of type `volume` and use `source: ${resources.<name>}`"),
         );
         None

@@ -14,10 +14,7 @@ fn workload(yaml: &str) -> WorkloadInput {
         None,
     )
     .unwrap_or_else(|e| panic!("{}", support::render(&e)));
-    WorkloadInput {
-        workload: loaded.workload,
-        base_dir: ".".into(),
-    }
+    WorkloadInput::new(loaded.workload, ".".into())
 }
 
 fn resolve(ws: &[WorkloadInput], extra: &str) -> Result<Resolved, Vec<Diagnostic>> {

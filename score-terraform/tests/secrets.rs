@@ -144,10 +144,10 @@ fn a_literal_password_is_detected_and_warned_about() {
         None,
     )
     .unwrap();
-    let ws = vec![score_core::provision::WorkloadInput {
-        workload: w.workload,
-        base_dir: ".".into(),
-    }];
+    let ws = vec![score_core::provision::WorkloadInput::new(
+        w.workload,
+        ".".into(),
+    )];
     let mut state = TargetState::default();
     let resolved = provision(
         &mut state,

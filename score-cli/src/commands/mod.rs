@@ -17,7 +17,11 @@ pub const FAILED: u8 = 1;
 pub fn run(cli: Cli) -> u8 {
     let state_dir = score_core::state::StateDir::new(&cli.state_dir);
     match cli.command {
-        Command::Validate { files, format } => validate::run(&files, &mut Reporter::new(format)),
+        Command::Validate {
+            files,
+            format,
+            target,
+        } => validate::run(&files, target, &state_dir, &mut Reporter::new(format)),
         Command::Init(args) => finish(init::run(&state_dir, &args)),
         Command::Generate(args) => finish(generate::run(&state_dir, &args)),
         Command::Workloads(c) => finish(manage::workloads(&state_dir, c)),

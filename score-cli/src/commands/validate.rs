@@ -1,19 +1,54 @@
 //! `score-rs validate`.
+//!
+//! Besides the schema and the semantic checks of the loader, every `${resources.NAME.KEY}` is
+//! checked against the outputs of the provisioner that will serve the resource
+//! ([`score_core::output_check`]): the project's installed provisioners when the state
+//! directory exists, the built-in defaults otherwise; for every target, or for `--target`.
 
 use std::path::PathBuf;
 
 use score_core::load::load_path;
+use score_core::output_check::{check_outputs, Catalogue};
+use score_core::provision::{load_provisioner_files_for, parse_provisioner_file, Provisioner};
+use score_core::state::StateDir;
+use score_core::{Diagnostic, DiagnosticsExt, SourceFile};
 
 use super::{FAILED, OK};
+use crate::backends;
+use crate::cli::TargetName;
 use crate::report::Reporter;
 
-pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
+pub fn run(
+    files: &[PathBuf],
+    target: Option<TargetName>,
+    state_dir: &StateDir,
+    reporter: &mut Reporter,
+) -> u8 {
     let mut code = OK;
+    // Read only when some workload has a resource: most runs never need them.
+    let mut provisioners: Option<Result<Vec<Provisioners>, Vec<Diagnostic>>> = None;
     for path in files {
         match load_path(path) {
             Ok(loaded) => {
-                reporter.diagnostics(&loaded.warnings);
-                let w = &loaded.workload;
+                let mut diags = loaded.warnings.clone();
+                let (workload, _, origin) = loaded.into_parts();
+                if !workload.resources.is_empty() {
+                    match provisioners.get_or_insert_with(|| catalogues(state_dir, target)) {
+                        Ok(sets) => {
+                            let catalogues: Vec<Catalogue<'_>> =
+                                sets.iter().map(Provisioners::catalogue).collect();
+                            diags.extend(check_outputs(&workload, Some(&origin), &catalogues));
+                        }
+                        Err(e) => diags.extend(e.iter().cloned()),
+                    }
+                }
+                diags.sort_by_key(|d| d.labels.first().map(|l| l.span.start));
+                reporter.diagnostics(&diags);
+                if diags.has_errors() {
+                    code = FAILED;
+                    continue;
+                }
+                let w = &workload;
                 reporter.success(&format!(
                     "✓ {}: workload `{}` is valid ({} container{}, {} resource{})",
                     score_core::load::display_name(path),
@@ -32,6 +67,49 @@ pub fn run(files: &[PathBuf], reporter: &mut Reporter) -> u8 {
     }
     reporter.summary();
     code
+}
+
+/// One target's provisioners.
+struct Provisioners {
+    target: &'static str,
+    artifact_keys: Vec<String>,
+    list: Vec<Provisioner>,
+}
+
+impl Provisioners {
+    fn catalogue(&self) -> Catalogue<'_> {
+        Catalogue {
+            target: self.target,
+            artifact_keys: &self.artifact_keys,
+            provisioners: &self.list,
+        }
+    }
+}
+
+/// The provisioners `generate` would use for each target asked for: the project's when the
+/// state directory exists, else the built-in defaults.
+fn catalogues(
+    state_dir: &StateDir,
+    only: Option<TargetName>,
+) -> Result<Vec<Provisioners>, Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    for (target, defaults) in backends::default_provisioners() {
+        if only.is_some_and(|t| t.as_str() != target) {
+            continue;
+        }
+        let list = if state_dir.exists() {
+            load_provisioner_files_for(state_dir.path(), target)?
+        } else {
+            let name = format!("zz-default-{target}.provisioners.yaml");
+            parse_provisioner_file(&SourceFile::new(name, defaults))?
+        };
+        out.push(Provisioners {
+            target,
+            artifact_keys: backends::artifact_keys(target),
+            list,
+        });
+    }
+    Ok(out)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -113,10 +113,7 @@ pub fn run_case(case: &str) -> Run {
                 .to_json();
         } else {
             match score_core::load::load_path(path) {
-                Ok(l) => inputs.push(WorkloadInput {
-                    workload: l.workload,
-                    base_dir: l.base_dir,
-                }),
+                Ok(l) => inputs.push(WorkloadInput::from(l)),
                 Err(e) => errors.extend(e),
             }
         }

@@ -78,7 +78,23 @@ fn provision_resources(
     target: &Target,
     each: &mut dyn FnMut(&mut ProvisionedResource),
 ) -> Result<Resolved, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
+    // Placeholders naming outputs the serving provisioners do not declare: reported before
+    // any provisioner runs, at the placeholder's line when the Score file is known.
+    let catalogue = [crate::output_check::Catalogue {
+        target: &target.name,
+        artifact_keys: &target.artifact_keys,
+        provisioners,
+    }];
+    let mut errors: Vec<Diagnostic> = workloads
+        .iter()
+        .flat_map(|w| {
+            crate::output_check::check_outputs(&w.workload, w.origin.as_ref(), &catalogue)
+        })
+        .filter(Diagnostic::is_error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     let requests = collect(workloads);
     let sources: BTreeMap<ResourceUid, Declaration> = requests
         .iter()
@@ -164,7 +180,8 @@ fn provision_resources(
         .retain(|uid, _| requests.contains_key(uid));
     let resources: Vec<ProvisionedResource> =
         order.iter().filter_map(|u| run.done.remove(u)).collect();
-    let warnings = std::mem::take(&mut run.warnings);
+    let mut warnings = std::mem::take(&mut run.warnings);
+    warnings.extend(service_warnings(&requests, &sources, &index));
     let mut resolved = Resolved::new(BTreeMap::new(), resources, state.shared_state.clone());
     resolved.warnings = warnings;
     Ok(resolved)
@@ -218,6 +235,72 @@ fn reported_warnings(uid: &ResourceUid, p: &Provisioner, v: Value) -> Vec<Diagno
             )
         })
         .collect()
+}
+
+/// The resource type that names another workload of the project (by `params.workload`, else
+/// its `id`, else its name), as the community `service` provisioner does.
+const SERVICE_TYPE: &str = "service";
+
+/// A `service` resource naming a workload that is not in the project: its provisioner falls
+/// back to the name as a host name, which hides typos, so say which workload is missing.
+fn service_warnings(
+    requests: &BTreeMap<ResourceUid, Request>,
+    sources: &BTreeMap<ResourceUid, Declaration>,
+    workloads: &HashMap<&str, &WorkloadInput>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (uid, req) in requests.iter().filter(|(_, r)| r.kind == SERVICE_TYPE) {
+        let Some(decl) = sources.get(uid) else {
+            continue;
+        };
+        let by_param = decl
+            .params
+            .as_ref()
+            .and_then(|p| p.get("workload"))
+            .and_then(Value::as_str);
+        let named = by_param.or(req.id.as_deref()).unwrap_or(&decl.name);
+        if workloads.contains_key(named) {
+            continue;
+        }
+        let mut names: Vec<&str> = workloads.keys().copied().collect();
+        names.sort_unstable();
+        let mut help = format!(
+            "add its Score file to the project, or ignore this if `{named}` runs elsewhere under that name (workloads here: {})",
+            names.join(", ")
+        );
+        if let Some(best) = closest(named, names.iter().copied()) {
+            help = format!("did you mean `{best}`? {help}");
+        }
+        let d = Diagnostic::warning(
+            "score::resource::unknown_workload",
+            format!(
+                "resource `{}` of workload `{}` (type `{SERVICE_TYPE}`) names workload `{named}`, which is not in this project",
+                decl.name, decl.workload
+            ),
+        )
+        .with_help(help);
+        let field = if by_param.is_some() {
+            vec!["params", "workload"]
+        } else if req.id.is_some() {
+            vec!["id"]
+        } else {
+            vec![]
+        };
+        let path: Vec<&str> = ["resources", decl.name.as_str()]
+            .into_iter()
+            .chain(field)
+            .collect();
+        out.push(
+            match workloads
+                .get(decl.workload.as_str())
+                .and_then(|w| w.origin.as_ref())
+            {
+                Some(o) => o.label(d, &path, "not a workload of this project"),
+                None => d,
+            },
+        );
+    }
+    out
 }
 
 fn collect(workloads: &[WorkloadInput]) -> BTreeMap<ResourceUid, Request> {
@@ -410,6 +493,7 @@ fn resolved_workloads(
                     workload: w.workload,
                     base_dir: w.base_dir,
                     resources,
+                    origin: w.origin,
                 },
             )
         })

@@ -27,7 +27,9 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use crate::diagnostic::Diagnostic;
 use crate::ir::Workload;
+use crate::load::{LoadedWorkload, Origin};
 use crate::state::ResourceRecord;
 use crate::uid::ResourceUid;
 
@@ -38,7 +40,7 @@ pub use file::{
     describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
     Provisioner, ProvisionerKind, PROVISIONER_FILE_SUFFIX,
 };
-pub(crate) use file::{load_provisioners_serving, Need};
+pub(crate) use file::{first_serving, load_provisioners_serving, Need};
 pub use gotemplate::supported_functions as go_template_functions;
 
 /// What a backend tells the engine about itself.
@@ -64,6 +66,31 @@ pub struct WorkloadInput {
     pub workload: Workload,
     /// Directory its file `source`s resolve against.
     pub base_dir: PathBuf,
+    /// Its Score file and tree, when it was loaded in this run (workloads read back from the
+    /// state have none), so later diagnostics can point at the line.
+    pub origin: Option<Origin>,
+}
+
+impl WorkloadInput {
+    /// A workload without a known Score file.
+    pub fn new(workload: Workload, base_dir: PathBuf) -> Self {
+        WorkloadInput {
+            workload,
+            base_dir,
+            origin: None,
+        }
+    }
+}
+
+impl From<LoadedWorkload> for WorkloadInput {
+    fn from(loaded: LoadedWorkload) -> Self {
+        let (workload, base_dir, origin) = loaded.into_parts();
+        WorkloadInput {
+            workload,
+            base_dir,
+            origin: Some(origin),
+        }
+    }
 }
 
 /// A resource after its provisioner ran.
@@ -94,6 +121,16 @@ pub struct ResolvedWorkload {
     pub base_dir: PathBuf,
     /// Resource name → UID.
     pub resources: BTreeMap<String, ResourceUid>,
+    /// Its Score file and tree, when known (see [`WorkloadInput::origin`]).
+    pub origin: Option<Origin>,
+}
+
+impl ResolvedWorkload {
+    /// `d` pointing at the field at `path` of the Score file (`["containers", "main",
+    /// "variables", "DB"]`), when the file is known; `d` unchanged otherwise.
+    pub fn locate<S: AsRef<str>>(&self, d: Diagnostic, path: &[S]) -> Diagnostic {
+        Origin::locate(self.origin.as_ref(), d, path)
+    }
 }
 
 /// The outcome of provisioning: what backends lower.

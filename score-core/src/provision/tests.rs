@@ -39,10 +39,7 @@ fn workload(yaml: &str) -> WorkloadInput {
         None,
     )
     .unwrap();
-    WorkloadInput {
-        workload: loaded.workload,
-        base_dir: PathBuf::from("."),
-    }
+    WorkloadInput::new(loaded.workload, PathBuf::from("."))
 }
 
 fn provisioners(text: &str) -> Vec<Provisioner> {

@@ -119,10 +119,7 @@ pub fn workloads(dir: &Path) -> Result<Vec<WorkloadInput>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     for f in score_files(dir) {
         let loaded = load::load_path(&f)?;
-        out.push(WorkloadInput {
-            workload: loaded.workload,
-            base_dir: loaded.base_dir,
-        });
+        out.push(WorkloadInput::from(loaded));
     }
     Ok(out)
 }

@@ -96,10 +96,7 @@ pub fn workloads(dir: &Path) -> Vec<WorkloadInput> {
         .map(|p| {
             let loaded = score_core::load::load_path(p)
                 .unwrap_or_else(|e| panic!("{}: {}", p.display(), render(&e)));
-            WorkloadInput {
-                workload: loaded.workload,
-                base_dir: loaded.base_dir,
-            }
+            WorkloadInput::from(loaded)
         })
         .collect()
 }
