@@ -23,26 +23,6 @@ pub fn default_provisioners() -> [(&'static str, &'static str); 3] {
     ]
 }
 
-/// The parse cache of each target's default provisioner file, made by `build.rs` (empty when
-/// it could not be made). Keyed like [`default_provisioners`].
-pub fn default_provisioner_caches() -> [(&'static str, &'static str); 3] {
-    macro_rules! cache {
-        ($target:literal) => {
-            include_str!(concat!(
-                env!("OUT_DIR"),
-                "/zz-default-",
-                $target,
-                ".provisioners.yaml.jsonl"
-            ))
-        };
-    }
-    [
-        ("compose", cache!("compose")),
-        ("k8s", cache!("k8s")),
-        ("terraform", cache!("terraform")),
-    ]
-}
-
 /// A file written beside the main output (compose mounts, `.env`).
 pub struct SideFile {
     pub path: PathBuf,

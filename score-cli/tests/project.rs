@@ -529,21 +529,3 @@ fn errors_of_several_files_are_reported_in_argument_order() {
     );
     assert!(w33 < w05, "files were given w33 first:\n{stderr}");
 }
-
-#[test]
-fn init_installs_the_parse_cache_of_the_default_provisioners() {
-    let dir = project();
-    for target in ["compose", "k8s", "terraform"] {
-        let name = format!("zz-default-{target}.provisioners.yaml");
-        let text = fs::read_to_string(dir.path().join(".score-rs").join(&name)).unwrap();
-        let installed = fs::read_to_string(
-            dir.path()
-                .join(".score-rs/cache")
-                .join(format!("{name}.jsonl")),
-        )
-        .unwrap();
-        // The build-time parse must be exactly what parsing the installed file gives now.
-        let fresh = score_core::provision::parse_cache(&name, &text).unwrap();
-        assert_eq!(installed, fresh, "{name}");
-    }
-}

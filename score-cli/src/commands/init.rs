@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use score_core::project::PATCH_TEMPLATE_SUFFIX;
-use score_core::provision::install_cache;
 use score_core::provision::{parse_provisioner_file, PROVISIONER_FILE_SUFFIX};
 use score_core::state::{write_atomic, State, StateDir, StateLock};
 use score_core::Diagnostic;
@@ -38,14 +37,6 @@ pub fn run(dir: &StateDir, args: &InitArgs) -> Result<(), Vec<Diagnostic>> {
     for (target, text) in backends::default_provisioners() {
         let name = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
         write_atomic(&dir.path().join(&name), text.as_bytes()).map_err(|d| vec![*d])?;
-    }
-    // Their parse, made at build time: the first `generate` need not parse them. Best effort:
-    // without it, that run parses and caches them itself.
-    for (target, cache) in backends::default_provisioner_caches() {
-        if !cache.is_empty() {
-            let name = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
-            let _ = install_cache(dir.path(), &name, cache);
-        }
     }
     for file in &args.provisioners {
         install(dir, file, PROVISIONER_FILE_SUFFIX, true)?;

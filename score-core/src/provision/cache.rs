@@ -65,23 +65,6 @@ pub(crate) fn parse_cached(
     Ok(entries)
 }
 
-/// The cache file for a provisioner file named `file_name` holding `text`, to be installed with
-/// [`install_cache`]. Made ahead of time (by a build script) for provisioner files that ship
-/// with the binary, so that the first run after `init` does not parse them either. `None` when
-/// the text does not parse.
-///
-/// ```
-/// use score_core::provision::{install_cache, parse_cache};
-/// let dir = tempfile::tempdir().unwrap();
-/// let text = "- uri: template://t/redis\n  type: redis\n";
-/// let cache = parse_cache("x.provisioners.yaml", text).unwrap();
-/// install_cache(dir.path(), "x.provisioners.yaml", &cache).unwrap();
-/// ```
-pub fn parse_cache(file_name: &str, text: &str) -> Option<String> {
-    let entries = parse_provisioner_file(&SourceFile::new(file_name, text)).ok()?;
-    to_text(Fingerprint::of(text), &entries)
-}
-
 /// The text of a cache file (what [`read`] reads back).
 fn to_text(fingerprint: Fingerprint, entries: &[Provisioner]) -> Option<String> {
     let mut out = serde_json::to_string(&fingerprint).ok()?;
@@ -95,30 +78,12 @@ fn to_text(fingerprint: Fingerprint, entries: &[Provisioner]) -> Option<String> 
     Some(out)
 }
 
-/// Install a cache made by [`parse_cache`] for the provisioner file `file_name` of `state_dir`.
-/// Safe whatever the file holds: the cache carries the fingerprint of the text it was made
-/// from and is ignored unless the file still has that text.
-///
-/// # Errors
-/// The cache could not be written.
-pub fn install_cache(
-    state_dir: &Path,
-    file_name: &str,
-    cache: &str,
-) -> Result<(), Box<Diagnostic>> {
-    crate::state::write_atomic(&cache_file(state_dir, file_name), cache.as_bytes())
-}
-
 fn cache_path(state_dir: &Path, src: &SourceFile) -> PathBuf {
     let name = Path::new(src.name()).file_name().map_or_else(
         || "provisioners".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    cache_file(state_dir, &name)
-}
-
-fn cache_file(state_dir: &Path, file_name: &str) -> PathBuf {
-    state_dir.join(CACHE_DIR).join(format!("{file_name}.jsonl"))
+    state_dir.join(CACHE_DIR).join(format!("{name}.jsonl"))
 }
 
 fn read(
@@ -223,26 +188,30 @@ mod tests {
     }
 
     #[test]
-    fn an_installed_cache_is_used_only_for_its_own_text() {
+    fn a_cache_is_used_only_for_its_own_text() {
         let dir = tempfile::tempdir().unwrap();
-        let other = FILE.replace("redis", "valkey");
-        // A cache made for different text than the file holds is never believed.
-        let cache = parse_cache("a.provisioners.yaml", &other).unwrap();
-        install_cache(dir.path(), "a.provisioners.yaml", &cache).unwrap();
         let file = src(dir.path(), FILE);
+        let cache_of = |text: &str| {
+            let entries = parse_provisioner_file(&SourceFile::new("a", text)).unwrap();
+            to_text(Fingerprint::of(text), &entries).unwrap()
+        };
+        let install = |cache: String| {
+            let path = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.jsonl");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, cache).unwrap();
+        };
+        // A cache made for different text than the file holds is never believed.
+        install(cache_of(&FILE.replace("redis", "valkey")));
         assert_eq!(
             parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
             "redis"
         );
         // For the right text it is read as is (here proven by a doctored entry).
-        let right = parse_cache("a.provisioners.yaml", FILE).unwrap();
-        let doctored = right.replace("\"redis\"", "\"doctored\"");
-        install_cache(dir.path(), "a.provisioners.yaml", &doctored).unwrap();
+        install(cache_of(FILE).replace("\"redis\"", "\"doctored\""));
         assert_eq!(
             parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
             "doctored"
         );
-        assert!(parse_cache("bad.provisioners.yaml", "- uri: template://t/x\n").is_none());
     }
 
     #[test]

@@ -28,7 +28,6 @@ use crate::ir::Workload;
 use crate::state::ResourceRecord;
 use crate::uid::ResourceUid;
 
-pub use cache::{install_cache, parse_cache};
 pub use engine::{provision, provision_owned};
 pub use file::{
     describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
