@@ -1,6 +1,6 @@
 //! Dispatch to the backend crates and shape their results for writing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -10,6 +10,7 @@ use score_core::provision::{Resolved, WorkloadInput};
 use score_core::Diagnostic;
 
 use crate::cli::{GenerateArgs, TargetName, TfFormat};
+use crate::regenerated;
 
 /// Every backend's default provisioners, by target name.
 pub fn default_provisioners() -> [(&'static str, &'static str); 3] {
@@ -51,6 +52,26 @@ pub struct Written {
     pub side_files: Vec<SideFile>,
     /// Side work still in flight (compose mounts); finished before the main output is written.
     pub pending: Option<Pending>,
+    /// Files that `pending` keeps in step (compose's mounted files), for the JSON report.
+    pub mounted: Vec<PathBuf>,
+}
+
+impl Written {
+    /// Every file of the output once written, the main output at `output` (or its default).
+    pub fn paths(&self, output: Option<&Path>) -> Vec<PathBuf> {
+        let mut paths = match &self.main {
+            Main::File { default, .. } => {
+                vec![output.map_or_else(|| PathBuf::from(default), Path::to_path_buf)]
+            }
+            Main::Dir { default, files } => {
+                let dir = output.map_or_else(|| PathBuf::from(default), Path::to_path_buf);
+                files.iter().map(|(name, _)| dir.join(name)).collect()
+            }
+        };
+        paths.extend(self.side_files.iter().map(|f| f.path.clone()));
+        paths.extend(self.mounted.iter().cloned());
+        paths
+    }
 }
 
 /// A generated result and its warnings.
@@ -62,17 +83,28 @@ pub struct Generated {
 /// Provision and lower for the chosen target.
 pub fn generate(
     project: &mut Project,
-    inputs: Vec<WorkloadInput>,
+    mut inputs: Vec<WorkloadInput>,
     args: &GenerateArgs,
 ) -> Result<Generated, Vec<Diagnostic>> {
+    let before = regenerated::Before::of(project, args.target.as_str());
     let generated = match args.target {
         TargetName::Compose => compose(project, &inputs, args),
-        TargetName::K8s => return k8s(project, inputs, args),
+        TargetName::K8s => k8s(project, std::mem::take(&mut inputs), args),
         TargetName::Terraform => terraform(project, &inputs, args),
     };
     // Exiting soon: freeing every workload one by one would only cost time.
     std::mem::forget(inputs);
-    generated
+    let mut generated = generated?;
+    // Terraform's passwords are made at apply time and kept in Terraform's state.
+    if let (Main::File { default, .. }, false) = (
+        &generated.written.main,
+        args.target == TargetName::Terraform,
+    ) {
+        let earlier = args.output.clone().unwrap_or_else(|| default.into());
+        let warning = before.warning(project, args.target.as_str(), &earlier);
+        generated.warnings.extend(warning);
+    }
+    Ok(generated)
 }
 
 fn compose(
@@ -142,6 +174,7 @@ fn compose(
     // runs that no workload produces any more are removed.
     let files = std::mem::take(&mut out.files);
     let mounts_dir = opts.mounts_dir.clone();
+    let mounted = files.iter().map(|f| mounts_dir.join(&f.path)).collect();
     let writer = std::thread::spawn(move || -> Result<(), Vec<Diagnostic>> {
         let synced = score_compose::sync_files(&files, &mounts_dir, fresh);
         if let Some(created) = &created {
@@ -175,6 +208,7 @@ fn compose(
                     )])
                 })
             })),
+            mounted,
         },
         warnings: out.warnings,
     })
@@ -213,6 +247,7 @@ fn k8s(
             },
             side_files: Vec::new(),
             pending: None,
+            mounted: Vec::new(),
         },
         warnings,
     })
@@ -243,7 +278,7 @@ fn terraform(
     inputs: &[WorkloadInput],
     args: &GenerateArgs,
 ) -> Result<Generated, Vec<Diagnostic>> {
-    let format = match args.format {
+    let format = match args.tf_format.unwrap_or_default() {
         TfFormat::Hcl => score_terraform::Format::Hcl,
         TfFormat::Json => score_terraform::Format::Json,
     };
@@ -267,6 +302,7 @@ fn terraform(
             },
             side_files: Vec::new(),
             pending: None,
+            mounted: Vec::new(),
         },
         warnings: out.warnings,
     })

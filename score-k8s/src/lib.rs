@@ -6,8 +6,13 @@
 //! * each workload → a Deployment (or a StatefulSet with `k8s.score.dev/kind: StatefulSet`,
 //!   plus its headless Service and `volumeClaimTemplates`), a ClusterIP Service for its ports,
 //!   one ConfigMap/Secret per file, and a Secret for the secret values its variables use;
-//! * secret outputs never appear in plain text: env values that are a secret use
-//!   `secretKeyRef`, secrets inside text go through helper variables and `$(VAR)`;
+//! * secret output values are written only into `Secret` objects, as `stringData` (plain text
+//!   in `manifests.yaml`, base64 once applied): the workload's `<workload>-secrets`, the Secret
+//!   of a mounted file whose content uses one, and the Secrets the provisioners render. Env
+//!   values that are a secret use `secretKeyRef`, secrets inside text go through helper
+//!   variables and `$(VAR)`; a provisioner that puts a secret into any other kind of object
+//!   gets a warning (`score::k8s::secret_in_plain_text`). Treat `manifests.yaml` like the
+//!   secrets it holds;
 //! * each resource contributes the `manifests` its provisioner rendered (deduplicated).
 //!
 //! Output order is deterministic: the Namespace (when asked for), resources' manifests in

@@ -8,11 +8,15 @@ use score_core::state::{write_atomic, write_atomic_with_mode, StateDir};
 use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::backends::{self, Written};
-use crate::cli::{Format, GenerateArgs};
+use crate::cli::GenerateArgs;
 use crate::report::Reporter;
 
-pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
-    let mut reporter = Reporter::new(Format::Human);
+/// Returns how many workloads were rendered and the files written.
+pub fn run(
+    dir: &StateDir,
+    args: &GenerateArgs,
+    reporter: &mut Reporter,
+) -> Result<(usize, Vec<PathBuf>), Vec<Diagnostic>> {
     let mut project = Project::open(dir).map_err(|d| vec![*d])?;
     let overrides = Overrides {
         file: args.overrides_file.clone(),
@@ -21,7 +25,7 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     };
     if !overrides.is_empty() && args.files.len() != 1 {
         return Err(vec![Diagnostic::error(
-            "score::cli::overrides",
+            "score::usage::overrides",
             "--overrides-file, --override-property and --image need exactly one Score file",
         )
         .with_help("run generate once per Score file that needs overrides")]);
@@ -42,11 +46,12 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     let inputs = project.take_workload_inputs()?;
     if inputs.is_empty() {
         return Err(vec![Diagnostic::error(
-            "score::cli::no_workloads",
+            "score::usage::no_workloads",
             "there are no workloads to generate",
         )
         .with_help("pass Score files: `score-rs generate score.yaml`")]);
     }
+    let workloads = inputs.len();
     let mut out = backends::generate(&mut project, inputs, args)?;
     reporter.diagnostics(&out.warnings);
     reporter.summary();
@@ -55,11 +60,12 @@ pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     }
     write_output(&out.written, args.output.as_deref())?;
     project.save().map_err(|d| vec![*d])?;
+    let files = out.written.paths(args.output.as_deref());
     // The process ends next: freeing every workload and resource one by one would only cost
     // time (the lock inside `project` is still released on drop).
     std::mem::forget(std::mem::take(&mut project.state));
     std::mem::forget(out);
-    Ok(())
+    Ok((workloads, files))
 }
 
 fn write_output(written: &Written, output: Option<&Path>) -> Result<(), Vec<Diagnostic>> {

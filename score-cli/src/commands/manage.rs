@@ -2,9 +2,11 @@
 
 use std::fmt::Write as _;
 
+use serde_json::{Map, Value};
+
 use score_core::project::Project;
 use score_core::provision::{describe, load_provisioner_files};
-use score_core::state::StateDir;
+use score_core::state::{ResourceRecord, StateDir};
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 
@@ -142,10 +144,11 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
             uid,
             target,
             format,
+            show_secrets,
         } => {
             let parsed: ResourceUid = uid
                 .parse()
-                .map_err(|e: String| vec![Diagnostic::error("score::cli::uid", e)])?;
+                .map_err(|e: String| vec![Diagnostic::error("score::usage::uid", e)])?;
             let section = state
                 .targets
                 .get(target.as_str())
@@ -165,7 +168,7 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
                     None => d.with_help("list them with `score-rs resources list`"),
                 }]);
             };
-            let outputs = serde_json::Value::Object(r.outputs.clone());
+            let outputs = serde_json::Value::Object(shown_outputs(r, show_secrets));
             match format {
                 ValueFormat::Json => println!(
                     "{}",
@@ -180,6 +183,22 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
         }
     }
 }
+
+/// What `resources get-outputs` prints: a resource's outputs, secret ones masked unless asked.
+fn shown_outputs(r: &ResourceRecord, show_secrets: bool) -> Map<String, Value> {
+    let mut outputs = r.outputs.clone();
+    if !show_secrets {
+        for (key, value) in outputs.iter_mut() {
+            if r.secret_outputs.contains(key) {
+                *value = Value::from(MASK);
+            }
+        }
+    }
+    outputs
+}
+
+/// Printed in place of a secret output's value.
+const MASK: &str = "<secret: pass --show-secrets>";
 
 fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
