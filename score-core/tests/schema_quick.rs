@@ -319,9 +319,9 @@ fn mutate(doc: &mut Value, rng: &mut Rng, values: &[Value]) {
     }
 }
 
-/// Mutants of `seeds` (valid documents are picked as often as invalid ones, so that the mutants
-/// exercise both verdicts): the quick check never disagrees with the full validator and decides
-/// nearly all of them itself.
+/// Mutants of `docs`: the quick check never disagrees with the full validator and decides
+/// nearly all of them itself. Most mutations break a document, so valid seeds are picked three
+/// times in four (whatever the mix of `docs`) to keep both verdicts well exercised.
 fn agrees_on_mutants_of(docs: Vec<(PathBuf, Value)>) {
     let full = full();
     let (valid_seeds, invalid_seeds): (Vec<Value>, Vec<Value>) = {
@@ -336,7 +336,7 @@ fn agrees_on_mutants_of(docs: Vec<(PathBuf, Value)>) {
     let mut rng = Rng(0x5C0_4E25);
     let (mut decided, mut valid, mut problems) = (0, 0, Vec::new());
     for i in 0..MUTANTS {
-        let seeds = if invalid_seeds.is_empty() || rng.below(2) == 0 {
+        let seeds = if invalid_seeds.is_empty() || rng.below(4) != 0 {
             &valid_seeds
         } else {
             &invalid_seeds

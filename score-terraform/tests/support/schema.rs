@@ -10,7 +10,6 @@
 //! or block that exists in the schema. It shares no code with the crate under test.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use hcl::expr::{Expression, ObjectKey, TraversalOperator};
