@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use score_core::ir::Workload;
+use score_core::output::Deferred;
 use score_core::project::Project;
 use score_core::provision::{Resolved, WorkloadInput};
 use score_core::Diagnostic;
@@ -31,28 +32,28 @@ pub struct SideFile {
     pub mode: Option<u32>,
 }
 
-/// The main output: one file or a directory of files.
+/// The main output: one file or a directory of files, with the permission bits to give
+/// them (`0o600` when they hold secrets).
 pub enum Main {
     File {
         default: &'static str,
         text: String,
+        mode: Option<u32>,
     },
     Dir {
         default: &'static str,
         files: Vec<(String, String)>,
+        mode: Option<u32>,
     },
 }
-
-/// Work still running on another thread; call it before writing the main output.
-pub type Pending = Box<dyn FnOnce() -> Result<(), Vec<Diagnostic>>>;
 
 /// Everything to write.
 pub struct Written {
     pub main: Main,
     pub side_files: Vec<SideFile>,
-    /// Side work still in flight (compose mounts); finished before the main output is written.
-    pub pending: Option<Pending>,
-    /// Files that `pending` keeps in step (compose's mounted files), for the JSON report.
+    /// Writing that runs once the state is saved (compose's mounts directory).
+    pub deferred: Option<Deferred>,
+    /// Files that `deferred` keeps in step (compose's mounted files), for the JSON report.
     pub mounted: Vec<PathBuf>,
 }
 
@@ -63,7 +64,7 @@ impl Written {
             Main::File { default, .. } => {
                 vec![output.map_or_else(|| PathBuf::from(default), Path::to_path_buf)]
             }
-            Main::Dir { default, files } => {
+            Main::Dir { default, files, .. } => {
                 let dir = output.map_or_else(|| PathBuf::from(default), Path::to_path_buf);
                 files.iter().map(|(name, _)| dir.join(name)).collect()
             }
@@ -139,14 +140,15 @@ fn compose(
     // directories of container files can be created on another core while resources are
     // provisioned (the kernel spends longer on them than we do on everything else). Once the
     // files are known, writing them (on both cores) makes whatever directories are left.
-    let fresh = !opts.mounts_dir.exists();
+    // (Not `exists()`: a dangling `mounts` link is not a fresh directory.)
+    let fresh = std::fs::symlink_metadata(&opts.mounts_dir).is_err();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let premade = fresh.then(|| {
         let (mounts_dir, dirs) = (opts.mounts_dir.clone(), score_compose::planned_dirs(inputs));
         let stop = stop.clone();
         std::thread::spawn(move || score_compose::make_dirs(&mounts_dir, &dirs, &stop))
     });
-    let lowered = (|| {
+    let lowered = (|| -> Result<score_compose::Output, Vec<Diagnostic>> {
         let resolved = project.provision(&target, inputs)?;
         let mut out = score_compose::generate(&resolved, &opts)?;
         apply_patches(project, &mut out.document, workloads(inputs), "compose")?;
@@ -155,30 +157,25 @@ fn compose(
         Ok(out)
     })();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let created = premade.map(|h| h.join().unwrap_or_default());
-    let mut out = match lowered {
-        Ok(out) => out,
-        Err(e) => {
-            if let Some(created) = &created {
-                score_compose::remove_unused_dirs(created, &opts.mounts_dir, &[]);
-                let _ = std::fs::remove_dir(&opts.mounts_dir);
-            }
-            return Err(e);
-        }
+    // Until the mounts are written, the directories made early are removed again if the run
+    // fails (including when the state cannot be saved).
+    let premade = PremadeDirs {
+        created: premade.map(|h| h.join().unwrap_or_default()),
+        mounts_dir: opts.mounts_dir.clone(),
     };
+    let mut out = lowered?;
     for line in &out.info_logs {
         eprintln!("{line}");
     }
-    // Mounted files (and secret env files, created 0600) go under the mounts dir, written on
-    // another core while the YAML is emitted and the warnings are printed; files from earlier
-    // runs that no workload produces any more are removed.
+    // Mounted files (and secret env files, created 0600) go under the mounts dir once the
+    // state is saved; files from earlier runs that no workload produces any more are removed.
     let files = std::mem::take(&mut out.files);
-    let mounts_dir = opts.mounts_dir.clone();
-    let mounted = files.iter().map(|f| mounts_dir.join(&f.path)).collect();
-    let writer = std::thread::spawn(move || -> Result<(), Vec<Diagnostic>> {
-        let synced = score_compose::sync_files(&files, &mounts_dir, fresh);
-        if let Some(created) = &created {
-            score_compose::remove_unused_dirs(created, &mounts_dir, &files);
+    let mounted = files.iter().map(|f| opts.mounts_dir.join(&f.path)).collect();
+    let deferred: Deferred = Box::new(move || -> Result<(), Vec<Diagnostic>> {
+        let mut premade = premade;
+        let synced = score_compose::sync_files(&files, &premade.mounts_dir, fresh);
+        if let Some(created) = premade.created.take() {
+            score_compose::remove_unused_dirs(&created, &premade.mounts_dir, &files);
         }
         std::mem::forget(files);
         synced.map(drop)
@@ -198,20 +195,31 @@ fn compose(
             main: Main::File {
                 default: "compose.yaml",
                 text,
+                // Secret values are moved to 0600 env files: compose.yaml holds none.
+                mode: None,
             },
             side_files,
-            pending: Some(Box::new(move || {
-                writer.join().unwrap_or_else(|_| {
-                    Err(vec![Diagnostic::error(
-                        "score::io::write",
-                        "writing the mounted files failed",
-                    )])
-                })
-            })),
+            deferred: Some(deferred),
             mounted,
         },
         warnings: out.warnings,
     })
+}
+
+/// Directories of the mounts tree made while provisioning (see `compose`): removed on drop
+/// unless the files were written.
+struct PremadeDirs {
+    created: Option<Vec<PathBuf>>,
+    mounts_dir: PathBuf,
+}
+
+impl Drop for PremadeDirs {
+    fn drop(&mut self) {
+        if let Some(created) = &self.created {
+            score_compose::remove_unused_dirs(created, &self.mounts_dir, &[]);
+            let _ = std::fs::remove_dir(&self.mounts_dir);
+        }
+    }
 }
 
 fn k8s(
@@ -244,9 +252,11 @@ fn k8s(
             main: Main::File {
                 default: "manifests.yaml",
                 text,
+                // It holds the Secret objects.
+                mode: Some(0o600),
             },
             side_files: Vec::new(),
-            pending: None,
+            deferred: None,
             mounted: Vec::new(),
         },
         warnings,
@@ -294,19 +304,31 @@ fn terraform(
         apply_patches(project, &mut doc, workloads(inputs), "terraform")?;
         out.files = render_terraform(&doc, format)?;
     }
+    // The default provisioners generate secrets at apply time; a custom one may write a
+    // literal secret (it is warned about), and then the module is owner-only.
+    let secrets = resolved.secret_values();
+    let holds_secret = out.files.iter().any(|(_, text)| {
+        secrets
+            .iter()
+            .any(|s| s.len() >= MIN_SECRET_LEN && text.contains(s.as_str()))
+    });
     Ok(Generated {
         written: Written {
             main: Main::Dir {
                 default: "score-terraform",
                 files: out.files,
+                mode: holds_secret.then_some(0o600),
             },
             side_files: Vec::new(),
-            pending: None,
+            deferred: None,
             mounted: Vec::new(),
         },
         warnings: out.warnings,
     })
 }
+
+/// Secret values shorter than this are not looked for in output (they match by accident).
+const MIN_SECRET_LEN: usize = 4;
 
 fn render_terraform(
     doc: &Value,

@@ -238,22 +238,22 @@ fn truncated_or_edited_state_is_a_clear_error_and_is_not_rewritten() {
     assert_eq!(fs::read_to_string(&path).unwrap(), edited);
 }
 
+/// A second run waits for the lock instead of failing or sharing it (issue 15, item 4).
 #[test]
-fn a_held_lock_refuses_a_second_run() {
+fn a_held_lock_makes_a_second_run_wait() {
     let dir = project();
     let d = dir.path();
-    // pid 1 always runs: the lock looks held by a live process.
-    fs::write(d.join(".score-rs/lock"), "1").unwrap();
-    score_rs(d)
-        .args(["generate", "web.yaml"])
-        .assert()
-        .code(1)
-        .stderr(contains("another score-rs run"));
-    fs::remove_file(d.join(".score-rs/lock")).unwrap();
-    score_rs(d)
-        .args(["generate", "web.yaml"])
-        .assert()
-        .success();
+    let state_dir = score_core::state::StateDir::new(d.join(".score-rs"));
+    let lock = score_core::state::StateLock::acquire(&state_dir).unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("score-rs"));
+    cmd.current_dir(d).args(["generate", "web.yaml"]);
+    let mut child = cmd.spawn().unwrap();
+    // It cannot finish while the lock is held, however long that is.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "the run did not wait");
+    drop(lock);
+    assert!(child.wait().unwrap().success());
+    assert!(state(d).contains("\"web\""));
 }
 
 #[test]

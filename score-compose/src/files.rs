@@ -13,7 +13,7 @@ use score_core::ir::{Container, FileContent};
 use score_core::Diagnostic;
 
 use crate::resolve::Resolver;
-use crate::{paths, GeneratedFile};
+use crate::{escape, paths, GeneratedFile};
 
 /// Where the files of one workload's containers go.
 pub(crate) struct FileCtx<'a> {
@@ -116,7 +116,9 @@ pub(crate) fn lower(
             }
             FileContent::Source(source) => {
                 let path = ctx.base_dir.join(source);
-                let raw = match std::fs::read(&path) {
+                // The project boundary: inside the Score file's directory, links resolved,
+                // a regular file of bounded size.
+                let raw = match score_core::boundary::read_inside(ctx.base_dir, source) {
                     Ok(b) => b,
                     Err(e) => {
                         diags.push(
@@ -156,8 +158,13 @@ pub(crate) fn lower(
         }
         let path = container_dir(ctx.workload, cname).join(&rel);
         mounts.push(Volumes::Advanced(AdvancedVolumes {
-            source: Some(format!("{}/{}", ctx.mounts_ref, paths::slash_path(&path))),
-            target: target.clone(),
+            // Compose interpolates both: a `$` in a path is doubled.
+            source: Some(escape::dollars(&format!(
+                "{}/{}",
+                ctx.mounts_ref,
+                paths::slash_path(&path)
+            ))),
+            target: escape::dollars(target),
             _type: "bind".into(),
             read_only: true,
             bind: None,

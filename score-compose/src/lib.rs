@@ -127,12 +127,20 @@ pub const TARGET: &str = "compose";
 
 /// Template keys compose provisioners may render besides `init`, `state`, `shared`, `outputs`.
 ///
-/// * `services`, `volumes`, `networks`: maps merged into the compose document (identical
+/// * `services`, `volumes`, `networks`, `models` (compose's AI models, as score-compose
+///   provisioners render them): maps merged into the compose document (identical
 ///   duplicates kept once, conflicting ones rejected);
 /// * `files`: relative path under the mounts directory → content (a string, or
 ///   `{content, mode}`);
 /// * `info_logs`: lines shown to the user.
-pub const ARTIFACT_KEYS: &[&str] = &["services", "volumes", "networks", "files", "info_logs"];
+pub const ARTIFACT_KEYS: &[&str] = &[
+    "services",
+    "volumes",
+    "networks",
+    "models",
+    "files",
+    "info_logs",
+];
 
 /// How to generate.
 #[derive(Debug, Clone, Default)]
@@ -159,9 +167,14 @@ pub struct Options {
 impl Options {
     /// The project name as compose accepts it (see [`Options::project`]).
     ///
+    /// A name with nothing compose accepts (a directory named in another script) becomes
+    /// `score-` and a hash of it, so that it is never empty and stays stable.
+    ///
     /// ```
     /// let o = score_compose::Options { project: "My.App".into(), ..Default::default() };
     /// assert_eq!(o.project_name(), "my-app");
+    /// let o = score_compose::Options { project: "проект".into(), ..Default::default() };
+    /// assert_eq!(o.project_name(), "score-abb136f5");
     /// ```
     pub fn project_name(&self) -> String {
         let lowered: String = self
@@ -176,7 +189,15 @@ impl Options {
                 }
             })
             .collect();
-        lowered.trim_start_matches(['-', '_']).to_string()
+        let name = lowered.trim_start_matches(['-', '_']);
+        if name.is_empty() && !self.project.is_empty() {
+            // FNV-1a: stable across builds and platforms.
+            let hash = self.project.bytes().fold(0x811c_9dc5_u32, |h, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
+            return format!("score-{hash:08x}");
+        }
+        name.to_string()
     }
 
     /// The mounts directory as the compose file refers to it, e.g. `./.score-rs/mounts`.
@@ -409,6 +430,15 @@ pub fn generate_with_env(
     }
     let env_file = opts.env_file.then(|| env_skeleton(&env_keys));
     let mut files: Vec<GeneratedFile> = by_path.into_values().collect();
+    if let Some(m) = &secret_matcher {
+        // A file that holds a secret is owner-only unless the Score file (or provisioner) asked
+        // for a mode: a container that runs as another user needs `mode` to read it.
+        for f in files.iter_mut().filter(|f| f.mode.is_none()) {
+            if m.is_match(f.bytes.as_slice()) {
+                f.mode = Some(0o600);
+            }
+        }
+    }
     // `Path` order (by components), with each path split only once.
     files.sort_by_cached_key(|f| {
         f.path

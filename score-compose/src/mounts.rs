@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use score_core::boundary::Tree;
 use score_core::provision::WorkloadInput;
 use score_core::Diagnostic;
 
@@ -41,8 +42,9 @@ impl GeneratedFile {
     fn is_current(&self, path: &Path) -> bool {
         use std::io::Read as _;
         // One open: a missing file (every file of a first run) costs a single failed syscall,
-        // and a size or mode change is seen without reading.
-        let Ok(mut file) = std::fs::File::open(path) else {
+        // and a size or mode change is seen without reading. Anything but a regular file (a
+        // FIFO planted there must not hang the run) is not current.
+        let Ok(mut file) = score_core::boundary::open_regular(path) else {
             return false;
         };
         let Ok(meta) = file.metadata() else {
@@ -72,15 +74,30 @@ impl GeneratedFile {
         if self.is_current(&mounts_dir.join(&self.path)) {
             return Ok(()); // warm re-runs: most files are unchanged
         }
-        self.write(mounts_dir)
+        self.write(&tree(mounts_dir).map_err(|mut e| e.remove(0))?)
     }
 
-    /// [`GeneratedFile::write_to`] without looking at what is there.
-    fn write(&self, mounts_dir: &Path) -> Result<(), Diagnostic> {
-        let path = mounts_dir.join(&self.path);
+    /// [`GeneratedFile::write_to`] without looking at what is there. The project boundary:
+    /// no symbolic link in the tree is followed ([`Tree`]).
+    fn write(&self, tree: &Tree) -> Result<(), Diagnostic> {
+        let path = tree
+            .file(&self.path)
+            .map_err(|e| write_error(tree, &self.path, &e))?;
         score_core::state::write_generated(&path, &self.bytes, self.mode.unwrap_or(0o644))
             .map_err(|d| *d)
     }
+}
+
+/// The mounts directory as a [`Tree`] (created when missing).
+fn tree(mounts_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
+    Tree::new(mounts_dir).map_err(|e| vec![clean_error(mounts_dir, &e)])
+}
+
+fn write_error(tree: &Tree, rel: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        "score::io::write",
+        format!("cannot write `{}`: {e}", tree.root().join(rel).display()),
+    )
 }
 
 /// Write every file under `mounts_dir` (see [`GeneratedFile::write_to`]).
@@ -88,9 +105,11 @@ impl GeneratedFile {
 /// # Errors
 /// One diagnostic per file that could not be written.
 pub fn write_files(files: &[GeneratedFile], mounts_dir: &Path) -> Result<(), Vec<Diagnostic>> {
+    let tree = tree(mounts_dir)?;
     let errors: Vec<Diagnostic> = files
         .iter()
-        .filter_map(|f| f.write_to(mounts_dir).err())
+        .filter(|f| !f.is_current(&mounts_dir.join(&f.path)))
+        .filter_map(|f| f.write(&tree).err())
         .collect();
     if errors.is_empty() {
         Ok(())
@@ -145,13 +164,14 @@ pub fn sync_files(
         }
         _ => {}
     }
-    let errors = write_all(&outdated, mounts_dir);
+    let tree = tree(mounts_dir)?;
+    let errors = write_all(&outdated, &tree);
     if !errors.is_empty() {
         return Err(errors);
     }
     let listed = previous.as_deref().and_then(parse_listing);
     let removed = match listed {
-        Some(old) => remove_unlisted(&old, files, mounts_dir),
+        Some(old) => remove_unlisted(&old, files, &tree),
         None => prune_stale_files(files, mounts_dir),
     }
     .map_err(|e| vec![clean_error(mounts_dir, &e)])?;
@@ -164,12 +184,10 @@ pub fn sync_files(
 
 /// Write `files`, on two cores when there are many: creating files and directories is kernel
 /// work, which on a disk file system takes longer than the rest of a first run.
-fn write_all(files: &[&GeneratedFile], mounts_dir: &Path) -> Vec<Diagnostic> {
+fn write_all(files: &[&GeneratedFile], tree: &Tree) -> Vec<Diagnostic> {
     const SPLIT_FROM: usize = 64;
     let write = |part: &[&GeneratedFile]| -> Vec<Diagnostic> {
-        part.iter()
-            .filter_map(|f| f.write(mounts_dir).err())
-            .collect()
+        part.iter().filter_map(|f| f.write(tree).err()).collect()
     };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     if files.len() < SPLIT_FROM || cores < 2 {
@@ -248,17 +266,22 @@ fn kept_paths(files: &[GeneratedFile]) -> HashSet<PathBuf> {
 }
 
 /// Remove the files of `listed` that are not in `files`, then their directories left empty.
+/// Nothing is removed through a symbolic link (the manifest could have been edited).
 fn remove_unlisted(
     listed: &[PathBuf],
     files: &[GeneratedFile],
-    mounts_dir: &Path,
+    tree: &Tree,
 ) -> std::io::Result<Vec<PathBuf>> {
     if listed.is_empty() {
         return Ok(Vec::new());
     }
+    let mounts_dir = tree.root();
     let keep = kept_paths(files);
     let mut removed = Vec::new();
-    for rel in listed.iter().filter(|p| !keep.contains(*p)) {
+    let removable = listed
+        .iter()
+        .filter(|p| !keep.contains(*p) && tree.has_real_parents(p));
+    for rel in removable {
         match std::fs::remove_file(mounts_dir.join(rel)) {
             Ok(()) => removed.push(rel.clone()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -369,7 +392,8 @@ pub fn planned_dirs(workloads: &[WorkloadInput]) -> Vec<PathBuf> {
 /// to write stops this and lets the writers share what is left.
 pub fn make_dirs(mounts_dir: &Path, dirs: &[PathBuf], stop: &AtomicBool) -> Vec<PathBuf> {
     let mut created = Vec::new();
-    if std::fs::create_dir_all(mounts_dir).is_err() {
+    // Through a `mounts` link, directories would be made wherever it points.
+    if Tree::new(mounts_dir).is_err() {
         return created;
     }
     for d in dirs {

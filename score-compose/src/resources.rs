@@ -1,4 +1,4 @@
-//! Resource artifacts (`services`, `volumes`, `networks`, `files`, `info_logs`) merged into
+//! Resource artifacts (`services`, `volumes`, `networks`, `models`, `files`, `info_logs`) merged into
 //! one compose document.
 //!
 //! Several resources may render the same object (every `kafka-topic` renders the one shared
@@ -61,7 +61,7 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                 ),
             )
         };
-        for section in ["services", "volumes", "networks"] {
+        for section in ["services", "volumes", "networks", "models"] {
             let Some(v) = r.artifacts.get(section) else {
                 continue;
             };
@@ -173,6 +173,7 @@ fn section_key(section: &str) -> &'static str {
     match section {
         "services" => "services",
         "volumes" => "volumes",
+        "models" => "models",
         _ => "networks",
     }
 }

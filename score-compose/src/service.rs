@@ -121,7 +121,8 @@ pub(crate) fn lower(
                 Diagnostic::error("score::compose::no_image", format!("{at}: image `.` means \"built locally\", but no build context was given"))
                     .with_help(format!("pass `--build {cname}=<directory>` (or `--build {name}.{cname}=<directory>`), or set the image with `--image`")),
             ),
-            None => svc.image = Some(c.image.clone()),
+            // Compose would interpolate a `$` in the image away.
+            None => svc.image = Some(escape::dollars(&c.image)),
         }
         if let Some(cmd) = &c.command {
             svc.entrypoint = Some(Entrypoint::List(
@@ -195,6 +196,9 @@ fn indexmap_sorted(m: BTreeMap<String, DependsCondition>) -> IndexMap<String, De
     m.into_iter().collect()
 }
 
+/// The longest implicit mapping key YAML allows, in characters.
+const MAX_YAML_KEY_CHARS: usize = 1024;
+
 /// `variables` → `environment`, values escaped for compose.
 fn environment(
     resolver: &Resolver,
@@ -218,6 +222,17 @@ fn environment(
     }
     if env.is_empty() {
         Environment::default()
+    } else if env.keys().any(|k| k.chars().count() > MAX_YAML_KEY_CHARS) {
+        // YAML cannot write a key this long as a plain mapping key; the list form holds it in
+        // a value (where compose interpolates the name too, so its `$`s are doubled).
+        Environment::List(
+            env.into_iter()
+                .map(|(k, v)| match v {
+                    Some(SingleValue::String(v)) => format!("{}={v}", escape::dollars(&k)),
+                    _ => escape::dollars(&k),
+                })
+                .collect(),
+        )
     } else {
         Environment::KvPair(env)
     }

@@ -14,6 +14,7 @@ use score_core::provision::{Resolved, ResolvedWorkload};
 use score_core::Diagnostic;
 use serde_json::Value;
 
+use crate::escape;
 use crate::resolve::{Resolver, VolumeSource};
 
 /// Whether `name` is acceptable as a compose volume name.
@@ -39,9 +40,10 @@ pub(crate) fn lower(
     named: &mut BTreeSet<String>,
 ) -> Result<Volumes, Diagnostic> {
     let err = |msg: String| Diagnostic::error("score::compose::volume", format!("{at}: {msg}"));
+    // Compose interpolates every string: `$` is doubled in whatever holds user text.
     let mut mount = AdvancedVolumes {
         source: None,
-        target: target.to_string(),
+        target: escape::dollars(target),
         _type: "volume".into(),
         read_only: vol.read_only,
         bind: None,
@@ -107,16 +109,16 @@ pub(crate) fn lower(
             if let Some(p) = path {
                 mount.volume = Some(Volume {
                     nocopy: None,
-                    subpath: Some(p.to_string()),
+                    subpath: Some(escape::dollars(p)),
                 });
             }
         }
         "bind" => {
             let src = src.unwrap_or_default();
-            mount.source = Some(match path {
+            mount.source = Some(escape::dollars(&match path {
                 Some(p) => format!("{}/{p}", src.trim_end_matches('/')),
                 None => src,
-            });
+            }));
         }
         "tmpfs" => {
             if path.is_some() {

@@ -97,7 +97,14 @@ fn target_describes_workload_services() {
     assert_eq!(t.name, "compose");
     assert_eq!(
         t.artifact_keys,
-        ["services", "volumes", "networks", "files", "info_logs"]
+        [
+            "services",
+            "volumes",
+            "networks",
+            "models",
+            "files",
+            "info_logs"
+        ]
     );
     assert_eq!(
         t.vars["workload_services"],

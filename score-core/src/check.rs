@@ -1,7 +1,7 @@
 //! Semantic checks that a JSON schema cannot express, all reported in one pass.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
+use std::path::Path;
 
 use base64::Engine;
 use serde_json::Value;
@@ -361,49 +361,53 @@ fn check_files(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_source(source: &str, base_dir: Option<&Path>) -> Option<Diagnostic> {
-    let path = Path::new(source);
-    if path.is_absolute() || source.starts_with('/') || source.starts_with('\\') {
-        return Some(
-            Diagnostic::error("score::file::absolute_source", format!("file source `{source}` is an absolute path"))
-                .with_help("a file `source` is relative to the Score file's directory; copy the file next to it"),
-        );
-    }
-    let mut depth: i32 = 0;
-    for comp in path.components() {
-        match comp {
-            Component::ParentDir => depth -= 1,
-            Component::Normal(_) => depth += 1,
-            _ => {}
-        }
-        if depth < 0 {
+    use crate::boundary::{self, Refusal};
+    let escapes = |what: &str| {
+        Diagnostic::error(
+            "score::file::escapes_directory",
+            format!("file source `{source}` {what}"),
+        )
+        .with_help("for safety, sources must stay inside the directory of the Score file")
+    };
+    match boundary::check_relative(source) {
+        Err(Refusal::Absolute) => {
             return Some(
-                Diagnostic::error(
-                    "score::file::escapes_directory",
-                    format!("file source `{source}` points outside the Score file's directory"),
-                )
-                .with_help("for safety, sources must stay inside the directory of the Score file"),
-            );
-        }
-    }
-    let full = base_dir?.join(path);
-    match std::fs::metadata(&full) {
-        Ok(m) if m.is_file() => None,
-        // A warning, not an error: the file may be produced by a build step before `generate`,
-        // which does need it and fails then.
-        Ok(_) => Some(Diagnostic::warning(
-            "score::file::unreadable_source",
-            format!("file source `{source}` is not a regular file"),
-        )),
-        Err(e) => Some(
-            Diagnostic::warning(
-                "score::file::unreadable_source",
-                format!("cannot read file source `{source}`: {}", io_reason(&e)),
+                Diagnostic::error("score::file::absolute_source", format!("file source `{source}` is an absolute path"))
+                    .with_help("a file `source` is relative to the Score file's directory; copy the file next to it"),
             )
-            .with_help(format!(
-                "looked for {}; `generate` needs it",
-                full.display()
+        }
+        Err(_) => return Some(escapes("points outside the Score file's directory")),
+        Ok(()) => {}
+    }
+    let base_dir = base_dir?;
+    let full = base_dir.join(source);
+    let unreadable = |reason: String| {
+        Diagnostic::warning(
+            "score::file::unreadable_source",
+            format!("cannot read file source `{source}`: {reason}"),
+        )
+        .with_help(format!(
+            "looked for {}; `generate` needs it",
+            full.display()
+        ))
+    };
+    match boundary::resolve_inside(base_dir, source) {
+        Err(Refusal::LinksOutside(to)) => Some(escapes(&format!(
+            "is a symbolic link out of the Score file's directory (to `{}`)",
+            to.display()
+        ))),
+        Err(Refusal::Io(e)) => Some(unreadable(io_reason(&e))),
+        Err(other) => Some(unreadable(other.to_string())),
+        Ok(resolved) => match std::fs::metadata(&resolved) {
+            Ok(m) if m.is_file() => None,
+            // A warning, not an error: the file may be produced by a build step before
+            // `generate`, which does need it and fails then.
+            Ok(_) => Some(Diagnostic::warning(
+                "score::file::unreadable_source",
+                format!("file source `{source}` is not a regular file"),
             )),
-        ),
+            Err(e) => Some(unreadable(io_reason(&e))),
+        },
     }
 }
 

@@ -13,11 +13,13 @@
 //! assert_eq!(loaded.workload.name(), "web");
 //! ```
 
+pub mod boundary;
 pub mod check;
 pub mod diagnostic;
 pub mod ir;
 pub mod kube_names;
 pub mod load;
+pub mod output;
 pub mod overrides;
 pub mod patch;
 pub mod placeholder;

@@ -49,11 +49,24 @@ pub fn base_dir_of(path: &Path) -> PathBuf {
 
 /// Read a file (or stdin for `-`) as UTF-8 text.
 pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
+    read_source_within(path, crate::yaml::MAX_FILE_BYTES).map_err(|e| {
+        e.unwrap_or_else(|| {
+            let empty = SourceFile::new(display_name(path), String::new());
+            Box::new(crate::yaml::too_large(&empty))
+        })
+    })
+}
+
+/// [`read_source`] with a size cap of `cap` bytes; `Err(None)` when the file is larger.
+pub(crate) fn read_source_within(
+    path: &Path,
+    cap: usize,
+) -> Result<SourceFile, Option<Box<Diagnostic>>> {
     let name = display_name(path);
     use std::io::Read;
     // Read one byte past the limit, never more: `/dev/zero` or an endless pipe must not
-    // exhaust memory before `source_from_bytes` rejects the size.
-    let limit = crate::yaml::MAX_FILE_BYTES as u64 + 1;
+    // exhaust memory before the size is rejected.
+    let limit = cap as u64 + 1;
     let mut buf = Vec::new();
     let bytes = if path == Path::new("-") {
         std::io::stdin()
@@ -73,15 +86,18 @@ pub fn read_source(path: &Path) -> Result<SourceFile, Box<Diagnostic>> {
             .map(|_| buf)
     }
     .map_err(|e| {
-        Box::new(
+        Some(Box::new(
             Diagnostic::error(
                 "score::io::read",
                 format!("cannot read `{name}`: {}", io_reason(&e)),
             )
             .with_help("check the path; `score-rs validate` defaults to ./score.yaml"),
-        )
+        ))
     })?;
-    source_from_bytes(name, bytes)
+    if bytes.len() > cap {
+        return Err(None);
+    }
+    source_from_bytes_unchecked(name, bytes).map_err(Some)
 }
 
 /// How a path is shown in diagnostics: `-` is standard input.
@@ -103,6 +119,14 @@ pub fn source_from_bytes(name: String, bytes: Vec<u8>) -> Result<SourceFile, Box
         let empty = SourceFile::new(name, String::new());
         return Err(Box::new(crate::yaml::too_large(&empty)));
     }
+    source_from_bytes_unchecked(name, bytes)
+}
+
+/// [`source_from_bytes`] without the size check.
+fn source_from_bytes_unchecked(
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<SourceFile, Box<Diagnostic>> {
     match String::from_utf8(bytes) {
         Ok(text) => Ok(SourceFile::new(name, text)),
         Err(e) => {
@@ -155,6 +179,21 @@ fn load_tree(
     let mut diags = Vec::new();
     if let Some(edit) = edit {
         diags.extend(edit(&mut tree, &src));
+        // Edits may nest deeper than the parser allows; the limit holds for what is stored
+        // in the state too, so that the state stays readable.
+        if tree.depth() > yaml::MAX_DEPTH {
+            diags.push(
+                Diagnostic::error(
+                    "score::parse::too_deep",
+                    format!(
+                        "after overrides, nesting is deeper than {} levels",
+                        yaml::MAX_DEPTH
+                    ),
+                )
+                .with_source(&src)
+                .with_help("shorten the `--override-property` path or the value it sets"),
+            );
+        }
     }
     diags.extend(upgrade::upgrade(&mut tree, &src));
     if diags.has_errors() {

@@ -169,7 +169,25 @@ pub fn apply_properties(tree: &mut Node, props: &[String]) -> Vec<Diagnostic> {
                 }
             }
         };
-        if let Err(msg) = set_property(tree, &split_path(path), parsed.as_ref()) {
+        let segments = split_path(path);
+        // A path deeper than a Score file may nest is refused before a tree that deep is
+        // built (with tens of thousands of segments, building and dropping it overflowed
+        // the stack).
+        if segments.len() > yaml::MAX_DEPTH {
+            diags.push(
+                Diagnostic::error(
+                    "score::override::path",
+                    format!(
+                        "cannot apply `--override-property`: the path has {} segments; a Score file nests at most {} levels",
+                        segments.len(),
+                        yaml::MAX_DEPTH
+                    ),
+                )
+                .with_help("shorten the path"),
+            );
+            continue;
+        }
+        if let Err(msg) = set_property(tree, &segments, parsed.as_ref()) {
             diags.push(Diagnostic::error(
                 "score::override::path",
                 format!("cannot apply `--override-property {prop}`: {msg}"),

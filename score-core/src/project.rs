@@ -29,6 +29,9 @@ pub const PATCH_TEMPLATE_SUFFIX: &str = ".patch.tpl";
 #[derive(Debug)]
 pub struct Project {
     dir: StateDir,
+    /// The project directory (the working directory of the run, canonical): every Score file
+    /// of the project lies inside it ([`crate::boundary`]).
+    root: PathBuf,
     /// The state as loaded (and changed by this run).
     pub state: State,
     /// Typed workloads added by this run ([`Project::add_loaded`]), by name: their state record
@@ -49,10 +52,17 @@ impl Project {
                 .with_help("run `score-rs init` first"),
             ));
         }
+        let root = crate::boundary::project_dir().map_err(|e| {
+            Box::new(Diagnostic::error(
+                "score::io::read",
+                format!("cannot resolve the working directory: {e}"),
+            ))
+        })?;
         let lock = StateLock::acquire(dir)?;
         let state = dir.load()?;
         Ok(Project {
             dir: dir.clone(),
+            root,
             state,
             fresh: HashMap::new(),
             _lock: lock,
@@ -62,6 +72,11 @@ impl Project {
     /// The state directory.
     pub fn dir(&self) -> &StateDir {
         &self.dir
+    }
+
+    /// The project directory: the working directory of the run.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Add or replace a workload (by name).
@@ -106,25 +121,45 @@ impl Project {
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for (name, rec) in &self.state.workloads {
+            // Workloads added by this run passed the loader; the others come from a state
+            // file that may have been edited or committed by someone else, and are held to
+            // the same rules before anything is read or written for them.
             let workload = match typed(name) {
                 Some(w) => Ok(w),
-                None => serde_json::from_value(rec.spec.clone()),
+                None => stored_workload(name, &rec.spec),
             };
-            match workload {
-                Ok(workload) => {
-                    let base_dir = rec.source.as_deref().map_or_else(|| PathBuf::from("."), |s| load::base_dir_of(Path::new(s)));
-                    out.push(WorkloadInput { workload, base_dir });
-                }
-                Err(e) => errors.push(
-                    Diagnostic::error("score::state::invalid", format!("workload `{name}` in the state is invalid: {e}"))
-                        .with_help("re-run `score-rs generate` with its Score file, or remove it with `score-rs workloads remove`"),
-                ),
+            let base_dir = self.base_dir(name, rec.source.as_deref());
+            match (workload, base_dir) {
+                (Ok(workload), Ok(base_dir)) => out.push(WorkloadInput { workload, base_dir }),
+                (Err(d), _) | (_, Err(d)) => errors.push(d.with_help(
+                    "re-run `score-rs generate` with its Score file, or remove it with `score-rs workloads remove`",
+                )),
             }
         }
         if errors.is_empty() {
             Ok(out)
         } else {
             Err(errors)
+        }
+    }
+
+    /// The directory a workload's file `source`s resolve against: its Score file's, which
+    /// must lie inside the project directory.
+    fn base_dir(&self, name: &str, source: Option<&str>) -> Result<PathBuf, Diagnostic> {
+        let Some(source) = source else {
+            return Ok(PathBuf::from(".")); // read from standard input
+        };
+        let path = Path::new(source);
+        if crate::boundary::is_inside(&self.root, path) {
+            Ok(load::base_dir_of(path))
+        } else {
+            Err(Diagnostic::error(
+                "score::project::outside",
+                format!(
+                    "workload `{name}` comes from `{source}`, outside the project directory `{}`",
+                    self.root.display()
+                ),
+            ))
         }
     }
 
@@ -210,6 +245,50 @@ impl Project {
     pub fn save(&self) -> Result<(), Box<Diagnostic>> {
         self.dir.save(&self.state)
     }
+
+    /// Save the state, then write `outputs` ([`crate::output::commit`]): a run that fails
+    /// before the state is saved changes nothing, and no output ever holds a generated value
+    /// the saved state does not.
+    ///
+    /// # Errors
+    /// See [`crate::output::commit`].
+    pub fn commit(&self, outputs: crate::output::Outputs) -> Result<(), Vec<Diagnostic>> {
+        crate::output::commit(&self.dir, &self.state, outputs)
+    }
+}
+
+/// A workload read back from the state, checked as its Score file was: the schema, the name it
+/// is stored under, and file `source`s that stay inside the Score file's directory.
+fn stored_workload(name: &str, spec: &serde_json::Value) -> Result<Workload, Diagnostic> {
+    let invalid = |why: String| {
+        Diagnostic::error(
+            "score::state::invalid",
+            format!("workload `{name}` in the state is invalid: {why}"),
+        )
+    };
+    if !crate::schema::is_valid(spec) {
+        return Err(invalid("it does not pass the Score schema".into()));
+    }
+    let workload: Workload =
+        serde_json::from_value(spec.clone()).map_err(|e| invalid(e.to_string()))?;
+    if workload.name() != name {
+        return Err(invalid(format!(
+            "it is stored under `{name}` but named `{}`",
+            workload.name()
+        )));
+    }
+    for (cname, c) in &workload.containers {
+        for (target, f) in &c.files {
+            if let crate::ir::FileContent::Source(source) = &f.content {
+                if let Err(e) = crate::boundary::check_relative(source) {
+                    return Err(invalid(format!(
+                        "containers.{cname}.files[{target}]: source `{source}`: {e}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(workload)
 }
 
 /// Overrides given on the command line.

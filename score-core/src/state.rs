@@ -28,6 +28,28 @@ pub const END_MARKER: &str = "# end of score-rs state";
 /// Where compose mounts and other generated files are written, inside the state directory.
 pub const MOUNTS_DIR: &str = "mounts";
 
+/// Largest state file read or written: 1 GiB. A monorepo of 10,000 workloads generated for
+/// all three targets writes well under a tenth of it (`docs/security.md`); the cap only stops
+/// a hostile file from exhausting memory. It is not the 8 MiB limit of a Score file: the
+/// state holds every workload, inline file contents included.
+pub const MAX_STATE_BYTES: usize = 1 << 30;
+
+/// Deepest nesting of a state file. The state nests what score-rs accepted (Score files,
+/// provisioner outputs: at most [`yaml::MAX_DEPTH`] levels each) a few levels down (`targets`
+/// → target → `resources` → UID → `outputs` → …), so it is given room beyond the input limit:
+/// a state score-rs wrote is always one it can read ([`StateDir::save`] checks).
+pub const MAX_STATE_DEPTH: usize = yaml::MAX_DEPTH + 16;
+
+/// The parse limits of a state file.
+const STATE_LIMITS: yaml::Limits = yaml::Limits {
+    bytes: MAX_STATE_BYTES,
+    depth: MAX_STATE_DEPTH,
+    extra_nodes: yaml::MAX_NODES,
+};
+
+/// Permission bits of `state.yaml`: it holds every generated password.
+pub const STATE_FILE_MODE: u32 = 0o600;
+
 /// Everything score-rs remembers between runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,7 +189,8 @@ impl StateDir {
                 .with_help("run `score-rs init` first"),
             ));
         }
-        let src = crate::load::read_source(&path)?;
+        let src = crate::load::read_source_within(&path, MAX_STATE_BYTES)
+            .map_err(|e| e.unwrap_or_else(|| Box::new(state_too_large(&path, None))))?;
         parse_state(&src)
     }
 
@@ -185,12 +208,26 @@ impl StateDir {
         text.push_str(END_MARKER);
         text.push('\n');
         let path = self.state_file();
+        // Never write a state this build could not read back: the run fails instead, and
+        // the project keeps its previous state.
+        if text.len() > MAX_STATE_BYTES {
+            return Err(Box::new(state_too_large(&path, Some(text.len()))));
+        }
+        if json_depth(&text) > MAX_STATE_DEPTH {
+            return Err(Box::new(
+                Diagnostic::error(
+                    "score::state::too_deep",
+                    format!("the state would nest deeper than {MAX_STATE_DEPTH} levels; it was not written"),
+                )
+                .with_help("a provisioner output or a resource's params nest too deeply; flatten them"),
+            ));
+        }
         match fs::read(&path) {
-            Ok(old) if old == text.as_bytes() => Ok(()),
+            Ok(old) if old == text.as_bytes() => keep_private(&path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                write_atomic(&path, text.as_bytes())
+                write_atomic_with_mode(&path, text.as_bytes(), STATE_FILE_MODE)
             }
-            _ => write_durable(&path, text.as_bytes()),
+            _ => write_via_temp(&path, text.as_bytes(), true, Some(STATE_FILE_MODE)),
         }
     }
 }
@@ -208,7 +245,8 @@ pub fn parse_state(src: &SourceFile) -> Result<State, Box<Diagnostic>> {
     if let Some(state) = parse_json_fast(src.text()) {
         return Ok(state);
     }
-    let tree = yaml::parse_source(src)?;
+    // Hand edits, errors and states nested deeper than serde_json's limit of 128 levels.
+    let tree = yaml::parse_source_within(src, STATE_LIMITS)?;
     let version = tree.get("version").and_then(|v| match v.kind {
         yaml::NodeKind::Int(i) => Some(i),
         _ => None,
@@ -264,6 +302,64 @@ fn parse_json_fast(text: &str) -> Option<State> {
     }
     let state: State = serde_json::from_str(body).ok()?;
     (state.version <= STATE_VERSION).then_some(state)
+}
+
+/// The diagnostic for a state file over [`MAX_STATE_BYTES`] (`size`: of a state not written).
+fn state_too_large(path: &Path, size: Option<usize>) -> Diagnostic {
+    let (message, help) = match size {
+        Some(n) => (
+            format!("the state would be {n} bytes, over the limit of {MAX_STATE_BYTES}; it was not written"),
+            "move large inline file `content` into files next to the Score files (`source`), or split the project",
+        ),
+        None => (
+            format!("`{}` is larger than the limit of {MAX_STATE_BYTES} bytes", path.display()),
+            "score-rs never writes a state this large; restore it from version control",
+        ),
+    };
+    Diagnostic::error("score::state::too_large", message).with_help(help)
+}
+
+/// How deeply arrays and objects nest in JSON `text` (brackets inside strings ignored).
+fn json_depth(text: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Make an existing state file owner-only (older versions wrote it 0644).
+fn keep_private(path: &Path) -> Result<(), Box<Diagnostic>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::symlink_metadata(path).map_err(|e| io_diag("read", path, e))?;
+        if meta.is_file() && meta.permissions().mode() & 0o777 != STATE_FILE_MODE {
+            fs::set_permissions(path, fs::Permissions::from_mode(STATE_FILE_MODE))
+                .map_err(|e| io_diag("protect", path, e))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Serialise to YAML (stable key order: every map in the state is a BTreeMap).
@@ -349,42 +445,107 @@ fn write_via_temp(
     sync: bool,
     mode: Option<u32>,
 ) -> Result<(), Box<Diagnostic>> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| io_diag("create", dir, e))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = create_private_if(&tmp, mode.is_some())?;
-        f.write_all(bytes)?;
-        if let Some(mode) = mode {
-            set_mode(&f, mode)?;
-        }
-        if sync {
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io_diag("write", path, e)
-    })
+    Staged::new(path, bytes, sync, mode)?.commit()
 }
 
-/// Create (truncate) `path`, mode 0600 on Unix when `private`.
-fn create_private_if(path: &Path, private: bool) -> std::io::Result<fs::File> {
-    let mut o = fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+/// A file written in full under a temporary name next to its destination, put in place by
+/// [`Staged::commit`] (an atomic rename); dropped uncommitted, the temporary file is removed.
+///
+/// The temporary name is unpredictable and the file is created exclusively (`O_EXCL`), so no
+/// existing file, nor a symbolic link planted under that name, is ever opened for writing.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    dest: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    /// Write `bytes` to a new temporary file in `path`'s directory (created when missing):
+    /// private (0600) until `mode` is applied, flushed to disk when `sync`.
+    ///
+    /// # Errors
+    /// A `score::io::write` diagnostic naming `path`.
+    pub fn new(
+        path: &Path,
+        bytes: &[u8],
+        sync: bool,
+        mode: Option<u32>,
+    ) -> Result<Staged, Box<Diagnostic>> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(|e| io_diag("create", dir, e))?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        let (tmp, mut f) =
+            create_temp(dir, name, mode.is_some()).map_err(|e| io_diag("write", path, e))?;
+        let staged = Staged {
+            tmp,
+            dest: path.to_path_buf(),
+            committed: false,
+        };
+        let written = (|| {
+            f.write_all(bytes)?;
+            if let Some(mode) = mode {
+                set_mode(&f, mode)?;
+            }
+            if sync {
+                f.sync_all()?;
+            }
+            Ok(())
+        })();
+        written.map_err(|e| io_diag("write", path, e))?;
+        Ok(staged)
     }
-    #[cfg(not(unix))]
-    let _ = private;
-    o.open(path)
+
+    /// Where the file goes.
+    pub fn destination(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Rename the file into place (replacing what is there; a symbolic link there is replaced,
+    /// not followed).
+    ///
+    /// # Errors
+    /// A `score::io::write` diagnostic; the temporary file is removed.
+    pub fn commit(mut self) -> Result<(), Box<Diagnostic>> {
+        let renamed = fs::rename(&self.tmp, &self.dest);
+        self.committed = renamed.is_ok();
+        renamed.map_err(|e| io_diag("write", &self.dest, e))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Create a new file `.<name>.<random>.tmp` in `dir`, exclusively; mode 0600 on Unix when
+/// `private`.
+fn create_temp(dir: &Path, name: &str, private: bool) -> std::io::Result<(PathBuf, fs::File)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let tmp = dir.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
+        let mut o = fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        #[cfg(not(unix))]
+        let _ = private;
+        match o.open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
 }
 
 fn io_diag(what: &str, path: &Path, e: std::io::Error) -> Box<Diagnostic> {
@@ -394,70 +555,123 @@ fn io_diag(what: &str, path: &Path, e: std::io::Error) -> Box<Diagnostic> {
     ))
 }
 
-/// An exclusive lock on a state directory, released on drop.
+/// An exclusive lock on a state directory, released on drop (or when the process dies).
+///
+/// On Unix it is an advisory `flock` on `<state dir>/lock`, which the kernel releases with the
+/// process: no stale lock can outlive a crash, and no run ever deletes a lock another holds.
+/// The file stays; it holds the pid of the last holder, for messages only.
 #[derive(Debug)]
 pub struct StateLock {
+    _file: fs::File,
+    #[cfg(not(unix))]
     path: PathBuf,
 }
 
+/// How long [`StateLock::acquire`] waits for another run to finish.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl StateLock {
-    /// Take the lock, or fail with a message naming the holder. A lock left by a process that
-    /// no longer runs is taken over.
+    /// Take the lock, waiting up to [`LOCK_WAIT`] for another run to release it.
+    ///
+    /// # Errors
+    /// `score::state::locked` naming the holder when it is still held after the wait.
     pub fn acquire(dir: &StateDir) -> Result<StateLock, Box<Diagnostic>> {
+        Self::acquire_within(dir, LOCK_WAIT)
+    }
+
+    /// [`StateLock::acquire`], waiting at most `wait`.
+    ///
+    /// # Errors
+    /// See [`StateLock::acquire`].
+    pub fn acquire_within(
+        dir: &StateDir,
+        wait: std::time::Duration,
+    ) -> Result<StateLock, Box<Diagnostic>> {
         let path = dir.path().join("lock");
-        for _ in 0..2 {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let _ = write!(f, "{}", std::process::id());
-                    return Ok(StateLock { path });
+        let started = std::time::Instant::now();
+        loop {
+            match Self::try_take(&path) {
+                Ok(Some(lock)) => return Ok(lock),
+                Ok(None) if started.elapsed() < wait => {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    if holder.is_some_and(process_alive) {
-                        return Err(Box::new(
-                            Diagnostic::error(
-                                "score::state::locked",
-                                format!(
-                                    "another score-rs run (pid {}) is using `{}`",
-                                    holder.unwrap_or(0),
-                                    dir.path().display()
-                                ),
-                            )
-                            .with_help(format!(
-                                "wait for it to finish; if none is running, delete `{}`",
-                                path.display()
-                            )),
-                        ));
-                    }
-                    let _ = fs::remove_file(&path); // stale: its process is gone
-                }
-                Err(e) => return Err(io_diag("create", &path, e)),
+                Ok(None) => return Err(locked(dir, &path)),
+                Err(e) => return Err(io_diag("lock", &path, e)),
             }
         }
-        Err(Box::new(Diagnostic::error(
-            "score::state::locked",
-            format!("cannot take the lock `{}`", path.display()),
-        )))
+    }
+
+    #[cfg(unix)]
+    fn try_take(path: &Path) -> std::io::Result<Option<StateLock>> {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)?;
+        // SAFETY: flock on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let e = std::io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::EWOULDBLOCK) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        // For the message another run shows while this one holds the lock.
+        file.set_len(0)?;
+        write!(file, "{}", std::process::id())?;
+        Ok(Some(StateLock { _file: file }))
+    }
+
+    #[cfg(not(unix))]
+    fn try_take(path: &Path) -> std::io::Result<Option<StateLock>> {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(mut file) => {
+                write!(file, "{}", std::process::id())?;
+                Ok(Some(StateLock {
+                    _file: file,
+                    path: path.to_path_buf(),
+                }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 
+#[cfg(not(unix))]
 impl Drop for StateLock {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
     }
 }
 
-fn process_alive(pid: u32) -> bool {
-    if !Path::new("/proc/self").exists() {
-        return true; // cannot tell: assume it runs
-    }
-    Path::new(&format!("/proc/{pid}")).exists()
+fn locked(dir: &StateDir, path: &Path) -> Box<Diagnostic> {
+    let holder = fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .map_or_else(String::new, |pid| format!(" (pid {pid})"));
+    Box::new(
+        Diagnostic::error(
+            "score::state::locked",
+            format!(
+                "another score-rs run{holder} is using `{}`",
+                dir.path().display()
+            ),
+        )
+        .with_help(format!(
+            "waited {} s for it to finish; run again when it has",
+            LOCK_WAIT.as_secs()
+        )),
+    )
 }
 
 #[cfg(test)]
@@ -551,16 +765,115 @@ mod tests {
         assert_eq!(no_version.code, "score::state::invalid");
     }
 
+    /// Issue 15, item 15: temporary files had predictable names and were opened without
+    /// `O_EXCL`, following a link planted under the name. Now the name is random, the file
+    /// created exclusively, and a link at the destination replaced, not followed.
+    #[cfg(unix)]
+    #[test]
+    fn writes_never_open_an_existing_file_or_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::write(&outside, "keep").unwrap();
+        let dest = dir.path().join("out/compose.yaml");
+        fs::create_dir(dir.path().join("out")).unwrap();
+        // The old temporary name, and the destination, as links to a file elsewhere.
+        let old_tmp = dest.with_file_name(format!(".compose.yaml.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&outside, &old_tmp).unwrap();
+        std::os::unix::fs::symlink(&outside, &dest).unwrap();
+        write_atomic(&dest, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "keep");
+        assert!(fs::symlink_metadata(&dest).unwrap().is_file());
+        assert_eq!(fs::read_to_string(&dest).unwrap(), "new");
+        let a = Staged::new(&dest, b"a", false, None).unwrap();
+        let b = Staged::new(&dest, b"b", false, None).unwrap();
+        assert_ne!(a.tmp, b.tmp, "temporary names are not predictable");
+        drop((a, b));
+        let left: Vec<_> = fs::read_dir(dir.path().join("out")).unwrap().collect();
+        assert_eq!(
+            left.len(),
+            2,
+            "only the destination and the planted link remain"
+        );
+    }
+
+    /// Issue 15, item 8: a state nesting what validation accepted (params 124 levels deep)
+    /// could not be read back; one that nests too deeply for this build is never written.
+    #[test]
+    fn the_state_reads_back_whatever_it_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path().join(STATE_DIR));
+        let nested = |depth: usize| {
+            (0..depth).fold(
+                serde_json::json!("leaf"),
+                |v, _| serde_json::json!({ "a": v }),
+            )
+        };
+        let mut st = State::default();
+        st.workloads.insert(
+            "web".into(),
+            WorkloadRecord {
+                source: None,
+                spec: serde_json::json!({"resources": {"db": {"params": nested(124)}}}),
+            },
+        );
+        sd.save(&st).unwrap();
+        assert_eq!(sd.load().unwrap(), st);
+        let before = fs::read(sd.state_file()).unwrap();
+        st.workloads.get_mut("web").unwrap().spec = nested(MAX_STATE_DEPTH);
+        assert_eq!(sd.save(&st).unwrap_err().code, "score::state::too_deep");
+        assert_eq!(fs::read(sd.state_file()).unwrap(), before);
+    }
+
+    #[test]
+    fn json_depth_ignores_brackets_in_strings() {
+        assert_eq!(json_depth(r#"{"a": [1, {"b": "[[[{"}], "c": "\"]"}"#), 3);
+        assert_eq!(json_depth("1"), 0);
+    }
+
     #[test]
     fn lock_is_exclusive() {
         let dir = tempfile::tempdir().unwrap();
         let sd = StateDir::new(dir.path());
         let first = StateLock::acquire(&sd).unwrap();
-        assert_eq!(
-            StateLock::acquire(&sd).unwrap_err().code,
-            "score::state::locked"
+        let short = std::time::Duration::from_millis(50);
+        let refused = StateLock::acquire_within(&sd, short).unwrap_err();
+        assert_eq!(refused.code, "score::state::locked");
+        assert!(
+            refused
+                .message
+                .contains(&format!("pid {}", std::process::id())),
+            "{}",
+            refused.message
         );
         drop(first);
-        StateLock::acquire(&sd).unwrap();
+        StateLock::acquire_within(&sd, short).unwrap();
+    }
+
+    /// Issue 15, item 4: a run that found the lock file before its owner had written its pid
+    /// took the lock as stale and deleted it. Many threads now take turns without ever
+    /// holding it together.
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_is_never_held_twice() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let sd = StateDir::new(dir.path());
+        let inside = AtomicUsize::new(0);
+        let turns = AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..25 {
+                        let lock = StateLock::acquire(&sd).unwrap();
+                        assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0, "two holders");
+                        turns.fetch_add(1, Ordering::SeqCst);
+                        std::thread::yield_now();
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                        drop(lock);
+                    }
+                });
+            }
+        });
+        assert_eq!(turns.into_inner(), 200);
     }
 }

@@ -19,6 +19,37 @@ pub const MAX_DEPTH: usize = 128;
 /// Most nodes a document may expand to, counting alias copies (stops "billion laughs").
 pub const MAX_NODES: usize = 1_000_000;
 
+/// The bounds of one parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest input, in bytes.
+    pub bytes: usize,
+    /// Deepest nesting.
+    pub depth: usize,
+    /// Most nodes beyond one per byte of input: a document without aliases has fewer nodes
+    /// than bytes, so this is what alias copies may add.
+    pub extra_nodes: usize,
+}
+
+impl Limits {
+    /// Score files, overrides and provisioner files ([`MAX_FILE_BYTES`], [`MAX_DEPTH`],
+    /// [`MAX_NODES`] in all).
+    pub const INPUT: Limits = Limits {
+        bytes: MAX_FILE_BYTES,
+        depth: MAX_DEPTH,
+        extra_nodes: 0,
+    };
+
+    /// The most nodes a text of `len` bytes may expand to.
+    fn nodes(&self, len: usize) -> usize {
+        if self.extra_nodes == 0 {
+            MAX_NODES
+        } else {
+            len.saturating_add(self.extra_nodes)
+        }
+    }
+}
+
 /// A YAML node with its location.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -149,6 +180,23 @@ impl Node {
         Some((key, node))
     }
 
+    /// How deeply collections nest in this node (a scalar is 0, `{a: 1}` is 1). Iterative: a
+    /// tree built by edits (overrides) may be deeper than a parse would allow.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 0)];
+        while let Some((node, depth)) = stack.pop() {
+            let children: Box<dyn Iterator<Item = &Node>> = match &node.kind {
+                NodeKind::Seq(items) => Box::new(items.iter()),
+                NodeKind::Map(entries) => Box::new(entries.iter().map(|(_, v)| v)),
+                _ => continue,
+            };
+            deepest = deepest.max(depth + 1);
+            stack.extend(children.map(|c| (c, depth + 1)));
+        }
+        deepest
+    }
+
     /// Convert to JSON (mapping keys become strings).
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
@@ -202,7 +250,22 @@ pub fn parse_source(src: &SourceFile) -> Result<Node, Box<Diagnostic>> {
     if src.text().len() > MAX_FILE_BYTES {
         return Err(Box::new(too_large(src)));
     }
-    Builder::new(src).run()
+    Builder::new(src, Limits::INPUT).run()
+}
+
+/// [`parse_source`] within other `limits` (the state's, which are larger); the caller checks
+/// the size.
+pub fn parse_source_within(src: &SourceFile, limits: Limits) -> Result<Node, Box<Diagnostic>> {
+    if src.text().len() > limits.bytes {
+        return Err(Box::new(
+            Diagnostic::error(
+                "score::parse::too_large",
+                format!("file is larger than the limit of {} bytes", limits.bytes),
+            )
+            .with_source(src),
+        ));
+    }
+    Builder::new(src, limits).run()
 }
 
 /// The diagnostic for an input over [`MAX_FILE_BYTES`].
@@ -257,6 +320,8 @@ enum Frame {
 
 struct Builder<'s> {
     src: &'s SourceFile,
+    max_depth: usize,
+    max_nodes: usize,
     offsets: Offsets,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
@@ -266,9 +331,11 @@ struct Builder<'s> {
 }
 
 impl<'s> Builder<'s> {
-    fn new(src: &'s SourceFile) -> Self {
+    fn new(src: &'s SourceFile, limits: Limits) -> Self {
         Builder {
             src,
+            max_depth: limits.depth,
+            max_nodes: limits.nodes(src.text().len()),
             offsets: Offsets::new(src.text()),
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -406,11 +473,11 @@ impl<'s> Builder<'s> {
     }
 
     fn push(&mut self, frame: Frame, span: Span) -> Result<(), Box<Diagnostic>> {
-        if self.stack.len() >= MAX_DEPTH {
+        if self.stack.len() >= self.max_depth {
             return Err(self.error(
                 "score::parse::too_deep",
                 span,
-                format!("nesting is deeper than {MAX_DEPTH} levels"),
+                format!("nesting is deeper than {} levels", self.max_depth),
                 "too deep",
             ));
         }
@@ -446,12 +513,12 @@ impl<'s> Builder<'s> {
 
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), Box<Diagnostic>> {
         self.nodes += 1;
-        if self.nodes > MAX_NODES {
+        if self.nodes > self.max_nodes {
             return Err(self
                 .error(
                     "score::parse::too_many_nodes",
                     node.span,
-                    format!("the document expands to more than {MAX_NODES} nodes"),
+                    format!("the document expands to more than {} nodes", self.max_nodes),
                     "expansion limit reached here",
                 )
                 .with_help("this looks like an alias bomb; remove the nested aliases")

@@ -57,9 +57,11 @@ pub fn lower(
     let raw = match &file.content {
         FileContent::Content(s) => Content::Text(s.clone()),
         FileContent::Source(rel) => {
-            let path = base_dir.join(rel);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| format!("cannot read source `{}`: {e}", path.display()))?;
+            // The project boundary: inside the Score file's directory, links resolved, a
+            // regular file of bounded size.
+            let bytes = score_core::boundary::read_inside(base_dir, rel).map_err(|e| {
+                format!("cannot read source `{}`: {e}", base_dir.join(rel).display())
+            })?;
             match String::from_utf8(bytes) {
                 Ok(s) => Content::Text(s),
                 Err(e) => Content::Binary(e.into_bytes()),

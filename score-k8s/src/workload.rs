@@ -174,6 +174,13 @@ pub fn lower(
                 Err(e) => errors.push("volume", &at, format!("volume `{target}`: {e}")),
             }
         }
+        // `/a/b` and `/a/./b` are one path to the kubelet: two mounts there are refused.
+        let mut paths: BTreeMap<String, &str> = BTreeMap::new();
+        for m in &mounts {
+            if let Some(first) = paths.insert(normal_mount_path(&m.mount_path), &m.mount_path) {
+                errors.push("mount", &at, format!("`{first}` and `{}` are the same mount path; Kubernetes needs distinct mount paths", m.mount_path));
+            }
+        }
         mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
         container.volume_mounts = (!mounts.is_empty()).then_some(mounts);
         built.insert(cname.clone(), container);
@@ -374,4 +381,19 @@ fn checksum(config: &[Value]) -> String {
         h.update(b"\n");
     }
     names::hex(&h.finalize())
+}
+
+/// A mount path with `.`, `..` and repeated or trailing `/` resolved, for comparing.
+fn normal_mount_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
 }

@@ -458,22 +458,33 @@ fn object_key(k: &str) -> ObjectKey {
 
 /// The HCL expression for an attribute value.
 pub fn expr(v: &Value, at: &str) -> Result<Expression, String> {
+    expr_in(v, at, true)
+}
+
+/// [`expr`]; `heredoc`: whether multi-line strings may be written as heredocs. Not inside a
+/// list: hcl-rs writes lists on one line, and the `]` or `,` after a heredoc's closing
+/// marker leaves the heredoc unterminated (`terraform fmt`: "Unterminated template string").
+fn expr_in(v: &Value, at: &str, heredoc: bool) -> Result<Expression, String> {
     Ok(match v {
         Value::Null => Expression::Null,
         Value::Bool(b) => Expression::Bool(*b),
         Value::Number(n) => Expression::Number(number(n)),
-        Value::String(s) => {
-            string_expr(s).map_err(|e| format!("`{at}`: invalid Terraform template {s:?}: {e}"))?
-        }
-        Value::Array(xs) => {
-            Expression::Array(xs.iter().map(|x| expr(x, at)).collect::<Result<_, _>>()?)
-        }
+        Value::String(s) => string_expr_in(s, heredoc)
+            .map_err(|e| format!("`{at}`: invalid Terraform template {s:?}: {e}"))?,
+        Value::Array(xs) => Expression::Array(
+            xs.iter()
+                .map(|x| expr_in(x, at, false))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(m) => {
             let mut obj = hcl::Object::new();
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
             for k in keys {
-                obj.insert(object_key(k), expr(&m[k], &format!("{at}.{k}"))?);
+                obj.insert(
+                    object_key(k),
+                    expr_in(&m[k], &format!("{at}.{k}"), heredoc)?,
+                );
             }
             Expression::Object(obj)
         }
@@ -502,11 +513,21 @@ enum Mode {
 /// A Terraform template string as an HCL expression: the bare expression for `"${x}"`, a
 /// heredoc for multi-line text, else a quoted template.
 pub fn string_expr(s: &str) -> Result<Expression, String> {
+    string_expr_in(s, true)
+}
+
+/// [`string_expr`], never a heredoc unless `heredoc` (see [`expr_in`]).
+fn string_expr_in(s: &str, heredoc: bool) -> Result<Expression, String> {
     let t = tmpl::parse(s)?;
     if let Some(e) = tmpl::sole_interpolation(&t) {
         return Ok(e.clone());
     }
-    if s.contains('\n') && !s.contains('\r') && s.ends_with('\n') && s.matches('\n').count() >= 2 {
+    if heredoc
+        && s.contains('\n')
+        && !s.contains('\r')
+        && s.ends_with('\n')
+        && s.matches('\n').count() >= 2
+    {
         let text = template_text(&t, Mode::Heredoc)?;
         for delim in ["EOT", "EOF", "END_OF_TEXT"] {
             if !text.lines().any(|l| l.trim() == delim) {
@@ -645,6 +666,22 @@ mod tests {
             out.contains(r#"literal = "$${not} %%{this} ${"$"}${var.x}""#),
             "{out}"
         );
+    }
+
+    /// Issue 15, item 3: a heredoc in a list was written as `<<EOT … EOT]`, which does not
+    /// terminate; list items stay quoted strings (attributes and object values keep heredocs).
+    #[test]
+    fn multi_line_list_items_are_quoted_strings() {
+        let out = hcl_of(json!({
+            "args": ["-c", "echo starting\nexec httpd -f\n"],
+            "env": {"SCRIPT": "a\nb\n"}
+        }));
+        assert!(
+            out.contains(r#"args = ["-c", "echo starting\nexec httpd -f\n"]"#),
+            "{out}"
+        );
+        assert!(out.contains("SCRIPT = <<EOT\na\nb\nEOT\n"), "{out}");
+        assert!(!out.contains("EOT]") && !out.contains("EOT,"), "{out}");
     }
 
     #[test]

@@ -711,7 +711,9 @@ impl Lowering<'_> {
                 FileContent::BinaryContent(b) => Some((None, Some(b.trim().to_string()))),
                 FileContent::Source(path) => {
                     let full = self.base_dir.join(path);
-                    match std::fs::read(&full) {
+                    // The project boundary: inside the Score file's directory, links
+                    // resolved, a regular file of bounded size.
+                    match score_core::boundary::read_inside(self.base_dir, path) {
                         Ok(bytes) => match String::from_utf8(bytes) {
                             Ok(text) if f.no_expand => Some((
                                 Some(Sub {

@@ -1,10 +1,13 @@
 //! `score-rs generate`: load Score files, provision resources, lower to the target, write.
 
-use std::io::Write;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use score_core::output::{OutputFile, Outputs};
 use score_core::project::{load_with_overrides, Overrides, Project};
-use score_core::state::{write_atomic, write_atomic_with_mode, StateDir};
+use score_core::state::StateDir;
 use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::backends::{self, Written};
@@ -31,9 +34,24 @@ pub fn run(
         .with_help("run generate once per Score file that needs overrides")]);
     }
     let mut errors = Vec::new();
+    // Two Score files of one run that name the same workload: the later one would silently
+    // replace the earlier.
+    let mut origin: HashMap<String, String> = HashMap::new();
     for path in &args.files {
         match load_with_overrides(path, &overrides) {
             Ok(loaded) => {
+                let name = loaded.workload.name().to_string();
+                let file = loaded.source.name().to_string();
+                if let Some(first) = origin.insert(name.clone(), file.clone()) {
+                    errors.push(
+                        Diagnostic::error(
+                            "score::cli::duplicate_workload",
+                            format!("`{first}` and `{file}` both define the workload `{name}`"),
+                        )
+                        .with_help("give each workload its own `metadata.name`"),
+                    );
+                    continue;
+                }
                 reporter.diagnostics(&loaded.warnings);
                 project.add_loaded(loaded);
             }
@@ -52,59 +70,111 @@ pub fn run(
         .with_help("pass Score files: `score-rs generate score.yaml`")]);
     }
     let workloads = inputs.len();
-    let mut out = backends::generate(&mut project, inputs, args)?;
+    let out = backends::generate(&mut project, inputs, args)?;
     reporter.diagnostics(&out.warnings);
     reporter.summary();
-    if let Some(pending) = out.written.pending.take() {
-        pending()?;
-    }
-    write_output(&out.written, args.output.as_deref())?;
-    project.save().map_err(|d| vec![*d])?;
     let files = out.written.paths(args.output.as_deref());
+    let plan = plan_output(out.written, args.output.as_deref(), project.root())?;
+    // The state first, then the outputs (see `score_core::output`).
+    project.commit(plan.outputs)?;
+    if let Some(text) = plan.stdout {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+    if let Some(line) = plan.message {
+        eprintln!("{line}");
+    }
     // The process ends next: freeing every workload and resource one by one would only cost
     // time (the lock inside `project` is still released on drop).
     std::mem::forget(std::mem::take(&mut project.state));
-    std::mem::forget(out);
     Ok((workloads, files))
 }
 
-fn write_output(written: &Written, output: Option<&Path>) -> Result<(), Vec<Diagnostic>> {
-    let to_stdout = output == Some(Path::new("-"));
-    for f in &written.side_files {
-        write_file(&f.path, &f.bytes, f.mode)?;
-    }
-    match &written.main {
-        backends::Main::File { default, text } => {
-            if to_stdout {
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
-                return Ok(());
-            }
-            let path = output.map_or_else(|| PathBuf::from(default), Path::to_path_buf);
-            write_atomic(&path, text.as_bytes()).map_err(|d| vec![*d])?;
-            eprintln!("wrote {}", path.display());
-        }
-        backends::Main::Dir { default, files } => {
-            if to_stdout {
-                let mut out = std::io::stdout().lock();
-                for (name, text) in files {
-                    let _ = writeln!(out, "# ---- {name}\n{text}");
-                }
-                return Ok(());
-            }
-            let dir = output.map_or_else(|| PathBuf::from(default), Path::to_path_buf);
-            for (name, text) in files {
-                write_atomic(&dir.join(name), text.as_bytes()).map_err(|d| vec![*d])?;
-            }
-            eprintln!("wrote {} files to {}", files.len(), dir.display());
-        }
-    }
-    Ok(())
+/// What to write, print and say once the state is saved.
+struct Plan {
+    outputs: Outputs,
+    stdout: Option<String>,
+    message: Option<String>,
 }
 
-fn write_file(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), Vec<Diagnostic>> {
-    match mode {
-        Some(mode) => write_atomic_with_mode(path, bytes, mode),
-        None => write_atomic(path, bytes),
-    }
-    .map_err(|d| vec![*d])
+fn plan_output(
+    written: Written,
+    output: Option<&Path>,
+    root: &Path,
+) -> Result<Plan, Vec<Diagnostic>> {
+    let to_stdout = output == Some(Path::new("-"));
+    let mut files: Vec<OutputFile> = written
+        .side_files
+        .into_iter()
+        .map(|f| OutputFile {
+            path: f.path,
+            bytes: f.bytes,
+            mode: f.mode,
+            named: true,
+        })
+        .collect();
+    let deferred = written.deferred.into_iter().collect();
+    // A path the user named is theirs; a default one must not lead out of the project
+    // through a symbolic link (a `score-terraform` link to elsewhere, say).
+    let chosen = |default: &str| match output {
+        Some(p) => Ok(p.to_path_buf()),
+        None if score_core::boundary::is_inside(root, Path::new(default)) => {
+            Ok(PathBuf::from(default))
+        }
+        None => Err(vec![Diagnostic::error(
+            "score::output::outside",
+            format!("`{default}` leads outside the project directory through a symbolic link"),
+        )
+        .with_help("remove the link, or name the output with `-o`")]),
+    };
+    let (stdout, message) = match written.main {
+        backends::Main::File {
+            default,
+            text,
+            mode,
+        } => {
+            if to_stdout {
+                (Some(text), None)
+            } else {
+                let path = chosen(default)?;
+                let message = format!("wrote {}", path.display());
+                files.push(OutputFile {
+                    path,
+                    bytes: text.into_bytes(),
+                    mode,
+                    named: output.is_some(),
+                });
+                (None, Some(message))
+            }
+        }
+        backends::Main::Dir {
+            default,
+            files: texts,
+            mode,
+        } => {
+            if to_stdout {
+                let mut out = String::new();
+                for (name, text) in &texts {
+                    let _ = writeln!(out, "# ---- {name}\n{text}");
+                }
+                (Some(out), None)
+            } else {
+                let dir = chosen(default)?;
+                let message = format!("wrote {} files to {}", texts.len(), dir.display());
+                for (name, text) in texts {
+                    files.push(OutputFile {
+                        path: dir.join(name),
+                        bytes: text.into_bytes(),
+                        mode,
+                        named: output.is_some(),
+                    });
+                }
+                (None, Some(message))
+            }
+        }
+    };
+    Ok(Plan {
+        outputs: Outputs { files, deferred },
+        stdout,
+        message,
+    })
 }

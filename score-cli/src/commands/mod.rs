@@ -53,7 +53,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Resources(c) => finish(manage::resources(&state_dir, c)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "score-rs", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "score-rs", &mut script);
+            print!("{}", String::from_utf8_lossy(&script));
             OK
         }
     }

@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use minijinja::Environment;
 use serde_json::{Map, Value};
 
 use super::file::{first_serving, Need, Provisioner, ProvisionerKind};
-use super::functions::{environment, Random};
+use super::functions::Random;
+use super::template::Engines;
 use super::{
     command, template, ProvisionedResource, Resolved, ResolvedWorkload, RunInputs, Target,
     WorkloadInput,
@@ -110,7 +110,7 @@ fn provision_resources(
         }
     };
     let random = Random::for_resource("");
-    let mut env = environment(&random);
+    let mut engines = Engines::new(&random);
     let mut vars = target.vars.clone();
     let names: Vec<String> = workloads
         .iter()
@@ -122,7 +122,7 @@ fn provision_resources(
         state,
         provisioners,
         target,
-        env: &mut env,
+        engines: &mut engines,
         random: &random,
         vars: std::sync::Arc::new(vars),
         vars_template,
@@ -382,7 +382,7 @@ struct Run<'a> {
     state: &'a mut TargetState,
     provisioners: &'a [Provisioner],
     target: &'a Target,
-    env: &'a mut Environment<'static>,
+    engines: &'a mut Engines,
     random: &'a Random,
     vars: std::sync::Arc<Map<String, Value>>,
     vars_template: minijinja::Value,
@@ -427,7 +427,10 @@ impl Run<'_> {
         };
         let outcome = match &p.run {
             ProvisionerKind::Template(ts) => {
-                template::run(self.env, p, ts, &inputs, &self.target.artifact_keys)?
+                template::run(self.engines, p, ts, &inputs, &self.target.artifact_keys)?
+            }
+            ProvisionerKind::GoTemplate(ts) => {
+                template::run_go(self.engines, p, ts, &inputs, &self.target.artifact_keys)?
             }
             ProvisionerKind::Command {
                 program,

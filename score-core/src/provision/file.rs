@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::dialect::{self, Syntax};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
 use crate::suggest::closest;
@@ -30,6 +31,7 @@ const COMMON_KEYS: &[&str] = &[
     "outputs",
     "args",
     "timeout_seconds",
+    "syntax",
 ];
 
 /// How a provisioner runs.
@@ -37,6 +39,9 @@ const COMMON_KEYS: &[&str] = &[
 pub enum ProvisionerKind {
     /// `template://…`: minijinja templates by key (`init`, `state`, `shared`, `outputs`, target keys).
     Template(BTreeMap<String, TemplateText>),
+    /// `template://…` written in Go `text/template` with sprig, as for score-compose and
+    /// score-k8s (see [`crate::provision`]'s `dialect` rule).
+    GoTemplate(BTreeMap<String, TemplateText>),
     /// `cmd://program`: JSON on stdin, JSON on stdout.
     Command {
         /// The program (after `cmd://`).
@@ -97,7 +102,7 @@ impl Provisioner {
     pub fn applies_to(&self, target: &str, target_keys: &[String]) -> bool {
         match (&self.targets, &self.run) {
             (Some(ts), _) => ts.iter().any(|t| t == target),
-            (None, ProvisionerKind::Template(ts)) => ts
+            (None, ProvisionerKind::Template(ts) | ProvisionerKind::GoTemplate(ts)) => ts
                 .keys()
                 .all(|k| COMMON_KEYS.contains(&k.as_str()) || target_keys.contains(k)),
             (None, ProvisionerKind::Command { .. }) => true,
@@ -331,6 +336,7 @@ fn parse_entry(item: &Node, src: &SourceFile) -> Result<Provisioner, Diagnostic>
                     | "supported_params"
                     | "expected_outputs"
                     | "secret_outputs"
+                    | "syntax"
             ) {
                 continue;
             }
@@ -356,7 +362,21 @@ fn parse_entry(item: &Node, src: &SourceFile) -> Result<Provisioner, Diagnostic>
                 },
             );
         }
-        ProvisionerKind::Template(templates)
+        let syntax = match string("syntax")? {
+            Some(s) => Syntax::parse(&s).ok_or_else(|| {
+                let span = item.get("syntax").map_or(item.span, |n| n.span);
+                err(
+                    span,
+                    format!("unknown template syntax `{s}`"),
+                    "expected `go` or `jinja`",
+                )
+            })?,
+            None => dialect::detect(templates.values().map(|t| t.text.as_str())),
+        };
+        match syntax {
+            Syntax::Jinja => ProvisionerKind::Template(templates),
+            Syntax::Go => ProvisionerKind::GoTemplate(templates),
+        }
     } else if let Some(program) = uri.strip_prefix("cmd://") {
         for (k, _) in entries {
             let key = k.key_string().unwrap_or_default();

@@ -11,9 +11,11 @@
 
 mod cache;
 mod command;
+mod dialect;
 mod engine;
 mod file;
 pub mod functions;
+mod gotemplate;
 mod template;
 #[cfg(test)]
 mod tests;
@@ -28,12 +30,14 @@ use crate::ir::Workload;
 use crate::state::ResourceRecord;
 use crate::uid::ResourceUid;
 
+pub use dialect::Syntax;
 pub use engine::{provision, provision_owned};
 pub use file::{
     describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
     Provisioner, ProvisionerKind, PROVISIONER_FILE_SUFFIX,
 };
 pub(crate) use file::{load_provisioners_serving, Need};
+pub use gotemplate::supported_functions as go_template_functions;
 
 /// What a backend tells the engine about itself.
 #[derive(Debug, Clone, Default)]

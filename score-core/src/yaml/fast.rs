@@ -454,6 +454,11 @@ fn split_key(text: &str, at: usize) -> Option<Entry<'_>> {
         b'"' | b'\'' => {
             let mut s = Scan::new(text, at);
             let key = s.quoted()?;
+            // YAML limits an implicit key to 1024 characters, quotes included; the full parser
+            // reports a longer one (issue 15, item 16: this path accepted it).
+            if s.pos > MAX_KEY_LEN {
+                return None;
+            }
             (key, &text[s.pos..])
         }
         _ if !plain_start(text) => return None,
@@ -897,6 +902,21 @@ mod tests {
                 "{text:?} should go to the full parser"
             );
         }
+    }
+
+    /// Issue 15, item 16: a quoted key of 1,025 characters passed here, though YAML (and the
+    /// full parser) limit implicit keys to 1,024.
+    #[test]
+    fn long_keys_go_to_the_full_parser() {
+        for quote in ["\"", "'"] {
+            let ok = format!("{quote}{}{quote}: 1\n", "k".repeat(1022));
+            assert!(parse(&ok).is_some(), "1,024 characters with the quotes");
+            let long = format!("{quote}{}{quote}: 1\n", "k".repeat(1023));
+            assert!(parse(&long).is_none());
+            assert!(crate::yaml::parse("t.yaml", &long).is_err());
+        }
+        let plain = format!("{}: 1\n", "k".repeat(1025));
+        assert!(parse(&plain).is_none());
     }
 
     #[test]
