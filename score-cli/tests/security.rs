@@ -201,16 +201,24 @@ fn workloads_in_the_state_are_validated_again() {
     }
 }
 
-/// Score files given to `generate` lie inside the project directory.
+/// A Score file named on the command line may live outside the project (as with
+/// score-compose); a later run that only has the path from the state file refuses it.
 #[test]
-fn score_files_outside_the_project_are_refused() {
+fn score_files_outside_the_project_only_when_named() {
     let (outer, d) = project();
     fs::write(outer.path().join("score.yaml"), WEB).unwrap();
     score_rs(&d)
-        .args(["generate", "../score.yaml"])
+        .args(["generate", "../score.yaml", "-o", "-"])
+        .assert()
+        .success()
+        .stdout(contains("nginx:1.27"));
+    let before = state(&d);
+    score_rs(&d)
+        .args(["generate", "-o", "-"])
         .assert()
         .code(1)
         .stderr(contains("outside the project directory"));
+    assert_eq!(state(&d), before, "a failed run leaves the state as it was");
 }
 
 /// Item 7: the state, Kubernetes manifests and mounted files that expand a secret are

@@ -124,11 +124,11 @@ impl Project {
             // Workloads added by this run passed the loader; the others come from a state
             // file that may have been edited or committed by someone else, and are held to
             // the same rules before anything is read or written for them.
-            let workload = match typed(name) {
-                Some(w) => Ok(w),
-                None => stored_workload(name, &rec.spec),
+            let (workload, named_this_run) = match typed(name) {
+                Some(w) => (Ok(w), true),
+                None => (stored_workload(name, &rec.spec), false),
             };
-            let base_dir = self.base_dir(name, rec.source.as_deref());
+            let base_dir = self.base_dir(name, rec.source.as_deref(), named_this_run);
             match (workload, base_dir) {
                 (Ok(workload), Ok(base_dir)) => out.push(WorkloadInput { workload, base_dir }),
                 (Err(d), _) | (_, Err(d)) => errors.push(d.with_help(
@@ -143,14 +143,23 @@ impl Project {
         }
     }
 
-    /// The directory a workload's file `source`s resolve against: its Score file's, which
-    /// must lie inside the project directory.
-    fn base_dir(&self, name: &str, source: Option<&str>) -> Result<PathBuf, Diagnostic> {
+    /// The directory a workload's file `source`s resolve against: its Score file's.
+    ///
+    /// A Score file the user named on this run's command line may live anywhere (as with
+    /// score-compose, `generate ../svc/score.yaml` is fine). A path that comes only from the
+    /// state file must lie inside the project directory: an edited or foreign state file must
+    /// not make us read outside it.
+    fn base_dir(
+        &self,
+        name: &str,
+        source: Option<&str>,
+        named_this_run: bool,
+    ) -> Result<PathBuf, Diagnostic> {
         let Some(source) = source else {
             return Ok(PathBuf::from(".")); // read from standard input
         };
         let path = Path::new(source);
-        if crate::boundary::is_inside(&self.root, path) {
+        if named_this_run || crate::boundary::is_inside(&self.root, path) {
             Ok(load::base_dir_of(path))
         } else {
             Err(Diagnostic::error(
