@@ -163,6 +163,10 @@ pub struct GenerateArgs {
     /// Output file (directory for terraform); `-` writes to stdout.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Write nothing: compare what would be generated with the files on disk, print a unified
+    /// diff of each difference, and exit with 1 when any file differs or is missing.
+    #[arg(long)]
+    pub check: bool,
     /// A YAML file deep-merged into the Score file (needs exactly one Score file).
     #[arg(long, value_name = "FILE")]
     pub overrides_file: Option<PathBuf>,

@@ -14,11 +14,10 @@ macro_rules! println {
     ($($arg:tt)*) => { $crate::stdout::print(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-mod backends;
+mod targets;
 mod cli;
 mod commands;
 mod document;
-mod regenerated;
 mod report;
 mod stdout;
 

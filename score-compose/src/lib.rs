@@ -73,6 +73,7 @@
 
 #![warn(missing_docs)]
 
+mod backend;
 mod escape;
 mod files;
 mod mounts;
@@ -101,6 +102,7 @@ use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::options::{Build, Publish};
 
+pub use crate::backend::ComposeBackend;
 pub use crate::mounts::{
     make_dirs, planned_dirs, prune_stale_files, remove_unused_dirs, sync_files, write_files,
     GeneratedFile, MANIFEST,

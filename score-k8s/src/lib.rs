@@ -17,7 +17,25 @@
 //!
 //! Output order is deterministic: the Namespace (when asked for), resources' manifests in
 //! provisioning order, then workloads by name, each workload's objects by kind then name.
+//!
+//! [`K8sBackend`] is the target for score-core's pipeline ([`score_core::generate`]): a Score
+//! file to manifests, in memory (the `redis` resource comes from [`DEFAULT_PROVISIONERS`]):
+//!
+//! ```
+//! use score_core::generate::Generate;
+//! use score_core::store::MemoryStore;
+//! use score_k8s::{K8sBackend, Options};
+//!
+//! let score = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main:\n    image: nginx:1.27\n    variables: {CACHE: '${resources.cache.host}'}\nresources:\n  cache: {type: redis}\n";
+//! let backend = K8sBackend::new(Options { namespace: Some("shop".into()), ..Options::default() });
+//! let generated = Generate::new().score_text("score.yaml", score).run(&backend, MemoryStore::default()).unwrap();
+//! let manifests = generated.output.text("manifests.yaml").unwrap();
+//! assert!(manifests.contains("kind: Deployment"));
+//! assert!(manifests.contains("namespace: shop"));
+//! assert!(generated.output.files[0].is_secret()); // it holds the Secret objects
+//! ```
 
+mod backend;
 pub mod before;
 pub mod containers;
 pub mod dedupe;
@@ -42,6 +60,7 @@ use serde_json::{json, Map, Value};
 use score_core::provision::{ProvisionedResource, Resolved, Target, WorkloadInput};
 use score_core::Diagnostic;
 
+pub use backend::K8sBackend;
 use lowering::Lowering;
 
 /// The default provisioners for this target (written as `zz-default.provisioners.yaml`).

@@ -12,7 +12,7 @@ use score_core::provision::{parse_provisioner_file, PROVISIONER_FILE_SUFFIX};
 use score_core::state::{write_atomic, State, StateDir, StateLock};
 use score_core::{Diagnostic, SourceFile};
 
-use crate::backends;
+use crate::targets;
 use crate::cli::InitArgs;
 
 const SAMPLE: &str = "\
@@ -54,7 +54,7 @@ pub fn run(dir: &StateDir, args: &InitArgs) -> Result<(), Vec<Diagnostic>> {
     if let Some(p) = &args.project {
         state.project.name = Some(p.clone());
     }
-    for (target, text) in backends::default_provisioners() {
+    for (target, text) in targets::default_provisioners() {
         let name = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
         write_atomic(&dir.path().join(&name), text.as_bytes()).map_err(|d| vec![*d])?;
     }

@@ -10,7 +10,7 @@ use score_core::state::{ResourceRecord, StateDir};
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 
-use crate::backends;
+use crate::targets;
 use crate::cli::{
     ListFormat, ProvisionersCommand, ResourcesCommand, ValueFormat, WorkloadsCommand,
 };
@@ -41,7 +41,7 @@ pub fn workloads(dir: &StateDir, c: WorkloadsCommand) -> Result<(), Vec<Diagnost
                         .join(", ")
                 ))]);
             }
-            project.save().map_err(|d| vec![*d])?;
+            project.save()?;
             eprintln!(
                 "removed workload `{name}`; its unused resources are dropped on the next generate"
             );
@@ -54,7 +54,7 @@ pub fn provisioners(dir: &StateDir, c: ProvisionersCommand) -> Result<(), Vec<Di
     let ProvisionersCommand::List { target, format } = c;
     let all = load_provisioner_files(dir.path())?;
     let keys_of = |t: &str| -> Vec<String> {
-        let _ = backends::default_provisioners();
+        let _ = targets::default_provisioners();
         match t {
             "compose" => score_compose::ARTIFACT_KEYS
                 .iter()

@@ -58,6 +58,7 @@ impl Fingerprint {
 /// resource type `keep` accepts.
 pub(crate) fn parse_cached(
     state_dir: &Path,
+    write_back: bool,
     src: &SourceFile,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
@@ -67,7 +68,9 @@ pub(crate) fn parse_cached(
         return Ok(entries);
     }
     let mut entries = parse_provisioner_file(src)?;
-    write(&path, fingerprint, &entries);
+    if write_back {
+        write(&path, fingerprint, &entries);
+    }
     entries.retain(|e| keep(&e.kind));
     Ok(entries)
 }
@@ -150,11 +153,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = src(dir.path(), FILE);
         let fresh = parse_provisioner_file(&first).unwrap();
-        assert_eq!(parse_cached(dir.path(), &first, &all).unwrap(), fresh);
+        assert_eq!(parse_cached(dir.path(), true, &first, &all).unwrap(), fresh);
         let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.jsonl");
         assert!(cache.is_file(), "the first parse writes the cache");
         assert_eq!(
-            parse_cached(dir.path(), &first, &all).unwrap(),
+            parse_cached(dir.path(), true, &first, &all).unwrap(),
             fresh,
             "read back from the cache"
         );
@@ -164,7 +167,7 @@ mod tests {
             &FILE.replace("redis\n  outputs", "valkey\n  outputs"),
         );
         assert_eq!(
-            parse_cached(dir.path(), &edited, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &edited, &all).unwrap()[0].kind,
             "valkey"
         );
     }
@@ -177,7 +180,7 @@ mod tests {
         std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
         std::fs::write(&cache, b"{ not json").unwrap();
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "redis"
         );
         // A cache made for other text (here: hand-edited entries) is not trusted.
@@ -189,7 +192,7 @@ mod tests {
         forged["len"] = 1.into();
         std::fs::write(&cache, format!("{forged}\n{rest}")).unwrap();
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "redis"
         );
     }
@@ -210,13 +213,13 @@ mod tests {
         // A cache made for different text than the file holds is never believed.
         install(cache_of(&FILE.replace("redis", "valkey")));
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "redis"
         );
         // For the right text it is read as is (here proven by a doctored entry).
         install(cache_of(FILE).replace("\"redis\"", "\"doctored\""));
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "doctored"
         );
     }
@@ -225,7 +228,7 @@ mod tests {
     fn parse_errors_are_not_cached() {
         let dir = tempfile::tempdir().unwrap();
         let bad = src(dir.path(), "- uri: template://t/x\n");
-        assert!(parse_cached(dir.path(), &bad, &all).is_err());
+        assert!(parse_cached(dir.path(), true, &bad, &all).is_err());
         assert!(!dir.path().join(CACHE_DIR).exists());
     }
 }

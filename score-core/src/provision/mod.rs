@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::ir::Workload;
@@ -52,7 +53,7 @@ pub struct Target {
 }
 
 /// A workload to provision resources for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkloadInput {
     /// The validated workload.
     pub workload: Workload,
@@ -61,7 +62,7 @@ pub struct WorkloadInput {
 }
 
 /// A resource after its provisioner ran.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvisionedResource {
     /// Its UID.
     pub uid: ResourceUid,
@@ -73,7 +74,7 @@ pub struct ProvisionedResource {
 }
 
 /// A workload with the UIDs its resource names map to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResolvedWorkload {
     /// The workload.
     pub workload: Workload,
@@ -83,8 +84,9 @@ pub struct ResolvedWorkload {
     pub resources: BTreeMap<String, ResourceUid>,
 }
 
-/// The outcome of provisioning: what backends lower.
-#[derive(Debug, Clone, Default)]
+/// The outcome of provisioning: what backends lower. Plain data: it serialises to JSON (and
+/// back) for a backend that runs as another program.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Resolved {
     /// Workloads by name.
     pub workloads: BTreeMap<String, ResolvedWorkload>,
@@ -94,6 +96,7 @@ pub struct Resolved {
     pub shared_state: Map<String, Value>,
     /// Position of each UID in `resources`, built on the first lookup: backends look resources
     /// up per workload and per placeholder, and a scan made that quadratic in the project size.
+    #[serde(skip)]
     index: OnceLock<HashMap<ResourceUid, usize>>,
 }
 

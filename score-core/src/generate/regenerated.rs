@@ -10,18 +10,17 @@
 //! - the environment variable `CI` is set (as CI services do) and the target's state held no
 //!   resource at all, the mark of a state made by `init` in this job.
 //!
-//! Terraform is not checked: its passwords come from `random_password` at apply time and live
-//! in Terraform's own state.
+//! Terraform is not checked ([`crate::backend::Backend::keeps_secrets`]): its passwords come
+//! from `random_password` at apply time and live in Terraform's own state.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Value;
 
-use score_core::project::Project;
-use score_core::state::ResourceRecord;
-use score_core::uid::ResourceUid;
-use score_core::Diagnostic;
+use crate::diagnostic::Diagnostic;
+use crate::state::{ResourceRecord, State};
+use crate::uid::ResourceUid;
 
 /// Outputs shorter than this are not looked for in the earlier output (a port, `app`).
 const MIN_MENTION: usize = 8;
@@ -29,14 +28,13 @@ const MIN_MENTION: usize = 8;
 const NAMED: usize = 5;
 
 /// What the state knew of a target before provisioning.
-pub struct Before {
+pub(crate) struct Before {
     known: BTreeSet<ResourceUid>,
 }
 
 impl Before {
-    pub fn of(project: &Project, target: &str) -> Before {
-        let known = project
-            .state
+    pub(crate) fn of(state: &State, target: &str) -> Before {
+        let known = state
             .targets
             .get(target)
             .map(|t| t.resources.keys().cloned().collect())
@@ -46,8 +44,8 @@ impl Before {
 
     /// The warning for the resources provisioned since, if any of them got new secrets while
     /// they probably existed; `earlier` is the output file about to be replaced.
-    pub fn warning(&self, project: &Project, target: &str, earlier: &Path) -> Option<Diagnostic> {
-        let section = project.state.targets.get(target)?;
+    pub(crate) fn warning(&self, state: &State, target: &str, earlier: &Path) -> Option<Diagnostic> {
+        let section = state.targets.get(target)?;
         let new: Vec<(&ResourceUid, &ResourceRecord)> = section
             .resources
             .iter()
