@@ -14,12 +14,12 @@ macro_rules! println {
     ($($arg:tt)*) => { $crate::stdout::print(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-mod targets;
 mod cli;
 mod commands;
 mod document;
 mod report;
 mod stdout;
+mod targets;
 
 use std::process::ExitCode;
 

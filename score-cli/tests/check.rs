@@ -82,7 +82,11 @@ fn identical_outputs_pass_and_nothing_is_written() {
             .success()
             .stdout("")
             .stderr(contains("up to date"));
-        assert_eq!(snapshot(dir.path()), before, "{target}: --check wrote something");
+        assert_eq!(
+            snapshot(dir.path()),
+            before,
+            "{target}: --check wrote something"
+        );
     }
 }
 
@@ -91,12 +95,18 @@ fn a_changed_file_prints_a_unified_diff_and_fails() {
     let dir = generated("compose");
     let d = dir.path();
     let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
-    fs::write(d.join("compose.yaml"), compose.replace("nginx:1.27", "nginx:1.26")).unwrap();
+    fs::write(
+        d.join("compose.yaml"),
+        compose.replace("nginx:1.27", "nginx:1.26"),
+    )
+    .unwrap();
     let before = snapshot(d);
     check(d, "compose")
         .code(1)
         .stdout(contains("--- a/compose.yaml\n+++ b/compose.yaml\n@@"))
-        .stdout(contains("\n-    image: nginx:1.26\n+    image: nginx:1.27\n"))
+        .stdout(contains(
+            "\n-    image: nginx:1.26\n+    image: nginx:1.27\n",
+        ))
         .stderr(contains("score::check::differs"));
     assert_eq!(snapshot(d), before, "--check wrote something");
 }
@@ -106,7 +116,11 @@ fn a_changed_score_file_is_a_difference_and_the_state_keeps_the_old_workload() {
     let dir = generated("k8s");
     let d = dir.path();
     let state = fs::read(d.join(".score-rs/state.yaml")).unwrap();
-    fs::write(d.join("score.yaml"), WEB.replace("nginx:1.27", "nginx:1.28")).unwrap();
+    fs::write(
+        d.join("score.yaml"),
+        WEB.replace("nginx:1.27", "nginx:1.28"),
+    )
+    .unwrap();
     check(d, "k8s")
         .code(1)
         .stdout(contains("+++ b/manifests.yaml"))
@@ -136,18 +150,37 @@ fn terraform_modules_are_compared_file_by_file() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]);
+    assert_eq!(
+        names,
+        ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
+    );
     // One file edited, one removed: both are reported, the other two are not.
     let main = fs::read_to_string(module.join("main.tf")).unwrap();
-    fs::write(module.join("main.tf"), main.replace("nginx:1.27", "nginx:1")).unwrap();
+    fs::write(
+        module.join("main.tf"),
+        main.replace("nginx:1.27", "nginx:1"),
+    )
+    .unwrap();
     fs::remove_file(module.join("outputs.tf")).unwrap();
     let out = check(d, "terraform").code(1).get_output().clone();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("--- a/score-terraform/main.tf\n+++ b/score-terraform/main.tf\n"), "{stdout}");
-    assert!(stdout.contains("--- /dev/null\n+++ b/score-terraform/outputs.tf\n"), "{stdout}");
-    assert!(!stdout.contains("variables.tf") && !stdout.contains("versions.tf"), "{stdout}");
+    assert!(
+        stdout.contains("--- a/score-terraform/main.tf\n+++ b/score-terraform/main.tf\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--- /dev/null\n+++ b/score-terraform/outputs.tf\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("variables.tf") && !stdout.contains("versions.tf"),
+        "{stdout}"
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("2 generated files differ from disk"), "{stderr}");
+    assert!(
+        stderr.contains("2 generated files differ from disk"),
+        "{stderr}"
+    );
 }
 
 #[test]

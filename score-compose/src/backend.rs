@@ -67,7 +67,9 @@ impl ComposeBackend {
     }
 
     fn premade(&self) -> std::sync::MutexGuard<'_, Option<Premade>> {
-        self.premade.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.premade
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

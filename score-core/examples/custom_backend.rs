@@ -115,21 +115,32 @@ resources:
 ";
 
 fn main() -> Result<(), String> {
-    let errors = |diags: Vec<Diagnostic>| diags.iter().map(|d| format!("{d}\n")).collect::<String>();
+    let errors =
+        |diags: Vec<Diagnostic>| diags.iter().map(|d| format!("{d}\n")).collect::<String>();
     let mut store = MemoryStore::default();
     let mut first = Generate::new()
         .score_text("score.yaml", SCORE)
         .run(&DockerRun, &mut store)
         .map_err(errors)?;
-    let env = first.output.text("web-main.env").unwrap_or_default().to_string();
+    let env = first
+        .output
+        .text("web-main.env")
+        .unwrap_or_default()
+        .to_string();
     // Saving keeps the generated password in the (in-memory) state; no file is written.
     first.save_state().map_err(errors)?;
     drop(first);
     // A second run renders the workloads the state holds, with the same password.
-    let again = Generate::new().run(&DockerRun, &mut store).map_err(errors)?;
+    let again = Generate::new()
+        .run(&DockerRun, &mut store)
+        .map_err(errors)?;
     assert_eq!(again.output.text("web-main.env"), Some(env.as_str()));
     for f in &again.output.files {
-        println!("==> {} (mode {:o})", f.path.display(), f.mode.unwrap_or(0o644));
+        println!(
+            "==> {} (mode {:o})",
+            f.path.display(),
+            f.mode.unwrap_or(0o644)
+        );
         print!("{}", String::from_utf8_lossy(&f.bytes));
     }
     Ok(())

@@ -24,6 +24,9 @@ fn main() -> Result<(), String> {
         .score_text("score.yaml", SCORE)
         .run(&backend, MemoryStore::default())
         .map_err(|diags| diags.iter().map(|d| format!("{d}\n")).collect::<String>())?;
-    print!("{}", generated.output.text("manifests.yaml").unwrap_or_default());
+    print!(
+        "{}",
+        generated.output.text("manifests.yaml").unwrap_or_default()
+    );
     Ok(())
 }

@@ -76,7 +76,9 @@ impl Backend for K8sBackend {
         };
         let mut output = lowered.output;
         let text = crate::to_yaml(&documents);
-        output.files.insert(0, OutputFile::new(&self.file, text).secret());
+        output
+            .files
+            .insert(0, OutputFile::new(&self.file, text).secret());
         Ok(output)
     }
 

@@ -150,7 +150,9 @@ fn check(differences: &[Difference], format: Format) -> Result<(), Vec<Diagnosti
             names.join(", ")
         ),
     )
-    .with_help("run `score-rs generate` without `--check` and commit the result")])
+    .with_help(
+        "run `score-rs generate` without `--check` and commit the result",
+    )])
 }
 
 /// The unified diff from the file on disk to the generated one (`/dev/null` when missing).

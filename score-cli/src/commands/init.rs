@@ -12,8 +12,8 @@ use score_core::provision::{parse_provisioner_file, PROVISIONER_FILE_SUFFIX};
 use score_core::state::{write_atomic, State, StateDir, StateLock};
 use score_core::{Diagnostic, SourceFile};
 
-use crate::targets;
 use crate::cli::InitArgs;
+use crate::targets;
 
 const SAMPLE: &str = "\
 apiVersion: score.dev/v1b1

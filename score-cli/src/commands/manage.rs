@@ -10,10 +10,10 @@ use score_core::state::{ResourceRecord, StateDir};
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 
-use crate::targets;
 use crate::cli::{
     ListFormat, ProvisionersCommand, ResourcesCommand, ValueFormat, WorkloadsCommand,
 };
+use crate::targets;
 
 pub fn workloads(dir: &StateDir, c: WorkloadsCommand) -> Result<(), Vec<Diagnostic>> {
     match c {

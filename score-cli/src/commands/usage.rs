@@ -84,8 +84,11 @@ pub fn generate(args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     );
     if args.check && args.output.as_deref() == Some(Path::new("-")) {
         errors.push(
-            usage("conflict", "`--check` compares files on disk; `-o -` writes none")
-                .with_help("name the file to compare with `-o FILE`, or leave `-o` out"),
+            usage(
+                "conflict",
+                "`--check` compares files on disk; `-o -` writes none",
+            )
+            .with_help("name the file to compare with `-o FILE`, or leave `-o` out"),
         );
     }
     if args.format == Format::Json && args.output.as_deref() == Some(Path::new("-")) {

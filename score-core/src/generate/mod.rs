@@ -88,7 +88,8 @@ impl Generate {
     #[must_use]
     pub fn score_text(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
         let src = SourceFile::new(name.into(), text.into());
-        self.sources.push(ScoreSource::Text(src, PathBuf::from(".")));
+        self.sources
+            .push(ScoreSource::Text(src, PathBuf::from(".")));
         self
     }
 

@@ -44,7 +44,12 @@ impl Before {
 
     /// The warning for the resources provisioned since, if any of them got new secrets while
     /// they probably existed; `earlier` is the output file about to be replaced.
-    pub(crate) fn warning(&self, state: &State, target: &str, earlier: &Path) -> Option<Diagnostic> {
+    pub(crate) fn warning(
+        &self,
+        state: &State,
+        target: &str,
+        earlier: &Path,
+    ) -> Option<Diagnostic> {
         let section = state.targets.get(target)?;
         let new: Vec<(&ResourceUid, &ResourceRecord)> = section
             .resources
