@@ -20,6 +20,8 @@
 //! assert_eq!(loaded.workload.name(), "web");
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod boundary;
 pub mod check;

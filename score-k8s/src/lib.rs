@@ -35,6 +35,8 @@
 //! assert!(generated.output.files[0].is_secret()); // it holds the Secret objects
 //! ```
 
+#![warn(missing_docs)]
+
 mod backend;
 pub mod before;
 pub mod containers;

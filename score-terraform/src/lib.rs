@@ -37,6 +37,8 @@
 //! assert_eq!(t.vars["namespace"], "${var.namespace}");
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod align;
 mod backend;
 pub mod blocks;
