@@ -133,6 +133,7 @@ impl Backend for ComposeBackend {
         output.trees.push(Tree {
             dir: self.options.mounts_dir.clone(),
             files: out.files.into_iter().map(to_output_file).collect(),
+            directories: out.directories,
         });
         Ok(Lowered {
             document: out.document,
@@ -157,13 +158,21 @@ impl Backend for ComposeBackend {
             || std::fs::symlink_metadata(&tree.dir).is_err(),
             |p| p.fresh,
         );
-        let synced = crate::sync_files(&files, &tree.dir, fresh);
+        // Provisioners' `directories` (kept ones are not searched for stale files).
+        let keep: Vec<PathBuf> = tree
+            .directories
+            .iter()
+            .filter(|(_, make)| **make)
+            .map(|(d, _)| d.clone())
+            .collect();
+        let synced = crate::sync_files_keeping(&files, &keep, &tree.dir, fresh);
         if let Some(mut p) = premade {
             if let Some(created) = p.created.take() {
                 crate::remove_unused_dirs(&created, &p.mounts_dir, &files);
             }
         }
-        synced.map(drop)
+        synced?;
+        crate::sync_directories(&tree.directories, &tree.dir)
     }
 }
 

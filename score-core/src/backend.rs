@@ -102,11 +102,21 @@ pub trait Backend {
     fn prepare(&self, _workloads: &[WorkloadInput]) {}
 
     /// Write a [`Tree`] once the state is saved. The default writes each file atomically with
-    /// its mode and removes nothing; compose also removes the files of earlier runs.
+    /// its mode, makes the directories to keep and removes nothing; compose also removes the
+    /// files of earlier runs and the directories to remove.
     ///
     /// # Errors
     /// The first file that cannot be written.
     fn write_tree(&self, tree: Tree) -> Result<(), Vec<Diagnostic>> {
+        for (dir, _) in tree.directories.iter().filter(|(_, keep)| **keep) {
+            let path = tree.dir.join(dir);
+            std::fs::create_dir_all(&path).map_err(|e| {
+                vec![Diagnostic::error(
+                    "score::io::write",
+                    format!("cannot create `{}`: {e}", path.display()),
+                )]
+            })?;
+        }
         for f in &tree.files {
             let path = tree.dir.join(&f.path);
             crate::state::Staged::new(&path, &f.bytes, false, f.mode)
@@ -203,4 +213,7 @@ pub struct Tree {
     pub dir: PathBuf,
     /// Its files, with paths relative to `dir`.
     pub files: Vec<OutputFile>,
+    /// Directories relative to `dir` to make (`true`: kept, even when empty) or to remove with
+    /// everything in them (`false`), as provisioners ask (compose's `directories` key).
+    pub directories: std::collections::BTreeMap<PathBuf, bool>,
 }

@@ -39,6 +39,7 @@ pub mod provision;
 pub mod quantity;
 pub mod render;
 pub mod schema;
+pub mod secret_ref;
 pub mod source;
 pub mod state;
 pub mod store;
