@@ -103,10 +103,7 @@ fn generate_with(
 ) -> Result<Value, Vec<Diagnostic>> {
     let loaded =
         score_core::load::load_source(SourceFile::new("score.yaml", yaml), Path::new("."), None)?;
-    let inputs = vec![WorkloadInput {
-        workload: loaded.workload,
-        base_dir: ".".into(),
-    }];
+    let inputs = vec![WorkloadInput::new(loaded.workload, ".".into())];
     let mut state = TargetState::default();
     match target {
         "compose" => {

@@ -80,6 +80,7 @@
 
 #![warn(missing_docs)]
 
+mod backend;
 mod escape;
 mod files;
 mod mounts;
@@ -111,6 +112,7 @@ use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::options::{Build, Publish};
 
+pub use crate::backend::ComposeBackend;
 pub use crate::mounts::{
     make_dirs, planned_dirs, prune_stale_files, remove_unused_dirs, sync_directories, sync_files,
     sync_files_keeping, write_files, GeneratedFile, MANIFEST,

@@ -169,7 +169,10 @@ pub fn check_outputs(
                 let need = Need {
                     kind: &res.kind,
                     class: res.class(),
-                    id: res.id.as_deref(),
+                    id: match &res.id {
+                        Some(id) => id.as_str().into(),
+                        None => format!("{}.{name}", workload.name()).into(),
+                    },
                 };
                 catalogues
                     .iter()

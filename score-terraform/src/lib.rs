@@ -13,6 +13,23 @@
 //! The module is built as a Terraform JSON value first ([`module::Module`]); HCL is rendered
 //! from that value ([`render`]), so both formats say the same thing.
 //!
+//! [`TerraformBackend`] is the target for score-core's pipeline ([`score_core::generate`]):
+//!
+//! ```
+//! use score_core::generate::Generate;
+//! use score_core::store::MemoryStore;
+//! use score_terraform::{Options, TerraformBackend};
+//!
+//! let score = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main: {image: nginx:1.27}\nservice:\n  ports: {http: {port: 80}}\n";
+//! let backend = TerraformBackend::new(Options::default());
+//! let generated = Generate::new().score_text("score.yaml", score).run(&backend, MemoryStore::default()).unwrap();
+//! let names: Vec<_> = generated.output.files.iter().map(|f| f.path.display().to_string()).collect();
+//! assert_eq!(names, ["score-terraform/main.tf", "score-terraform/variables.tf", "score-terraform/outputs.tf", "score-terraform/versions.tf"]);
+//! assert!(generated.output.text("score-terraform/main.tf").unwrap().contains("resource \"kubernetes_deployment_v1\" \"web\""));
+//! ```
+//!
+//! What the provisioner engine sees of this target:
+//!
 //! ```
 //! use score_terraform::{target, Options, TARGET};
 //! let t = target(&[], &Options::default());
@@ -20,7 +37,10 @@
 //! assert_eq!(t.vars["namespace"], "${var.namespace}");
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod align;
+mod backend;
 pub mod blocks;
 pub mod module;
 pub mod names;
@@ -29,6 +49,7 @@ pub mod render;
 pub mod tmpl;
 pub mod workload;
 
+pub use backend::TerraformBackend;
 use score_core::provision::{Resolved, Target, WorkloadInput};
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
@@ -148,6 +169,18 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
 /// As [`generate`].
 pub fn module_files(resolved: &Resolved) -> Result<Vec<(&'static str, Value)>, Vec<Diagnostic>> {
     Ok(build(resolved)?.0.files())
+}
+
+/// [`module_files`] and the warnings found on the way.
+///
+/// # Errors
+/// As [`generate`].
+#[allow(clippy::type_complexity)]
+pub fn module_files_and_warnings(
+    resolved: &Resolved,
+) -> Result<(Vec<(&'static str, Value)>, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (module, warnings) = build(resolved)?;
+    Ok((module.files(), warnings))
 }
 
 fn build(resolved: &Resolved) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {

@@ -22,7 +22,10 @@ use crate::tmpl;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
     /// A resource or data body (`nested`: inside a block of one).
-    Resource { nested: bool },
+    Resource {
+        /// Inside a block of a resource or data body.
+        nested: bool,
+    },
     /// A `module` block: attributes only.
     Module,
     /// A `variable` block.

@@ -670,7 +670,7 @@ impl Lowering<'_> {
                             return None;
                         }
                     }
-                    let v = match ctx.resolve_explained(p) {
+                    let v = match Context::new(&self.metadata, &self.outputs).resolve_explained(p) {
                         Ok(v) => v,
                         Err(e) => {
                             self.errors

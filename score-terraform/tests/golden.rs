@@ -35,7 +35,7 @@ fn golden_modules() {
     }
 }
 
-/// One case in JSON syntax, to show what `--format json` writes.
+/// One case in JSON syntax, to show what `--tf-format json` writes.
 #[test]
 fn golden_json_format() {
     let run = support::run(&support::fixtures().join("postgres"));

@@ -1,6 +1,8 @@
 //! Shared test helpers: run the real pipeline over the fixture cases.
 #![allow(dead_code)]
 
+#[path = "../../../testing/prereq.rs"]
+pub mod prereq;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
