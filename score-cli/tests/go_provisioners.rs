@@ -217,7 +217,8 @@ fn snapshot(d: &Path) -> Vec<(String, Vec<u8>)> {
         let Ok(rd) = fs::read_dir(p) else { return };
         for e in rd.filter_map(Result::ok) {
             let path = e.path();
-            if path.ends_with("cache") {
+            // The lock file holds the pid of its last holder, for messages only.
+            if path.ends_with("cache") || path.ends_with("lock") {
                 continue;
             }
             if path.is_dir() {
