@@ -170,7 +170,10 @@ fn compose(
     // Mounted files (and secret env files, created 0600) go under the mounts dir once the
     // state is saved; files from earlier runs that no workload produces any more are removed.
     let files = std::mem::take(&mut out.files);
-    let mounted = files.iter().map(|f| opts.mounts_dir.join(&f.path)).collect();
+    let mounted = files
+        .iter()
+        .map(|f| opts.mounts_dir.join(&f.path))
+        .collect();
     let deferred: Deferred = Box::new(move || -> Result<(), Vec<Diagnostic>> {
         let mut premade = premade;
         let synced = score_compose::sync_files(&files, &premade.mounts_dir, fresh);

@@ -259,6 +259,86 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// Every subcommand: an unknown flag, a missing or extra argument, a bad value, a missing
+/// input file and conflicting options exit 2 with nothing on stdout, and write nothing.
+/// (With `--format json` the report still goes to stdout: `usage_errors_of_generate_exit_2`.)
+#[test]
+fn every_subcommand_exits_2_on_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("score.yaml"),
+        fs::read(Path::new(WORKSPACE).join(MINIMAL)).unwrap(),
+    )
+    .unwrap();
+    let cases: &[&[&str]] = &[
+        &["validate", "--bogus"],
+        &["validate", "missing.yaml"],
+        &["validate", "--format", "hcl"],
+        &["init", "--bogus"],
+        &["init", "--provisioners", "missing.provisioners.yaml"],
+        &["init", "--patch-templates", "missing.tpl"],
+        &["init", "--project"],
+        &["generate", "--bogus"],
+        &["generate", "missing.yaml"],
+        &["generate", "--target", "nope"],
+        &["generate", "score.yaml", "--overrides-file", "missing.yaml"],
+        &[
+            "generate",
+            "score.yaml",
+            "--target",
+            "k8s",
+            "--build",
+            "main=.",
+        ],
+        &["generate", "score.yaml", "--namespace", "ns"],
+        &["generate", "score.yaml", "--tf-format", "json"],
+        &["workloads"],
+        &["workloads", "--bogus"],
+        &["workloads", "list", "--bogus"],
+        &["workloads", "remove"],
+        &["workloads", "remove", "a", "b"],
+        &["provisioners"],
+        &["provisioners", "list", "--bogus"],
+        &["provisioners", "list", "--target", "nope"],
+        &["provisioners", "list", "--format", "xml"],
+        &["resources"],
+        &["resources", "list", "--bogus"],
+        &["resources", "list", "--format", "xml"],
+        &["resources", "get-outputs"],
+        &["resources", "get-outputs", "no-uid"],
+        &["resources", "get-outputs", "a", "b"],
+        &[
+            "resources",
+            "get-outputs",
+            "postgres.default#web.db",
+            "--format",
+            "xml",
+        ],
+        &["completions"],
+        &["completions", "nosh"],
+        &["completions", "bash", "--bogus"],
+    ];
+    for args in cases {
+        score_rs()
+            .current_dir(d)
+            .args(*args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                contains("error:")
+                    .or(contains("score::usage::"))
+                    .or(contains("Usage:")),
+            );
+        let entries: Vec<_> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["score.yaml"], "{args:?} wrote something");
+    }
+}
+
 /// The one JSON document `--format json` prints on stdout, checked for the documented keys
 /// (docs/ci.md) and its summary checked against its entries.
 fn json_report(out: &std::process::Output) -> serde_json::Value {
