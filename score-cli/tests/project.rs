@@ -766,3 +766,55 @@ fn regenerated_secrets_of_existing_resources_are_warned_about() {
         .args(["generate", "web.yaml", "--target", "k8s"]));
     assert!(!kept.contains(code), "{kept}");
 }
+
+/// The README's CI recipe: a job on a fresh checkout restores `.score-rs/state.yaml` saved by
+/// the previous job, runs `init` (which keeps it) and `generate`: the same Secret values, so the
+/// same manifests, and no warning about regenerated secrets.
+#[test]
+fn a_restored_state_keeps_the_secrets_of_the_previous_ci_job() {
+    let first_job = project();
+    let run = |d: &Path, args: &[&str]| -> String {
+        let out = score_rs(d)
+            .env("CI", "true")
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let k8s = ["generate", "web.yaml", "api.yaml", "--target", "k8s"];
+    run(first_job.path(), &k8s);
+    let manifests = fs::read_to_string(first_job.path().join("manifests.yaml")).unwrap();
+    assert!(manifests.contains("kind: Secret"), "{manifests}");
+    let saved = state(first_job.path());
+
+    let next_job = tempfile::tempdir().unwrap();
+    let d = next_job.path();
+    fs::write(d.join("web.yaml"), WEB).unwrap();
+    fs::write(d.join("api.yaml"), API).unwrap();
+    fs::create_dir(d.join(".score-rs")).unwrap();
+    fs::write(d.join(".score-rs/state.yaml"), &saved).unwrap();
+    run(d, &["init", "--no-sample"]);
+    assert_eq!(state(d), saved, "init kept the restored state");
+    let stderr = run(d, &k8s);
+    assert!(!stderr.contains("score::secrets::regenerated"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(d.join("manifests.yaml")).unwrap(),
+        manifests,
+        "the same passwords, so the same manifests"
+    );
+
+    // Without the saved state the passwords change, and the job is told so.
+    let lost = tempfile::tempdir().unwrap();
+    let l = lost.path();
+    fs::write(l.join("web.yaml"), WEB).unwrap();
+    fs::write(l.join("api.yaml"), API).unwrap();
+    run(l, &["init", "--no-sample", "--project", "demo"]);
+    let stderr = run(l, &k8s);
+    assert!(stderr.contains("score::secrets::regenerated"), "{stderr}");
+    assert_ne!(
+        fs::read_to_string(l.join("manifests.yaml")).unwrap(),
+        manifests
+    );
+}
