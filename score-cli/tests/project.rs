@@ -818,3 +818,43 @@ fn a_restored_state_keeps_the_secrets_of_the_previous_ci_job() {
         manifests
     );
 }
+
+/// The README's quick start, as written there, in an empty folder: every command succeeds and
+/// each target writes where the README's table says.
+#[test]
+fn the_readme_quick_start_works_in_an_empty_folder() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let section = readme
+        .split("## Quick start")
+        .nth(1)
+        .expect("a Quick start section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block");
+    let commands: Vec<Vec<&str>> = block
+        .lines()
+        .map(|l| l.split('#').next().unwrap().split_whitespace().collect())
+        .filter(|words: &Vec<&str>| !words.is_empty())
+        .collect();
+    assert!(commands.len() >= 4, "{block}");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for words in &commands {
+        assert_eq!(words[0], "score-rs", "{words:?}");
+        score_rs(d).args(&words[1..]).assert().success();
+    }
+    for written in [
+        "compose.yaml",
+        "manifests.yaml",
+        "score-terraform/main.tf",
+        "score-terraform/variables.tf",
+        "score-terraform/outputs.tf",
+        "score-terraform/versions.tf",
+        ".score-rs/state.yaml",
+    ] {
+        assert!(d.join(written).is_file(), "{written} was not written");
+        assert!(section.contains(written.rsplit('/').next().unwrap()));
+    }
+}
