@@ -6,8 +6,7 @@
 //! `SCORE_RS_K8S_VALIDATE`) in tests a plain `cargo test` ignores; CI runs them with
 //! `--include-ignored`, where a validator that is not set up fails them.
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};

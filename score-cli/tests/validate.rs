@@ -7,8 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -646,9 +645,18 @@ fn human_stderr(files: &[&str]) -> String {
     stderr_of(&out)
 }
 
+/// Named as when this file was a test binary of its own (`validate__<name>`).
+macro_rules! snapshot {
+    ($name:literal, $text:expr) => {
+        insta::with_settings!({ prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(concat!("validate__", $name), $text);
+        })
+    };
+}
+
 #[test]
 fn human_output_of_a_typo() {
-    insta::assert_snapshot!(
+    snapshot!(
         "typo",
         human_stderr(&["fixtures/invalid/schema-13-top-level-typo.yaml"])
     );
@@ -656,7 +664,7 @@ fn human_output_of_a_typo() {
 
 #[test]
 fn human_output_of_a_duplicate_key_and_a_cycle() {
-    insta::assert_snapshot!(
+    snapshot!(
         "duplicate_key_and_cycle",
         human_stderr(&[
             "fixtures/invalid/parse-duplicate-key.yaml",
@@ -667,7 +675,7 @@ fn human_output_of_a_duplicate_key_and_a_cycle() {
 
 #[test]
 fn human_output_of_a_placeholder_mistake() {
-    insta::assert_snapshot!(
+    snapshot!(
         "placeholder",
         human_stderr(&["fixtures/invalid/semantic-02-placeholder-undeclared-resource.yaml"])
     );
