@@ -181,10 +181,14 @@ fn workloads_in_the_state_are_validated_again() {
             "\"image\": \"nginx:1.27\"",
             "\"image\": \"nginx:1.27\", \"files\": {\"/x\": {\"source\": \"../shadow\"}}",
         ),
-        // A Score file recorded outside the project.
+        // A Score file recorded outside the project, beside which a file would be read.
         good.replace(
             "\"source\": \"score.yaml\"",
             "\"source\": \"../score.yaml\"",
+        )
+        .replace(
+            "\"image\": \"nginx:1.27\"",
+            "\"image\": \"nginx:1.27\", \"files\": {\"/x\": {\"source\": \"shadow\"}}",
         ),
     ];
     for edited in cases {
@@ -201,11 +205,23 @@ fn workloads_in_the_state_are_validated_again() {
 }
 
 /// A Score file named on the command line may live outside the project (as with
-/// score-compose); a later run that only has the path from the state file refuses it.
+/// score-compose), files beside it included. A later run that has its path only from the
+/// state file still generates it when nothing is read beside it, and refuses it otherwise.
 #[test]
-fn score_files_outside_the_project_only_when_named() {
+fn score_files_outside_the_project() {
     let (outer, d) = project();
-    fs::write(outer.path().join("score.yaml"), WEB).unwrap();
+    fs::write(outer.path().join("plain.yaml"), WEB.replace("web", "plain")).unwrap();
+    fs::write(outer.path().join("app.conf"), "hello").unwrap();
+    fs::write(outer.path().join("score.yaml"), with_file("app.conf")).unwrap();
+    score_rs(&d)
+        .args(["generate", "../plain.yaml", "-o", "-"])
+        .assert()
+        .success();
+    score_rs(&d)
+        .args(["generate", "-o", "-"])
+        .assert()
+        .success()
+        .stdout(contains("plain"));
     score_rs(&d)
         .args(["generate", "../score.yaml", "-o", "-"])
         .assert()
