@@ -210,7 +210,7 @@ fn state(d: &Path) -> Option<String> {
 }
 
 /// Every file of the state directory with its content (what a failed command must not change;
-/// the parse cache of provisioner files is not state).
+/// the parse cache of provisioner files and the lock file are not state).
 fn snapshot(d: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(p: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         let Ok(rd) = fs::read_dir(p) else { return };
@@ -231,6 +231,42 @@ fn snapshot(d: &Path) -> Vec<(String, Vec<u8>)> {
     walk(&d.join(".score-rs"), &mut out);
     out.sort();
     out
+}
+
+/// `compose.yaml` in `d` passes the Compose loader. Only for ignored tests: fails when
+/// `SCORE_RS_COMPOSE_BIN` is not set.
+fn compose_valid(d: &Path) {
+    let bin = prereq::validator(
+        "SCORE_RS_COMPOSE_BIN",
+        "the Compose v2 loader (`docker-compose`)",
+    );
+    let out = std::process::Command::new(bin)
+        .current_dir(d)
+        .args(["-f", "compose.yaml", "config", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `manifests.yaml` in `d` passes `kubernetes-validate --strict`. Only for ignored tests: fails
+/// when `SCORE_RS_K8S_VALIDATE` is not set.
+fn k8s_valid(d: &Path) {
+    let bin = prereq::validator("SCORE_RS_K8S_VALIDATE", "kubernetes-validate");
+    let out = std::process::Command::new(bin)
+        .args(["--strict", "manifests.yaml"])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Generates compose output from Go-template provisioners and checks what it holds.
@@ -398,6 +434,13 @@ fn broken_go_provisioners_are_located_errors_and_change_nothing() {
         ("fail", format!("{head}    {{{{ if not .Params.size }}}}{{{{ fail \"params.size is required\" }}}}{{{{ end }}}}\n"), "params.size is required", 5),
         ("loop", format!("{head}    {{{{ range until 100000 }}}}\n    {{{{ range until 100000 }}}}x{{{{ end }}}}{{{{ end }}}}\n"), "range iterations", 6),
         ("explode", format!("{head}    {{{{ range until 90000 }}}}{{{{ repeat 1000 \"x\" }}}}{{{{ end }}}}\n"), "too much output", 5),
+        // Padding repeated by `%[1]`: refused before gigabytes are allocated.
+        (
+            "printf",
+            format!("{head}    pad: {{{{ printf (repeat 100 \"%[1]65535d\") 1 }}}}\n"),
+            "printf: the result could be longer than the limit",
+            5,
+        ),
         ("yaml", format!("{head}    {{{{ .Uid }}}}: [\n"), "invalid YAML", 0),
     ];
     for (name, text, expected, line) in cases {
@@ -583,5 +626,476 @@ fn the_default_provisioners_stay_in_the_jinja_dialect() {
                 p.uri
             );
         }
+    }
+}
+
+/// A k8s provisioner in the style of score-k8s's defaults: the password stays in a Secret of
+/// the provisioner's own, and the outputs only refer to it, with `encodeSecretRef` and with the
+/// marker written out, whole and inside a connection string.
+const K8S_SECRET_REFS: &str = r#"
+- uri: template://ref-style/postgres
+  type: postgres
+  init: |
+    pw: {{ randAlphaNum 24 | quote }}
+  state: |
+    service: db-{{ .SourceWorkload }}-{{ substr 0 6 .Guid | lower }}
+    user: {{ dig "user" (printf "u%s" (randAlpha 6 | lower)) .State | quote }}
+    password: {{ dig "password" .Init.pw .State | quote }}
+  outputs: |
+    host: {{ .State.service }}
+    port: 5432
+    username: {{ .State.user }}
+    password: {{ encodeSecretRef .State.service "password" }}
+    url: "postgres://{{ .State.user }}:{{ encodeSecretRef .State.service "password" }}@{{ .State.service }}:5432/app"
+    ca: 🔐💬{{ .State.service }}_ca.crt💬🔐
+  manifests: |
+    - apiVersion: v1
+      kind: Secret
+      metadata:
+        name: {{ .State.service }}
+      data:
+        password: {{ .State.password | b64enc }}
+        ca.crt: {{ printf "-----BEGIN CERTIFICATE-----\n%s\n" .Guid | b64enc }}
+"#;
+
+const APP: &str = "apiVersion: score.dev/v1b1
+metadata:
+  name: app
+containers:
+  main:
+    image: busybox:1.37
+    variables:
+      PGPASSWORD: ${resources.db.password}
+      DATABASE_URL: ${resources.db.url}
+      DSN: host=${resources.db.host} user=${resources.db.username} password=${resources.db.password} cost=$$(0)
+    files:
+      /etc/ssl/db-ca.crt:
+        content: ${resources.db.ca}
+resources:
+  db: {type: postgres}
+";
+
+#[test]
+fn secret_references_become_secret_key_refs_on_kubernetes() {
+    secret_reference_manifests();
+}
+
+#[test]
+#[ignore = "needs SCORE_RS_K8S_VALIDATE (kubernetes-validate); CI runs it with --include-ignored"]
+fn secret_reference_manifests_pass_kubernetes_validate() {
+    k8s_valid(secret_reference_manifests().path());
+}
+
+/// Generates manifests from provisioners that reference secrets, and checks what they hold.
+fn secret_reference_manifests() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("app.yaml"), APP).unwrap();
+    fs::write(d.join("refs.provisioners.yaml"), K8S_SECRET_REFS).unwrap();
+    score_rs(d)
+        .args([
+            "init",
+            "--no-sample",
+            "--provisioners",
+            "refs.provisioners.yaml",
+        ])
+        .assert()
+        .success();
+    score_rs(d)
+        .args(["generate", "--target", "k8s", "app.yaml"])
+        .assert()
+        .success();
+    let manifests = fs::read_to_string(d.join("manifests.yaml")).unwrap();
+    let state = state(d).unwrap();
+    let service = manifests
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("name: db-app-"))
+        .map(|rest| format!("db-app-{rest}"))
+        .expect("the provisioner's Secret");
+    // No marker and no password reaches the manifests.
+    assert!(!manifests.contains('🔐'), "{manifests}");
+    let password = state
+        .split("\"password\": \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(!manifests.contains(password), "{manifests}");
+    // PGPASSWORD is the Secret's key itself; the texts use one helper variable for it.
+    let env = manifests.split("env:").nth(1).unwrap();
+    let secret_ref = |var: &str| {
+        format!(
+            "- name: {var}\n              valueFrom:\n                secretKeyRef:\n                  \
+             name: {service}\n                  key: password\n"
+        )
+    };
+    assert!(env.contains(&secret_ref("PGPASSWORD")), "{manifests}");
+    let helper = format!(
+        "SCORE_SECRET_{}_PASSWORD",
+        service.to_uppercase().replace('-', "_")
+    );
+    assert!(env.contains(&secret_ref(&helper)), "{manifests}");
+    assert_eq!(env.matches("key: password").count(), 2, "{manifests}");
+    assert!(
+        env.contains("value: postgres://u")
+            && env.contains(&format!(":$({helper})@{service}:5432/app\n"))
+            && env.contains(&format!(" password=$({helper}) ")),
+        "{manifests}"
+    );
+    assert!(
+        env.contains("cost=$$(0)"),
+        "a literal $( is escaped: {manifests}"
+    );
+    // The file that is exactly one reference is that key of the Secret, mounted.
+    assert!(
+        manifests.contains(&format!(
+            "secret:\n            items:\n              - key: ca.crt\n                path: db-ca.crt\n            \
+             secretName: {service}\n"
+        )),
+        "{manifests}"
+    );
+    dir
+}
+
+#[test]
+fn secret_references_out_of_place_are_located_errors_and_change_nothing() {
+    let marker_in_manifest = format!(
+        "{K8S_SECRET_REFS}    - apiVersion: v1\n      kind: ConfigMap\n      metadata:\n        name: leak\n      data:\n        pw: {{{{ encodeSecretRef .State.service \"password\" }}}}\n"
+    );
+    let outputs_only = "- uri: template://ref-style/token\n  type: postgres\n  outputs: |\n    password: {{ encodeSecretRef \"api-tokens\" \"token\" }}\n";
+    let cases: &[(&str, &str, String, &str)] = &[
+        // A file that mixes a reference with text: score-k8s cannot mount it either.
+        (
+            "k8s",
+            "file",
+            K8S_SECRET_REFS.to_string(),
+            "mixes a reference to a provisioner's Kubernetes Secret",
+        ),
+        (
+            "k8s",
+            "manifest",
+            marker_in_manifest,
+            "ConfigMap `leak` holds a reference to a Kubernetes Secret",
+        ),
+        // Compose has no Kubernetes Secrets to refer to.
+        (
+            "compose",
+            "compose",
+            outputs_only.to_string(),
+            "which the `compose` target cannot resolve",
+        ),
+    ];
+    for (target, name, provisioners, expected) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let app = if *name == "file" {
+            APP.replace(
+                "content: ${resources.db.ca}",
+                "content: \"ca: ${resources.db.ca}\"",
+            )
+        } else {
+            APP.to_string()
+        };
+        fs::write(d.join("app.yaml"), app).unwrap();
+        fs::write(d.join("p.provisioners.yaml"), provisioners).unwrap();
+        score_rs(d)
+            .args([
+                "init",
+                "--no-sample",
+                "--provisioners",
+                "p.provisioners.yaml",
+            ])
+            .assert()
+            .success();
+        let before = snapshot(d);
+        let out = score_rs(d)
+            .args(["generate", "--target", target, "app.yaml"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert_eq!(before, snapshot(d), "{name} changed the state directory");
+    }
+}
+
+/// A compose gateway in the style of score-compose's route default: one shared nginx,
+/// re-rendered by every route with the routes gathered so far in shared state (built with
+/// `set` on a variable, as sprig changes maps in place), its config in `files`, a cache
+/// directory from `directories`, and two keys the Compose specification does not know.
+const COMPOSE_GATEWAY: &str = r#"
+- uri: template://ref-style/gateway
+  type: route
+  init: |
+    sk: ref-style-gateway
+    {{ if not (regexMatch "^/" .Params.path) }}{{ fail "params.path must start with /" }}{{ end }}
+  shared: |
+    {{ .Init.sk }}:
+      service: {{ dig .Init.sk "service" (printf "gw-%s" (randAlphaNum 5 | lower)) .Shared | quote }}
+      {{ $routes := dig .Init.sk "routes" (dict) .Shared }}
+      {{ $w := index .WorkloadServices .SourceWorkload }}
+      {{ $p := index $w.Ports (print .Params.port) }}
+      {{ $_ := set $routes .Uid (printf "%s -> %s:%d" .Params.path $w.ServiceName $p.TargetPort) }}
+      routes: {{ $routes | toRawJson }}
+  files: |
+    {{ dig .Init.sk "service" "" .Shared }}/routes.txt: |
+      {{- range $uid, $r := (dig .Init.sk "routes" (dict) .Shared) }}
+      {{ $r }}
+      {{- end }}
+  directories: |
+    {{ dig .Init.sk "service" "" .Shared }}/cache: true
+  services: |
+    {{ $gw := dig .Init.sk "service" "" .Shared }}
+    {{ $gw }}:
+      image: nginx:1-alpine
+      restartPolicy: always
+      ports:
+      - published: 8080
+        target: 80
+      volumes:
+      - type: bind
+        source: {{ .MountsDirectory }}/{{ $gw }}/routes.txt
+        target: /etc/nginx/routes.txt
+        readOnly: true
+      - type: bind
+        source: {{ .MountsDirectory }}/{{ $gw }}/cache
+        target: /var/cache/nginx
+- uri: template://ref-style/web-db
+  type: postgres
+  id: web.db
+  outputs: |
+    host: only-for-web
+    port: 5432
+    database: web
+    username: web
+    password: web-only
+- uri: template://ref-style/db
+  type: postgres
+  outputs: |
+    host: {{ .Id }}
+"#;
+
+const FRONT: &str = "apiVersion: score.dev/v1b1
+metadata:
+  name: front
+service:
+  ports:
+    http: {port: 80, targetPort: 3000}
+containers:
+  main:
+    image: nginx:1.27
+    variables:
+      DB: ${resources.db.host}
+resources:
+  db: {type: postgres}
+  route:
+    type: route
+    params: {host: front.localhost, path: /, port: 80}
+";
+
+#[test]
+fn reference_style_compose_gateway_generates_compose() {
+    reference_style_gateway();
+}
+
+#[test]
+#[ignore = "needs SCORE_RS_COMPOSE_BIN (the Compose v2 loader); CI runs it with --include-ignored"]
+fn reference_style_compose_gateway_generates_valid_compose() {
+    compose_valid(reference_style_gateway().path());
+}
+
+/// Generates compose output from reference-style gateway provisioners and checks what it holds.
+fn reference_style_gateway() -> tempfile::TempDir {
+    let dir = project(COMPOSE_GATEWAY);
+    let d = dir.path();
+    fs::write(d.join("front.yaml"), FRONT).unwrap();
+    let out = score_rs(d)
+        .env("SCORE_RS_DIAGNOSTICS", "human")
+        .args(["generate", "front.yaml", "web.yaml", "backend.yaml"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The unknown keys are named, with the provisioner file and the service, and left out;
+    // once each, though both routes render the gateway.
+    assert_eq!(
+        stderr.matches("score::compose::unknown_key").count(),
+        2,
+        "{stderr}"
+    );
+    for expected in [
+        "volumes[0].readOnly",
+        "restartPolicy",
+        "9000-go.provisioners.yaml",
+        "did you mean `read_only`?",
+    ] {
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+    let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    assert!(
+        !compose.contains("readOnly") && !compose.contains("restartPolicy"),
+        "{compose}"
+    );
+    // The last rendering saw both routes; `set` changed the map it was given.
+    let gw = compose
+        .lines()
+        .find_map(|l| l.trim().strip_suffix(':').filter(|n| n.starts_with("gw-")))
+        .expect("the gateway service");
+    let routes =
+        fs::read_to_string(d.join(".score-rs/mounts").join(gw).join("routes.txt")).unwrap();
+    assert!(
+        routes.contains("/ -> front-main:3000") && routes.contains("/ -> web-main:9898"),
+        "{routes}"
+    );
+    assert!(d.join(".score-rs/mounts").join(gw).join("cache").is_dir());
+    // `id: web.db` serves web's own db only; front's db goes to the general entry.
+    assert!(compose.contains("DB: front.db"), "{compose}");
+    assert!(compose.contains("only-for-web"), "{compose}");
+    // What a container writes in the directory survives a re-run.
+    fs::write(d.join(".score-rs/mounts").join(gw).join("cache/entry"), "x").unwrap();
+    score_rs(d).arg("generate").assert().success();
+    assert!(d
+        .join(".score-rs/mounts")
+        .join(gw)
+        .join("cache/entry")
+        .is_file());
+    dir
+}
+
+/// The table of Compose keys is what `scripts/compose_keys.py` makes of the Compose loader's
+/// schema: regenerate it after upgrading the loader.
+#[test]
+#[ignore = "needs SCORE_RS_COMPOSE_BIN (the Compose v2 loader); CI runs it with --include-ignored"]
+fn compose_key_table_follows_the_compose_loader() {
+    let bin = prereq::validator(
+        "SCORE_RS_COMPOSE_BIN",
+        "the Compose v2 loader (`docker-compose`)",
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = std::process::Command::new("python3")
+        .arg(root.join("scripts/compose_keys.py"))
+        .arg(bin)
+        .output()
+        .unwrap();
+    assert!(
+        script.status.success(),
+        "{}",
+        String::from_utf8_lossy(&script.stderr)
+    );
+    let mut rustfmt = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    rustfmt
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&script.stdout)
+        .unwrap();
+    let formatted = rustfmt.wait_with_output().unwrap();
+    let committed = fs::read_to_string(root.join("score-compose/src/spec_keys.rs")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&formatted.stdout) == committed,
+        "score-compose/src/spec_keys.rs is out of date: run scripts/compose_keys.py (see its header)"
+    );
+}
+
+/// `directories: {path: false}` removes a directory with what is in it (a link there is removed,
+/// never followed); a path outside the mounts directory, two resources that disagree, or a file
+/// written into a removed directory are errors that change nothing.
+#[test]
+fn provisioner_directories_are_removed_and_misuse_changes_nothing() {
+    let entry = |ty: &str, dirs: &str, files: &str| {
+        format!("- uri: template://dirs/{ty}\n  type: {ty}\n  outputs: |\n    host: x\n  directories: |\n    {dirs}\n  files: |\n    {files}\n")
+    };
+    let app = "apiVersion: score.dev/v1b1\nmetadata: {name: app}\ncontainers: {main: {image: busybox:1.37}}\nresources:\n  aa: {type: aa}\n  bb: {type: bb}\n";
+    let setup = |provisioners: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join("app.yaml"), app).unwrap();
+        fs::write(d.join("d.provisioners.yaml"), provisioners).unwrap();
+        score_rs(d)
+            .args([
+                "init",
+                "--no-sample",
+                "--provisioners",
+                "d.provisioners.yaml",
+            ])
+            .assert()
+            .success();
+        dir
+    };
+
+    // Removal: the old cache goes, with its content; a link named for removal goes, its target stays.
+    let ok = format!(
+        "{}{}",
+        entry("aa", "old-cache: false", "{}"),
+        entry("bb", "link: false", "kept/f.txt: hello")
+    );
+    let dir = setup(&ok);
+    let d = dir.path();
+    let mounts = d.join(".score-rs/mounts");
+    fs::create_dir_all(mounts.join("old-cache/inner")).unwrap();
+    fs::write(mounts.join("old-cache/inner/x"), "x").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("keep-me"), "x").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), mounts.join("link")).unwrap();
+    score_rs(d)
+        .args(["generate", "app.yaml"])
+        .assert()
+        .success();
+    assert!(!mounts.join("old-cache").exists());
+    assert!(fs::symlink_metadata(mounts.join("link")).is_err());
+    assert!(outside.path().join("keep-me").is_file());
+    assert_eq!(
+        fs::read_to_string(mounts.join("kept/f.txt")).unwrap(),
+        "hello"
+    );
+
+    let cases = [
+        (
+            "outside",
+            format!(
+                "{}{}",
+                entry("aa", "../escape: true", "{}"),
+                entry("bb", "{}", "{}")
+            ),
+            "the path must be relative to the mounts directory and stay inside it",
+        ),
+        (
+            "disagree",
+            format!(
+                "{}{}",
+                entry("aa", "data: true", "{}"),
+                entry("bb", "data: false", "{}")
+            ),
+            "directory `data` is made by one resource and removed by the other",
+        ),
+        (
+            "file in removed",
+            format!(
+                "{}{}",
+                entry("aa", "data: false", "{}"),
+                entry("bb", "{}", "data/f.txt: hello")
+            ),
+            "directory `data` is to be removed (`directories`), but `data/f.txt` would be written in it",
+        ),
+    ];
+    for (name, provisioners, expected) in cases {
+        let dir = setup(&provisioners);
+        let d = dir.path();
+        let before = snapshot(d);
+        let out = score_rs(d).args(["generate", "app.yaml"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert_eq!(before, snapshot(d), "{name} changed the state directory");
+        assert!(!d.join("compose.yaml").exists(), "{name}");
+        assert!(
+            !d.join(".score-rs/escape").exists() && !d.join("escape").exists(),
+            "{name}"
+        );
     }
 }

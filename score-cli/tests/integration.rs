@@ -10,6 +10,7 @@ mod suite;
 mod catalogue;
 mod go_provisioners;
 mod project;
+mod reference_style;
 mod reliability;
 mod security;
 mod validate;

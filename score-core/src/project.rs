@@ -232,11 +232,16 @@ impl Project {
     ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
         let needs: Vec<Need> = inputs
             .iter()
-            .flat_map(|w| w.workload.resources.values())
-            .map(|r| Need {
-                kind: &r.kind,
-                class: r.class(),
-                id: r.id.as_deref(),
+            .flat_map(|w| {
+                let workload = w.workload.name();
+                w.workload.resources.iter().map(move |(name, r)| Need {
+                    kind: &r.kind,
+                    class: r.class(),
+                    id: match &r.id {
+                        Some(id) => id.as_str().into(),
+                        None => format!("{workload}.{name}").into(),
+                    },
+                })
             })
             .collect();
         let keys = &target.artifact_keys;

@@ -445,7 +445,11 @@ impl Run<'_> {
                 &self.target.artifact_keys,
             )?,
         };
+        if !self.target.secret_refs {
+            unresolvable_secret_ref(p, uid, &self.target.name, &outcome.outputs)?;
+        }
         merge_shared(&mut self.state.shared_state, &outcome.shared);
+        let wrote_shared = !outcome.shared.is_empty();
         let mut secret_outputs: BTreeSet<String> = p.secret_outputs.iter().cloned().collect();
         secret_outputs.extend(outcome.extra_secret_outputs);
         let record = ResourceRecord {
@@ -466,6 +470,8 @@ impl Run<'_> {
             uid: uid.clone(),
             record,
             artifacts: outcome.artifacts,
+            provisioner_file: p.file.name().to_string(),
+            wrote_shared,
         })
     }
 
@@ -505,6 +511,33 @@ impl Run<'_> {
     }
 }
 
+/// An error when an output holds a score-k8s secret reference, which only a target that reads
+/// Kubernetes Secrets can resolve.
+fn unresolvable_secret_ref(
+    p: &Provisioner,
+    uid: &ResourceUid,
+    target: &str,
+    outputs: &Map<String, Value>,
+) -> Result<(), Box<Diagnostic>> {
+    let Some(path) = outputs.iter().find_map(|(k, v)| {
+        crate::secret_ref::find_in(v).map(|p| match p.as_str() {
+            "" => k.clone(),
+            p if p.starts_with('[') => format!("{k}{p}"),
+            p => format!("{k}.{p}"),
+        })
+    }) else {
+        return Ok(());
+    };
+    Err(Box::new(
+        Diagnostic::error(
+            "score::provisioner::secret_ref",
+            format!("resource `{uid}`: output `{path}` is a reference to a Kubernetes Secret (score-k8s's `encodeSecretRef`), which the `{target}` target cannot resolve"),
+        )
+        .with_label(&p.file, p.span, "this provisioner")
+        .with_help("secret references work with `--target k8s` only; give this target a provisioner that outputs the value (and lists it in `secret_outputs`), or limit this entry with `targets: [k8s]`"),
+    ))
+}
+
 /// The first provisioner that serves this target and resource.
 fn find<'p>(
     provisioners: &'p [Provisioner],
@@ -517,7 +550,7 @@ fn find<'p>(
     let need = Need {
         kind: &req.kind,
         class: &req.class,
-        id: req.id.as_deref(),
+        id: uid.id.as_str().into(),
     };
     first_serving(provisioners, target, keys, &need).ok_or_else(|| {
         let types: BTreeSet<&str> =

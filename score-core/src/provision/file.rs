@@ -109,11 +109,22 @@ impl Provisioner {
         }
     }
 
-    /// Whether it handles a resource of this type, class and id.
-    pub fn matches(&self, kind: &str, class: &str, id: Option<&str>) -> bool {
+    /// Whether it handles a resource of this type, class and id. `id` is the part of the
+    /// resource's UID after `#`, as score-compose and score-k8s match it: the declared `id` of a
+    /// shared resource, else `<workload>.<resource>`.
+    ///
+    /// ```
+    /// use score_core::provision::parse_provisioner_file;
+    /// use score_core::SourceFile;
+    /// let src = SourceFile::new("p", "- uri: template://x\n  type: redis\n  id: web.cache\n");
+    /// let p = &parse_provisioner_file(&src).unwrap()[0];
+    /// assert!(p.matches("redis", "default", "web.cache"));
+    /// assert!(!p.matches("redis", "default", "web.other"));
+    /// ```
+    pub fn matches(&self, kind: &str, class: &str, id: &str) -> bool {
         self.kind == kind
             && self.class.as_deref().is_none_or(|c| c == class)
-            && self.id.as_deref().is_none_or(|i| Some(i) == id)
+            && self.id.as_deref().is_none_or(|i| i == id)
     }
 }
 
@@ -127,7 +138,7 @@ pub(crate) fn first_serving<'p>(
 ) -> Option<&'p Provisioner> {
     provisioners
         .iter()
-        .find(|p| p.applies_to(target, target_keys) && p.matches(need.kind, need.class, need.id))
+        .find(|p| p.applies_to(target, target_keys) && p.matches(need.kind, need.class, &need.id))
 }
 
 /// Load every `*.provisioners.yaml` in `dir`, in file-name order, entries in file order.
@@ -148,7 +159,8 @@ pub fn load_provisioner_files_for(
 pub(crate) struct Need<'a> {
     pub kind: &'a str,
     pub class: &'a str,
-    pub id: Option<&'a str>,
+    /// The part of its UID after `#` (see [`Provisioner::matches`]).
+    pub id: std::borrow::Cow<'a, str>,
 }
 
 /// [`load_provisioner_files_for`] with only the entries of the resource types in `needs`: from
@@ -509,7 +521,7 @@ mod serving_tests {
         Need {
             kind,
             class,
-            id: None,
+            id: "web.res".into(),
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Target {
     pub artifact_keys: Vec<String>,
     /// Extra template inputs, e.g. `namespace` or `workload_services`.
     pub vars: Map<String, Value>,
+    /// Whether the backend resolves score-k8s's secret references ([`crate::secret_ref`]) in
+    /// outputs; when it does not, an output holding one is an error at provisioning.
+    pub secret_refs: bool,
 }
 
 /// A workload to provision resources for.
@@ -70,6 +73,13 @@ pub struct ProvisionedResource {
     /// Target-specific results by template key (e.g. `services` → a map of compose services).
     /// Keys the provisioner did not set are absent.
     pub artifacts: BTreeMap<String, Value>,
+    /// The provisioner file of the entry that ran, as it was read (for messages about what it
+    /// rendered).
+    pub provisioner_file: String,
+    /// Whether its provisioner wrote to the shared state. What such a provisioner renders for
+    /// a shared instance (a gateway's routes) grows from one resource to the next, so a backend
+    /// that sees the same object from it twice keeps the later one, as score-compose does.
+    pub wrote_shared: bool,
 }
 
 /// A workload with the UIDs its resource names map to.

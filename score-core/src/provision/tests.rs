@@ -54,6 +54,7 @@ fn target() -> Target {
         name: "compose".into(),
         artifact_keys: vec!["services".into()],
         vars: Default::default(),
+        secret_refs: false,
     }
 }
 
@@ -344,4 +345,36 @@ fn target_vars_and_workload_names_reach_templates() {
     assert_eq!(outputs["project"], "demo");
     assert_eq!(outputs["count"], 1, "one workload");
     assert_eq!(outputs["guid_len"], 36);
+}
+
+/// An entry's `id` matches the part of the UID after `#`, as score-compose and score-k8s
+/// match it: a shared resource's `id`, or `<workload>.<resource>` for the others.
+#[test]
+fn entry_ids_match_shared_ids_and_workload_resource_names() {
+    let p = provisioners(
+        r#"
+- uri: template://test/web-db
+  type: postgres
+  id: web.db
+  outputs: "host: web-only"
+- uri: template://test/shared
+  type: redis
+  id: shared-cache
+  outputs: "host: shared"
+- uri: template://test/any
+  type: postgres
+  outputs: "host: any"
+- uri: template://test/any-redis
+  type: redis
+  outputs: "host: other"
+"#,
+    );
+    let other = "apiVersion: score.dev/v1b1\nmetadata: {name: api}\ncontainers: {main: {image: nginx}}\nresources:\n  db: {type: postgres}\n  cc: {type: redis, id: shared-cache}\n";
+    let web = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources:\n  db: {type: postgres}\n  cache: {type: redis}\n";
+    let mut state = TargetState::default();
+    let r = provision(&mut state, &[workload(web), workload(other)], &p, &target()).unwrap();
+    assert_eq!(r.outputs_for("web")["db"]["host"], "web-only");
+    assert_eq!(r.outputs_for("api")["db"]["host"], "any");
+    assert_eq!(r.outputs_for("api")["cc"]["host"], "shared");
+    assert_eq!(r.outputs_for("web")["cache"]["host"], "other");
 }

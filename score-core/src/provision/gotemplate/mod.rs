@@ -9,8 +9,10 @@
 //! records the action's line, so a `fail`, a bad argument or a range past the step limit is
 //! reported where it happened (the engine's own run-time errors carry no position).
 
+mod bounded;
 mod convert;
 pub(crate) mod data;
+mod mutate;
 pub(crate) mod sprig;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,7 +51,7 @@ pub(crate) struct Functions(Arc<BTreeMap<&'static str, sprig::Func>>);
 impl Functions {
     /// sprig's functions backed by `random`.
     pub(crate) fn new(random: &Random) -> Self {
-        Functions(Arc::new(sprig::functions(random)))
+        Functions(Arc::new(all_functions(random)))
     }
 
     fn knows(&self, name: &str) -> bool {
@@ -57,16 +59,39 @@ impl Functions {
     }
 }
 
+/// sprig's functions and score-k8s's `encodeSecretRef` (a reference to a key of a Secret the
+/// provisioner's manifests create; see [`crate::secret_ref`]).
+fn all_functions(random: &Random) -> BTreeMap<&'static str, sprig::Func> {
+    let mut m = sprig::functions(random);
+    m.insert(
+        "encodeSecretRef",
+        Arc::new(|a: &[Value]| match a {
+            [name, key] => Ok(Value::String(
+                crate::secret_ref::encode(&convert::strval(name), &convert::strval(key)).into(),
+            )),
+            _ => Err(TemplateError::ArgCount {
+                name: "encodeSecretRef".into(),
+                expected: 2,
+                got: a.len(),
+            }),
+        }),
+    );
+    // Go's string-building built-ins, with a bound on what they build.
+    m.extend(bounded::guards());
+    m
+}
+
 /// Every function name a Go template may call: Go's built-ins and the sprig set (for docs and
 /// error messages).
 pub fn supported_functions() -> &'static [&'static str] {
     static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
-        let mut names: Vec<&'static str> = sprig::functions(&Random::for_resource("names"))
+        let mut names: Vec<&'static str> = all_functions(&Random::for_resource("names"))
             .into_keys()
             .chain(GO_BUILTINS.iter().copied())
             .collect();
         names.sort_unstable();
+        names.dedup();
         names
     })
 }
@@ -149,7 +174,11 @@ pub(crate) fn compile(text: &str, functions: &Functions) -> Result<Compiled, GoE
     for (name, f) in functions.0.iter() {
         let f = f.clone();
         let name: &'static str = name;
-        template = template.func(name, move |args| f(args).map_err(|e| named(name, e)));
+        template = template.func(name, move |args| {
+            f(args)
+                .and_then(|v| within_limit(name, v))
+                .map_err(|e| named(name, e))
+        });
     }
     // Definitions first, the body last: a `{{define}}` of the body's own name cannot shadow it.
     let mut seen = BTreeSet::new();
@@ -164,6 +193,24 @@ pub(crate) fn compile(text: &str, functions: &Functions) -> Result<Compiled, GoE
         line,
         offset,
     })
+}
+
+/// `v`, unless it is a string or list longer than [`sprig::MAX_LEN`]: each function caps what
+/// it builds, and this stops the ones that only join their arguments (`cat $s $s`, doubled in
+/// a loop) from growing without bound.
+fn within_limit(name: &str, v: Value) -> Result<Value, TemplateError> {
+    let len = match &v {
+        Value::String(s) => s.len(),
+        Value::List(items) => items.len(),
+        _ => 0,
+    };
+    if len > sprig::MAX_LEN {
+        return Err(TemplateError::Exec(format!(
+            "{name}: the result is over the limit of {} bytes or items",
+            sprig::MAX_LEN
+        )));
+    }
+    Ok(v)
 }
 
 /// Prefix a function's error with its name, unless it is the template author's own message.
@@ -273,13 +320,23 @@ fn instrument(list: &ListNode) -> ListNode {
         if let Some(pos) = pos {
             nodes.push(line_marker(pos));
         }
-        nodes.push(match node {
+        // sprig's in-place map changes become assignments placed before the node (`mutate`).
+        let node = match node {
             Node::List(l) => Node::List(instrument(l)),
-            Node::If(b) => Node::If(instrument_branch(b)),
-            Node::Range(b) => Node::Range(instrument_branch(b)),
-            Node::With(b) => Node::With(instrument_branch(b)),
+            Node::If(b) => Node::If(instrument_branch(b, &mut nodes)),
+            Node::Range(b) => Node::Range(instrument_branch(b, &mut nodes)),
+            Node::With(b) => Node::With(instrument_branch(b, &mut nodes)),
+            Node::Action(a) => Node::Action(ActionNode {
+                pos: a.pos,
+                pipe: mutate::hoist(&a.pipe, &mut nodes),
+            }),
+            Node::Template(t) => Node::Template(gotmpl::parse::TemplateNode {
+                pipe: t.pipe.as_ref().map(|p| mutate::hoist(p, &mut nodes)),
+                ..t.clone()
+            }),
             other => other.clone(),
-        });
+        };
+        nodes.push(node);
     }
     ListNode {
         pos: list.pos,
@@ -287,10 +344,13 @@ fn instrument(list: &ListNode) -> ListNode {
     }
 }
 
-fn instrument_branch(b: &gotmpl::parse::BranchNode) -> gotmpl::parse::BranchNode {
+fn instrument_branch(
+    b: &gotmpl::parse::BranchNode,
+    before: &mut Vec<Node>,
+) -> gotmpl::parse::BranchNode {
     gotmpl::parse::BranchNode {
         pos: b.pos,
-        pipe: b.pipe.clone(),
+        pipe: mutate::hoist(&b.pipe, before),
         body: instrument(&b.body),
         else_body: b.else_body.as_ref().map(instrument),
     }

@@ -3,8 +3,9 @@
 //!
 //! Deliberate differences, documented in `docs/provisioners.md`: functions that read the
 //! environment, the clock or files are absent (an unknown function is an error); `set`,
-//! `unset` and `merge` return the new map instead of changing their argument (values are
-//! immutable here); `b64dec` of invalid base64 is an error instead of the error's text; sizes
+//! `unset`, `merge` and `mergeOverwrite` return the new map (values are immutable here;
+//! `mutate` assigns it back to the variable given, so the variable changes as in Go);
+//! `b64dec` of invalid base64 is an error instead of the error's text; sizes
 //! of generated strings and lists are capped.
 
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ type Result<T> = std::result::Result<T, TemplateError>;
 pub(crate) type Func = Arc<dyn Fn(&[Value]) -> Result<Value> + Send + Sync>;
 
 /// Longest string or list a function may build (stops `repeat 1000000000 "x"`).
-const MAX_LEN: usize = 1 << 20;
+pub(super) const MAX_LEN: usize = 1 << 20;
 
 /// Name and implementation of every function provided on top of Go's built-ins.
 pub(crate) fn functions(random: &Random) -> BTreeMap<&'static str, Func> {

@@ -318,3 +318,62 @@ fn every_documented_function_exists() {
         assert!(names.contains(&f), "{f}");
     }
 }
+
+/// sprig's `set`, `unset`, `merge` and `mergeOverwrite` change the variable they are given, as
+/// in Go (`mutate`): expected values are what Go with sprig prints.
+#[test]
+fn map_functions_change_their_variable() {
+    assert_eq!(
+        render(r#"{{ $d := dict }}{{ $_ := set $d "k" "v" }}{{ $d | toJson }}"#),
+        r#"{"k":"v"}"#
+    );
+    // Without a declaration the action prints the map, as Go does.
+    assert_eq!(
+        render(
+            r#"{{ $d := dict "a" 1 }}{{ set $d "b" 2 }}|{{ unset $d "a" | toJson }}|{{ $d | toJson }}"#
+        ),
+        r#"map[a:1 b:2]|{"b":2}|{"b":2}"#
+    );
+    // Inside a range, in parentheses, and in an `if` condition.
+    assert_eq!(
+        render(
+            r#"{{ $d := dict }}{{ range $i, $x := list "a" "b" }}{{ $_ := (set $d $x $i) }}{{ end }}{{ $d | toJson }}"#
+        ),
+        r#"{"a":0,"b":1}"#
+    );
+    assert_eq!(
+        render(r#"{{ $d := dict }}{{ if set $d "k" 1 }}y{{ end }}{{ $d | toJson }}"#),
+        r#"y{"k":1}"#
+    );
+    assert_eq!(
+        render(
+            r#"{{ $a := dict "x" 1 }}{{ $r := merge $a (dict "x" 2 "y" 3) }}{{ $a | toJson }}{{ $r | toJson }}{{ $_ := mergeOverwrite $a (dict "x" 9) }}{{ $a.x }}"#
+        ),
+        r#"{"x":1,"y":3}{"x":1,"y":3}9"#
+    );
+    // `and`/`or` may skip their arguments, so calls there are left alone.
+    assert_eq!(
+        render(r#"{{ $d := dict }}{{ if or true (set $d "k" 1) }}{{ end }}{{ len $d }}"#),
+        "0"
+    );
+}
+
+/// The function list in docs/provisioners.md is exactly the set a template may call.
+#[test]
+fn the_documented_function_list_is_the_supported_set() {
+    let docs = include_str!("../../../../docs/provisioners.md");
+    let start = docs
+        .find("Functions: Go's built-ins")
+        .expect("the list in the docs");
+    let list = &docs[start..];
+    let list = &list[..list.find("\n\n").unwrap()];
+    let documented: std::collections::BTreeSet<&str> = list
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    let supported: std::collections::BTreeSet<&str> =
+        supported_functions().iter().copied().collect();
+    assert_eq!(documented, supported);
+}
