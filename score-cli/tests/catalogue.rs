@@ -7,8 +7,7 @@
 //! `SCORE_RS_SHARED`) and both validators. CI runs it with `--include-ignored`, where a missing
 //! one fails it.
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 use std::path::Path;
 

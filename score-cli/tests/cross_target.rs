@@ -13,6 +13,7 @@
 //!   compared with the check the Kubernetes targets run under that name;
 //! * init containers (those that run to completion) have no probes on Kubernetes.
 
+#[path = "model/mod.rs"]
 mod model;
 
 use std::collections::BTreeMap;

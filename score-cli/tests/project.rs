@@ -807,3 +807,95 @@ fn generate_errors_point_at_the_score_file() {
             .stderr(contains("local.yaml:6:12"));
     }
 }
+
+/// The README's CI recipe: a job on a fresh checkout restores `.score-rs/state.yaml` saved by
+/// the previous job, runs `init` (which keeps it) and `generate`: the same Secret values, so the
+/// same manifests, and no warning about regenerated secrets.
+#[test]
+fn a_restored_state_keeps_the_secrets_of_the_previous_ci_job() {
+    let first_job = project();
+    let run = |d: &Path, args: &[&str]| -> String {
+        let out = score_rs(d)
+            .env("CI", "true")
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let k8s = ["generate", "web.yaml", "api.yaml", "--target", "k8s"];
+    run(first_job.path(), &k8s);
+    let manifests = fs::read_to_string(first_job.path().join("manifests.yaml")).unwrap();
+    assert!(manifests.contains("kind: Secret"), "{manifests}");
+    let saved = state(first_job.path());
+
+    let next_job = tempfile::tempdir().unwrap();
+    let d = next_job.path();
+    fs::write(d.join("web.yaml"), WEB).unwrap();
+    fs::write(d.join("api.yaml"), API).unwrap();
+    fs::create_dir(d.join(".score-rs")).unwrap();
+    fs::write(d.join(".score-rs/state.yaml"), &saved).unwrap();
+    run(d, &["init", "--no-sample"]);
+    assert_eq!(state(d), saved, "init kept the restored state");
+    let stderr = run(d, &k8s);
+    assert!(!stderr.contains("score::secrets::regenerated"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(d.join("manifests.yaml")).unwrap(),
+        manifests,
+        "the same passwords, so the same manifests"
+    );
+
+    // Without the saved state the passwords change, and the job is told so.
+    let lost = tempfile::tempdir().unwrap();
+    let l = lost.path();
+    fs::write(l.join("web.yaml"), WEB).unwrap();
+    fs::write(l.join("api.yaml"), API).unwrap();
+    run(l, &["init", "--no-sample", "--project", "demo"]);
+    let stderr = run(l, &k8s);
+    assert!(stderr.contains("score::secrets::regenerated"), "{stderr}");
+    assert_ne!(
+        fs::read_to_string(l.join("manifests.yaml")).unwrap(),
+        manifests
+    );
+}
+
+/// The README's quick start, as written there, in an empty folder: every command succeeds and
+/// each target writes where the README's table says.
+#[test]
+fn the_readme_quick_start_works_in_an_empty_folder() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let section = readme
+        .split("## Quick start")
+        .nth(1)
+        .expect("a Quick start section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a sh block");
+    let commands: Vec<Vec<&str>> = block
+        .lines()
+        .map(|l| l.split('#').next().unwrap().split_whitespace().collect())
+        .filter(|words: &Vec<&str>| !words.is_empty())
+        .collect();
+    assert!(commands.len() >= 4, "{block}");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for words in &commands {
+        assert_eq!(words[0], "score-rs", "{words:?}");
+        score_rs(d).args(&words[1..]).assert().success();
+    }
+    for written in [
+        "compose.yaml",
+        "manifests.yaml",
+        "score-terraform/main.tf",
+        "score-terraform/variables.tf",
+        "score-terraform/outputs.tf",
+        "score-terraform/versions.tf",
+        ".score-rs/state.yaml",
+    ] {
+        assert!(d.join(written).is_file(), "{written} was not written");
+        assert!(section.contains(written.rsplit('/').next().unwrap()));
+    }
+}

@@ -3,8 +3,7 @@
 //! secrets are owner-only; no input that passes validation bricks the state. One test (or a
 //! few) per finding of issue 15, each of which failed before its fix.
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 use std::fs;
 use std::path::Path;

@@ -7,8 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -256,6 +255,86 @@ fn usage_errors_exit_2() {
             .code(2)
             .stdout("")
             .stderr(contains("error:").or(contains("Usage:")));
+    }
+}
+
+/// Every subcommand: an unknown flag, a missing or extra argument, a bad value, a missing
+/// input file and conflicting options exit 2 with nothing on stdout, and write nothing.
+/// (With `--format json` the report still goes to stdout: `usage_errors_of_generate_exit_2`.)
+#[test]
+fn every_subcommand_exits_2_on_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("score.yaml"),
+        fs::read(Path::new(WORKSPACE).join(MINIMAL)).unwrap(),
+    )
+    .unwrap();
+    let cases: &[&[&str]] = &[
+        &["validate", "--bogus"],
+        &["validate", "missing.yaml"],
+        &["validate", "--format", "hcl"],
+        &["init", "--bogus"],
+        &["init", "--provisioners", "missing.provisioners.yaml"],
+        &["init", "--patch-templates", "missing.tpl"],
+        &["init", "--project"],
+        &["generate", "--bogus"],
+        &["generate", "missing.yaml"],
+        &["generate", "--target", "nope"],
+        &["generate", "score.yaml", "--overrides-file", "missing.yaml"],
+        &[
+            "generate",
+            "score.yaml",
+            "--target",
+            "k8s",
+            "--build",
+            "main=.",
+        ],
+        &["generate", "score.yaml", "--namespace", "ns"],
+        &["generate", "score.yaml", "--tf-format", "json"],
+        &["workloads"],
+        &["workloads", "--bogus"],
+        &["workloads", "list", "--bogus"],
+        &["workloads", "remove"],
+        &["workloads", "remove", "a", "b"],
+        &["provisioners"],
+        &["provisioners", "list", "--bogus"],
+        &["provisioners", "list", "--target", "nope"],
+        &["provisioners", "list", "--format", "xml"],
+        &["resources"],
+        &["resources", "list", "--bogus"],
+        &["resources", "list", "--format", "xml"],
+        &["resources", "get-outputs"],
+        &["resources", "get-outputs", "no-uid"],
+        &["resources", "get-outputs", "a", "b"],
+        &[
+            "resources",
+            "get-outputs",
+            "postgres.default#web.db",
+            "--format",
+            "xml",
+        ],
+        &["completions"],
+        &["completions", "nosh"],
+        &["completions", "bash", "--bogus"],
+    ];
+    for args in cases {
+        score_rs()
+            .current_dir(d)
+            .args(*args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                contains("error:")
+                    .or(contains("score::usage::"))
+                    .or(contains("Usage:")),
+            );
+        let entries: Vec<_> = fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(entries, ["score.yaml"], "{args:?} wrote something");
     }
 }
 
@@ -574,9 +653,18 @@ fn human_stderr(files: &[&str]) -> String {
     stderr_of(&out)
 }
 
+/// Named as when this file was a test binary of its own (`validate__<name>`).
+macro_rules! snapshot {
+    ($name:literal, $text:expr) => {
+        insta::with_settings!({ prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(concat!("validate__", $name), $text);
+        })
+    };
+}
+
 #[test]
 fn human_output_of_a_typo() {
-    insta::assert_snapshot!(
+    snapshot!(
         "typo",
         human_stderr(&["fixtures/invalid/schema-13-top-level-typo.yaml"])
     );
@@ -584,7 +672,7 @@ fn human_output_of_a_typo() {
 
 #[test]
 fn human_output_of_a_duplicate_key_and_a_cycle() {
-    insta::assert_snapshot!(
+    snapshot!(
         "duplicate_key_and_cycle",
         human_stderr(&[
             "fixtures/invalid/parse-duplicate-key.yaml",
@@ -595,7 +683,7 @@ fn human_output_of_a_duplicate_key_and_a_cycle() {
 
 #[test]
 fn human_output_of_a_placeholder_mistake() {
-    insta::assert_snapshot!(
+    snapshot!(
         "placeholder",
         human_stderr(&["fixtures/invalid/semantic-02-placeholder-undeclared-resource.yaml"])
     );

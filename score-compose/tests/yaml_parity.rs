@@ -3,9 +3,8 @@
 //! fixture case, and every file of the Score community corpus beside the checkout
 //! (`../shared/corpus/upstream`) that generates with the default provisioners.
 
-mod common;
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::common;
+use crate::prereq;
 
 use std::path::{Path, PathBuf};
 

@@ -184,8 +184,9 @@ fn invalid_fixtures_report_the_mistake() {
             insta::with_settings!({
                 description => format!("{}: {mistake}", path.display()),
                 omit_expression => true,
+                prepend_module_to_snapshot => false,
             }, {
-                insta::assert_snapshot!(stem, text);
+                insta::assert_snapshot!(format!("fixtures__{stem}"), text);
             });
         }));
         if result.is_err() {

@@ -10,8 +10,7 @@
 //! under `../shared`, which holds the official schema: that test is ignored by a plain
 //! `cargo test` and run by CI (`--include-ignored`), where a missing `../shared` fails it.
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -5,8 +5,7 @@
 //! Checked on every fixture and thousands of deterministic mutations of them; with `../shared`
 //! (CI: `--include-ignored`) also on the upstream corpus and mutations of it.
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 use std::fs;
 use std::path::{Path, PathBuf};

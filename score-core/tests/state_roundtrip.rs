@@ -25,8 +25,7 @@ fn score_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::prereq;
 
 /// Every file below `dirs` that loads must read back from its stored JSON equal; returns how
 /// many did.

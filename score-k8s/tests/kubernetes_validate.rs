@@ -10,9 +10,8 @@
 //! kubernetes-validate knows built-in kinds only; Gateway API `HTTPRoute` objects are checked
 //! against their own schema in `httproute_schema.rs`.
 
-mod common;
-#[path = "../../testing/prereq.rs"]
-mod prereq;
+use crate::common;
+use crate::prereq;
 
 use std::process::Command;
 

@@ -1,6 +1,6 @@
 //! The public API and its error paths.
 
-mod support;
+use crate::support;
 
 use score_core::provision::{parse_provisioner_file, provision, Resolved, WorkloadInput};
 use score_core::state::TargetState;

@@ -2,7 +2,7 @@
 //! `fixtures/terraform/<case>/`: the real pipeline (load → provision with the default and the
 //! case's own provisioners → generate), plus the resource outputs and any warnings.
 
-mod support;
+use crate::support;
 
 use std::fmt::Write as _;
 
@@ -31,7 +31,7 @@ fn golden_modules() {
         for (name, body) in &run.hcl.files {
             let _ = write!(text, "\n# ---- {name} ----\n{body}");
         }
-        insta::assert_snapshot!(case, text);
+        snapshot(&case, text);
     }
 }
 
@@ -43,5 +43,12 @@ fn golden_json_format() {
     for (name, body) in &run.json.files {
         let _ = write!(text, "# ---- {name} ----\n{body}");
     }
-    insta::assert_snapshot!("postgres-json", text);
+    snapshot("postgres-json", text);
+}
+
+/// Named as when this file was a test binary of its own (`golden__<case>`).
+fn snapshot(case: &str, text: String) {
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(format!("golden__{case}"), text);
+    });
 }

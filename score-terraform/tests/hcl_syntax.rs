@@ -2,7 +2,7 @@
 //! `terraform fmt` formats it (checked with the real binary named by `SCORE_RS_TERRAFORM_BIN`, in
 //! an ignored test).
 
-mod support;
+use crate::support;
 
 use std::str::FromStr;
 

@@ -3,7 +3,7 @@
 //! schemas are in `../shared/terraform/`: these tests are ignored by a plain `cargo test` and run
 //! by CI (`--include-ignored`).
 
-mod support;
+use crate::support;
 
 use serde_json::{json, Value};
 use support::schema::{validate, Schemas};

@@ -81,7 +81,7 @@ fn gather(args: &[PathBuf], suffix: &str, check: bool) -> Result<Vec<Install>, V
     let mut errors = Vec::new();
     for arg in args {
         let text = arg.to_string_lossy();
-        let found = if text.starts_with("http://") || text.starts_with("https://") {
+        let found = if super::usage::is_url(arg) {
             download(&text).map(|src| {
                 vec![Install {
                     stem: stem_of_url(&text, suffix),

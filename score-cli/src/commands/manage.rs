@@ -99,6 +99,11 @@ pub fn provisioners(dir: &StateDir, c: ProvisionersCommand) -> Result<(), Vec<Di
 }
 
 pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnostic>> {
+    // A malformed UID is a usage error, whether or not there is a state to look it up in.
+    if let ResourcesCommand::GetOutputs { uid, .. } = &c {
+        uid.parse::<ResourceUid>()
+            .map_err(|e: String| vec![Diagnostic::error("score::usage::uid", e)])?;
+    }
     let state = dir.load().map_err(|d| vec![*d])?;
     match c {
         ResourcesCommand::List { target, format } => {

@@ -32,6 +32,12 @@ pub fn missing(path: &Path) -> Option<Diagnostic> {
     )
 }
 
+/// Whether `arg` is an `http(s)://` URL (`init --provisioners` downloads those), not a path.
+pub fn is_url(arg: &Path) -> bool {
+    let text = arg.to_string_lossy();
+    text.starts_with("http://") || text.starts_with("https://")
+}
+
 /// Errors for every path in `paths` that does not exist.
 pub fn missing_files<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Vec<Diagnostic> {
     paths.into_iter().filter_map(|p| missing(p)).collect()
@@ -117,9 +123,10 @@ pub fn generate(args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
     }
 }
 
-/// Input files of `init` that are missing.
+/// Input files of `init` that are missing (URLs are fetched later; a failed download exits 1).
 pub fn init(provisioners: &[PathBuf], patch_templates: &[PathBuf]) -> Result<(), Vec<Diagnostic>> {
-    let errors = missing_files(provisioners.iter().chain(patch_templates));
+    let local = provisioners.iter().filter(|p| !is_url(p));
+    let errors = missing_files(local.chain(patch_templates));
     if errors.is_empty() {
         Ok(())
     } else {

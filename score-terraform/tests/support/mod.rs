@@ -1,8 +1,7 @@
 //! Shared test helpers: run the real pipeline over the fixture cases.
 #![allow(dead_code)]
 
-#[path = "../../../testing/prereq.rs"]
-pub mod prereq;
+pub(crate) use crate::prereq;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
