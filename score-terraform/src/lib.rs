@@ -122,7 +122,7 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
     let (module, warnings) = build(resolved)?;
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    for (name, value) in module.files() {
+    for (name, value) in module.into_files() {
         match opts.format {
             Format::Json => files.push((format!("{name}.tf.json"), render::to_json(&value))),
             Format::Hcl => match render::to_hcl(&value) {
@@ -146,7 +146,7 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
 /// # Errors
 /// As [`generate`].
 pub fn module_files(resolved: &Resolved) -> Result<Vec<(&'static str, Value)>, Vec<Diagnostic>> {
-    Ok(build(resolved)?.0.files())
+    Ok(build(resolved)?.0.into_files())
 }
 
 fn build(resolved: &Resolved) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
