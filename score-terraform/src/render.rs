@@ -728,7 +728,11 @@ mod tests {
         ] {
             let t = tmpl::parse(s).unwrap();
             for mode in [Mode::Quoted, Mode::Heredoc] {
-                assert_eq!(literal_text(s, mode), template_text(&t, mode).unwrap(), "{s:?}");
+                assert_eq!(
+                    literal_text(s, mode),
+                    template_text(&t, mode).unwrap(),
+                    "{s:?}"
+                );
             }
             assert!(tmpl::sole_interpolation(&t).is_none());
         }
