@@ -298,17 +298,55 @@ pub fn to_hcl(file: &Value) -> Result<String, String> {
 /// Append a top-level block as hcl-rs prints it in a body (blocks apart by a blank line),
 /// aligned (each block is aligned on its own: a blank line ends every alignment group).
 fn push_block(out: &mut String, block: Block) -> Result<(), String> {
+    let text = block_text(block)?;
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&text);
+    Ok(())
+}
+
+/// A top-level block as [`to_hcl`] writes it, aligned, without the blank line before it.
+fn block_text(block: Block) -> Result<String, String> {
     let mut f = hcl::format::Formatter::builder()
         .indent(b"  ")
         .compact_arrays(true)
         .build_vec();
     block.format(&mut f).map_err(|e| e.to_string())?;
     let text = String::from_utf8(f.into_inner()).map_err(|e| e.to_string())?;
-    if !out.is_empty() {
-        out.push('\n');
+    Ok(crate::align::align(&text))
+}
+
+/// The labelled block `section "labels"… { body }` (a canonical body of that section) as
+/// [`to_hcl`] writes it within its file, without the blank line before it.
+///
+/// # Errors
+/// When `body` is not an object or holds something HCL cannot say.
+pub fn block_hcl(section: &str, labels: &[String], body: &Value) -> Result<String, String> {
+    let at = format!("{section}.{}", labels.join("."));
+    let Value::Object(body) = body else {
+        return Err(format!("`{at}` must be an object"));
+    };
+    let mut b = Block::builder(section);
+    for l in labels {
+        b = b.add_label(l.as_str());
     }
-    out.push_str(&crate::align::align(&text));
-    Ok(())
+    block_text(
+        b.add_structures(hcl_body(section_body(section), body, &at)?)
+            .build(),
+    )
+}
+
+/// The `locals` block of these locals as [`to_hcl`] writes it.
+///
+/// # Errors
+/// When a value holds something HCL cannot say.
+pub fn locals_hcl(locals: &serde_json::Map<String, Value>) -> Result<String, String> {
+    block_text(
+        Block::builder("locals")
+            .add_structures(hcl_body(BodyKind::Locals, locals, "locals")?)
+            .build(),
+    )
 }
 
 fn terraform_block(m: &serde_json::Map<String, Value>) -> Result<Block, String> {
