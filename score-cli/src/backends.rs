@@ -158,14 +158,22 @@ fn compose(
     // Mounted files (and secret env files, created 0600) go under the mounts dir once the
     // state is saved; files from earlier runs that no workload produces any more are removed.
     let files = std::mem::take(&mut out.files);
+    let directories = std::mem::take(&mut out.directories);
     let deferred: Deferred = Box::new(move || -> Result<(), Vec<Diagnostic>> {
         let mut premade = premade;
-        let synced = score_compose::sync_files(&files, &premade.mounts_dir, fresh);
+        // Provisioners' `directories` (kept ones are not searched for stale files).
+        let keep: Vec<PathBuf> = directories
+            .iter()
+            .filter(|(_, make)| **make)
+            .map(|(d, _)| d.clone())
+            .collect();
+        let synced = score_compose::sync_files_keeping(&files, &keep, &premade.mounts_dir, fresh);
         if let Some(created) = premade.created.take() {
             score_compose::remove_unused_dirs(&created, &premade.mounts_dir, &files);
         }
         std::mem::forget(files);
-        synced.map(drop)
+        synced?;
+        score_compose::sync_directories(&directories, &premade.mounts_dir)
     });
     let mut side_files = Vec::new();
     if let (Some(path), Some(text)) = (&args.env_file, out.env_file) {

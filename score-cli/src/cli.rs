@@ -130,8 +130,9 @@ pub struct InitArgs {
     /// Project name (compose project); defaults to the directory name.
     #[arg(long)]
     pub project: Option<String>,
-    /// Install a provisioner file (repeatable; `-` reads stdin). Later installs take precedence.
-    #[arg(long = "provisioners", value_name = "FILE")]
+    /// Install provisioner files: a file, a directory (its `*.provisioners.yaml`), an
+    /// `http(s)://` URL, or `-` for stdin. Repeatable; later installs take precedence.
+    #[arg(long = "provisioners", value_name = "FILE|DIR|URL")]
     pub provisioners: Vec<PathBuf>,
     /// Install a patch template (repeatable).
     #[arg(long = "patch-templates", value_name = "FILE")]

@@ -179,10 +179,14 @@ fn workloads_in_the_state_are_validated_again() {
             "\"image\": \"nginx:1.27\"",
             "\"image\": \"nginx:1.27\", \"files\": {\"/x\": {\"source\": \"../shadow\"}}",
         ),
-        // A Score file recorded outside the project.
+        // A Score file recorded outside the project, beside which a file would be read.
         good.replace(
             "\"source\": \"score.yaml\"",
             "\"source\": \"../score.yaml\"",
+        )
+        .replace(
+            "\"image\": \"nginx:1.27\"",
+            "\"image\": \"nginx:1.27\", \"files\": {\"/x\": {\"source\": \"shadow\"}}",
         ),
     ];
     for edited in cases {
@@ -198,16 +202,36 @@ fn workloads_in_the_state_are_validated_again() {
     }
 }
 
-/// Score files given to `generate` lie inside the project directory.
+/// A Score file named on the command line may live outside the project (as with
+/// score-compose), files beside it included. A later run that has its path only from the
+/// state file still generates it when nothing is read beside it, and refuses it otherwise.
 #[test]
-fn score_files_outside_the_project_are_refused() {
+fn score_files_outside_the_project() {
     let (outer, d) = project();
-    fs::write(outer.path().join("score.yaml"), WEB).unwrap();
+    fs::write(outer.path().join("plain.yaml"), WEB.replace("web", "plain")).unwrap();
+    fs::write(outer.path().join("app.conf"), "hello").unwrap();
+    fs::write(outer.path().join("score.yaml"), with_file("app.conf")).unwrap();
     score_rs(&d)
-        .args(["generate", "../score.yaml"])
+        .args(["generate", "../plain.yaml", "-o", "-"])
+        .assert()
+        .success();
+    score_rs(&d)
+        .args(["generate", "-o", "-"])
+        .assert()
+        .success()
+        .stdout(contains("plain"));
+    score_rs(&d)
+        .args(["generate", "../score.yaml", "-o", "-"])
+        .assert()
+        .success()
+        .stdout(contains("nginx:1.27"));
+    let before = state(&d);
+    score_rs(&d)
+        .args(["generate", "-o", "-"])
         .assert()
         .code(1)
         .stderr(contains("outside the project directory"));
+    assert_eq!(state(&d), before, "a failed run leaves the state as it was");
 }
 
 /// Item 7: the state, Kubernetes manifests and mounted files that expand a secret are

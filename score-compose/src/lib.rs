@@ -84,6 +84,8 @@ mod resolve;
 mod resources;
 mod secrets;
 mod service;
+mod spec;
+mod spec_keys;
 mod volumes;
 mod yaml;
 
@@ -102,8 +104,8 @@ use score_core::{Diagnostic, DiagnosticsExt};
 use crate::options::{Build, Publish};
 
 pub use crate::mounts::{
-    make_dirs, planned_dirs, prune_stale_files, remove_unused_dirs, sync_files, write_files,
-    GeneratedFile, MANIFEST,
+    make_dirs, planned_dirs, prune_stale_files, remove_unused_dirs, sync_directories, sync_files,
+    sync_files_keeping, write_files, GeneratedFile, MANIFEST,
 };
 
 /// The default compose provisioners, written to the state directory as
@@ -127,12 +129,24 @@ pub const TARGET: &str = "compose";
 
 /// Template keys compose provisioners may render besides `init`, `state`, `shared`, `outputs`.
 ///
-/// * `services`, `volumes`, `networks`: maps merged into the compose document (identical
+/// * `services`, `volumes`, `networks`, `models` (compose's AI models, as score-compose
+///   provisioners render them): maps merged into the compose document (identical
 ///   duplicates kept once, conflicting ones rejected);
 /// * `files`: relative path under the mounts directory → content (a string, or
 ///   `{content, mode}`);
+/// * `directories`: relative path under the mounts directory → `true` (make the directory,
+///   e.g. for a bind mount; what containers write there is kept) or `false` (remove it with
+///   everything in it), as score-compose reads them;
 /// * `info_logs`: lines shown to the user.
-pub const ARTIFACT_KEYS: &[&str] = &["services", "volumes", "networks", "files", "info_logs"];
+pub const ARTIFACT_KEYS: &[&str] = &[
+    "services",
+    "volumes",
+    "networks",
+    "models",
+    "files",
+    "directories",
+    "info_logs",
+];
 
 /// How to generate.
 #[derive(Debug, Clone, Default)]
@@ -244,6 +258,7 @@ pub fn target(workloads: &[WorkloadInput], opts: &Options) -> Target {
         name: TARGET.into(),
         artifact_keys: ARTIFACT_KEYS.iter().map(|s| s.to_string()).collect(),
         vars,
+        secret_refs: false,
     }
 }
 
@@ -257,6 +272,10 @@ pub struct Output {
     /// (`files/<workload>.<container>.<target>`), provisioner `files`, and env files holding
     /// secret environment values (`secrets/<service>.env`, mode 0600).
     pub files: Vec<GeneratedFile>,
+    /// Directories under the mounts directory that provisioners asked for (`directories`):
+    /// `true` to make (never emptied by later runs), `false` to remove with their contents.
+    /// [`sync_directories`] applies them.
+    pub directories: BTreeMap<PathBuf, bool>,
     /// Skeleton `.env` (`KEY=` per variable compose interpolates), when
     /// [`Options::env_file`] is set.
     pub env_file: Option<String>,
@@ -412,6 +431,15 @@ pub fn generate_with_env(
         }
     }
 
+    for (dir, _) in resource_doc.directories.iter().filter(|(_, keep)| !**keep) {
+        if let Some(f) = by_path.keys().find(|f| f.starts_with(dir)) {
+            diags.push(Diagnostic::error(
+                "score::compose::file_conflict",
+                format!("directory `{}` is to be removed (`directories`), but `{}` would be written in it", dir.display(), f.display()),
+            ));
+        }
+    }
+
     if diags.has_errors() {
         diags.sort_by_key(|d| !d.is_error());
         return Err(diags);
@@ -441,6 +469,7 @@ pub fn generate_with_env(
     Ok(Output {
         document,
         files,
+        directories: resource_doc.directories,
         env_file,
         warnings: diags,
         info_logs: resource_doc.info,

@@ -142,6 +142,20 @@ pub fn sync_files(
     mounts_dir: &Path,
     fresh: bool,
 ) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    sync_files_keeping(files, &[], mounts_dir, fresh)
+}
+
+/// [`sync_files`] that never looks inside the mounts-relative directories `keep` (those a
+/// provisioner asked for with `directories`: what containers wrote there is not stale).
+///
+/// # Errors
+/// As [`sync_files`].
+pub fn sync_files_keeping(
+    files: &[GeneratedFile],
+    keep: &[PathBuf],
+    mounts_dir: &Path,
+    fresh: bool,
+) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let manifest = mounts_dir.join(MANIFEST);
     let listing = listing(files);
     let previous = if fresh {
@@ -172,7 +186,7 @@ pub fn sync_files(
     let listed = previous.as_deref().and_then(parse_listing);
     let removed = match listed {
         Some(old) => remove_unlisted(&old, files, &tree),
-        None => prune_stale_files(files, mounts_dir),
+        None => prune(files, keep, mounts_dir),
     }
     .map_err(|e| vec![clean_error(mounts_dir, &e)])?;
     if let Some(text) = listing {
@@ -311,10 +325,23 @@ pub fn prune_stale_files(
     files: &[GeneratedFile],
     mounts_dir: &Path,
 ) -> std::io::Result<Vec<PathBuf>> {
+    prune(files, &[], mounts_dir)
+}
+
+/// [`prune_stale_files`], leaving the directories `keep` (mounts-relative) as they are.
+fn prune(
+    files: &[GeneratedFile],
+    keep_dirs: &[PathBuf],
+    mounts_dir: &Path,
+) -> std::io::Result<Vec<PathBuf>> {
+    struct Keep<'a> {
+        files: HashSet<PathBuf>,
+        dirs: &'a [PathBuf],
+    }
     fn visit(
         dir: &Path,
         root: &Path,
-        keep: &HashSet<PathBuf>,
+        keep: &Keep<'_>,
         removed: &mut Vec<PathBuf>,
     ) -> std::io::Result<bool> {
         let mut empty = true;
@@ -327,13 +354,15 @@ pub fn prune_stale_files(
             let path = entry.path();
             let ty = entry.file_type()?;
             let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-            if ty.is_dir() {
+            if ty.is_dir() && keep.dirs.contains(&rel) {
+                empty = false;
+            } else if ty.is_dir() {
                 if visit(&path, root, keep, removed)? {
                     std::fs::remove_dir(&path)?;
                 } else {
                     empty = false;
                 }
-            } else if ty.is_file() && !keep.contains(&rel) {
+            } else if ty.is_file() && !keep.files.contains(&rel) {
                 std::fs::remove_file(&path)?;
                 removed.push(rel);
             } else {
@@ -342,7 +371,10 @@ pub fn prune_stale_files(
         }
         Ok(empty)
     }
-    let keep = kept_paths(files);
+    let keep = Keep {
+        files: kept_paths(files),
+        dirs: keep_dirs,
+    };
     let mut removed = Vec::new();
     if mounts_dir.is_dir() {
         visit(mounts_dir, mounts_dir, &keep, &mut removed)?;
@@ -387,6 +419,61 @@ pub fn make_dirs(mounts_dir: &Path, dirs: &[PathBuf], stop: &AtomicBool) -> Vec<
         }
     }
     created
+}
+
+/// Apply provisioners' `directories` under `mounts_dir`: make each `true` one (a real
+/// directory, no symbolic link followed on the way), remove each `false` one with everything in
+/// it (a symbolic link there is removed itself, never followed).
+///
+/// # Errors
+/// One diagnostic per directory that could not be made or removed.
+pub fn sync_directories(
+    dirs: &std::collections::BTreeMap<PathBuf, bool>,
+    mounts_dir: &Path,
+) -> Result<(), Vec<Diagnostic>> {
+    if dirs.is_empty() {
+        return Ok(());
+    }
+    let tree = tree(mounts_dir)?;
+    let mut errors = Vec::new();
+    for (rel, &make) in dirs {
+        let done = if make {
+            tree.dir(rel).map(drop)
+        } else {
+            remove_tree(&tree, rel)
+        };
+        if let Err(e) = done {
+            errors.push(Diagnostic::error(
+                "score::io::write",
+                format!(
+                    "cannot {} directory `{}`: {e}",
+                    if make { "make" } else { "remove" },
+                    mounts_dir.join(rel).display()
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Remove `rel` under the tree's root: nothing when its parents are not real directories (a
+/// link there could lead out), the link itself when it is one, else the directory and all in it
+/// (`remove_dir_all` does not follow links inside).
+fn remove_tree(tree: &Tree, rel: &Path) -> std::io::Result<()> {
+    if !tree.has_real_parents(rel) {
+        return Ok(());
+    }
+    let path = tree.root().join(rel);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path),
+        Ok(_) => std::fs::remove_file(&path),
+    }
 }
 
 /// Remove the directories of `created` (as [`make_dirs`] returned them) that no file of `files`
@@ -539,5 +626,36 @@ mod tests {
         remove_unused_dirs(&created, d, &[file("a/b/f", "1")]);
         assert!(d.join("a/b").is_dir());
         assert!(!d.join("a/b/c").exists() && !d.join("x").exists());
+    }
+
+    #[test]
+    fn provisioner_directories_are_made_kept_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("gone/inner")).unwrap();
+        std::fs::write(d.join("gone/inner/f"), "x").unwrap();
+        let dirs = std::collections::BTreeMap::from([
+            (PathBuf::from("data/pg"), true),
+            (PathBuf::from("gone"), false),
+        ]);
+        sync_directories(&dirs, d).unwrap();
+        assert!(d.join("data/pg").is_dir() && !d.join("gone").exists());
+        // What a container wrote in a kept directory is not stale, even without a manifest.
+        std::fs::write(d.join("data/pg/db"), "rows").unwrap();
+        std::fs::write(d.join("stale"), "old").unwrap();
+        let keep = [PathBuf::from("data/pg")];
+        let removed = sync_files_keeping(&[file("a", "1")], &keep, d, false).unwrap();
+        assert_eq!(removed, [PathBuf::from("stale")]);
+        assert!(d.join("data/pg/db").is_file());
+        // A link where a directory is to be removed is removed itself, never followed.
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("keep-me"), "x").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(outside.path(), d.join("link")).unwrap();
+            let dirs = std::collections::BTreeMap::from([(PathBuf::from("link"), false)]);
+            sync_directories(&dirs, d).unwrap();
+            assert!(!d.join("link").exists() && outside.path().join("keep-me").is_file());
+        }
     }
 }

@@ -228,6 +228,8 @@ mod tests {
                     secret_outputs: Default::default(),
                 },
                 artifacts: BTreeMap::new(),
+                provisioner_file: "test.provisioners.yaml".into(),
+                wrote_shared: false,
             });
         }
         let mut workloads = BTreeMap::new();

@@ -1,23 +1,27 @@
-//! Resource artifacts (`services`, `volumes`, `networks`, `files`, `info_logs`) merged into
+//! Resource artifacts (`services`, `volumes`, `networks`, `models`, `files`, `info_logs`) merged into
 //! one compose document.
 //!
 //! Several resources may render the same object (every `kafka-topic` renders the one shared
-//! broker): identical definitions are kept once, different definitions under one name are an
-//! error naming both resources.
+//! broker): identical definitions are kept once. When a provisioner that keeps shared state
+//! renders an object (or file) again differently, the later rendering wins, as in
+//! score-compose: a shared instance built up in shared state (a gateway's routes) is complete
+//! only in the last one. Any other two different definitions under one name are an error
+//! naming both resources.
 //!
 //! A resource service may carry `x-score-rs-wait: service_started | service_healthy |
 //! service_completed_successfully | none` to say how workloads that use the resource wait for
 //! it (the key is removed from the output). Without it, workloads wait for `service_healthy`
 //! when the service has a health check, else `service_started`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use score_core::provision::Resolved;
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 use serde_json::{Map, Value};
 
-use crate::{paths, GeneratedFile};
+use crate::{paths, spec, GeneratedFile};
 
 /// Extension key on resource services: how dependants wait for them.
 pub(crate) const WAIT_KEY: &str = "x-score-rs-wait";
@@ -34,6 +38,8 @@ pub(crate) struct ResourceDoc {
     pub sections: BTreeMap<&'static str, Map<String, Value>>,
     /// Files under the mounts directory, by mounts-relative path.
     pub files: BTreeMap<String, GeneratedFile>,
+    /// `directories` under the mounts directory: made (`true`) or removed (`false`).
+    pub directories: BTreeMap<PathBuf, bool>,
     /// `info_logs` lines, prefixed with the resource UID.
     pub info: Vec<String>,
     /// Services each resource rendered, with the `depends_on` condition dependants use
@@ -41,17 +47,23 @@ pub(crate) struct ResourceDoc {
     pub services_of: BTreeMap<ResourceUid, Vec<(String, Option<String>)>>,
 }
 
-/// Which resource defined each object, for conflict messages.
-type Owners = BTreeMap<(&'static str, String), ResourceUid>;
+/// Which resource (and provisioner) defined each object, for conflict messages.
+type Owners = BTreeMap<(&'static str, String), (ResourceUid, String)>;
 
 /// Merge the artifacts of every resource, in provisioning order.
 pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
     let mut doc = ResourceDoc::default();
     let mut diags = Vec::new();
     let mut owners = Owners::new();
-    let mut file_owners: BTreeMap<String, ResourceUid> = BTreeMap::new();
+    let mut file_owners: BTreeMap<String, (ResourceUid, String)> = BTreeMap::new();
+    let mut dir_owners: BTreeMap<PathBuf, ResourceUid> = BTreeMap::new();
+    // One warning per unknown key of a provisioner's object, however many resources render it
+    // (a shared gateway is rendered once per route).
+    let mut warned: BTreeSet<(String, &str, String, String)> = BTreeSet::new();
     for r in &resolved.resources {
         let by = &r.uid;
+        // A later rendering of an object by the same shared-state provisioner replaces it.
+        let grows = |first_uri: &String| r.wrote_shared && *first_uri == r.record.provisioner;
         let err = |code: &str, msg: String| {
             Diagnostic::error(
                 format!("score::compose::{code}"),
@@ -61,7 +73,7 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                 ),
             )
         };
-        for section in ["services", "volumes", "networks"] {
+        for section in ["services", "volumes", "networks", "models"] {
             let Some(v) = r.artifacts.get(section) else {
                 continue;
             };
@@ -77,7 +89,7 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                 }
             };
             for (name, def) in entries {
-                let def = match def {
+                let mut def = match def {
                     Value::Null => Value::Object(Map::new()),
                     Value::Object(_) => def.clone(),
                     _ => {
@@ -88,6 +100,17 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                         continue;
                     }
                 };
+                for d in spec::drop_unknown(&mut def, section_shape(section)) {
+                    let key = (
+                        r.record.provisioner.clone(),
+                        section,
+                        name.clone(),
+                        d.path.clone(),
+                    );
+                    if warned.insert(key) {
+                        diags.push(unknown_key_warning(r, section, name, &d));
+                    }
+                }
                 if section == "services" {
                     let wait = match wait_condition(&def) {
                         Ok(c) => c,
@@ -102,18 +125,18 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                         .push((name.clone(), wait));
                 }
                 let existing = doc.sections.entry(section_key(section)).or_default();
-                match existing.get(name) {
-                    Some(prev) if *prev == def => {}
-                    Some(_) => {
-                        let first = &owners[&(section_key(section), name.clone())];
+                let owner = (section_key(section), name.clone());
+                match (existing.get(name), owners.get(&owner)) {
+                    (Some(prev), _) if *prev == def => {}
+                    (Some(_), Some((first, uri))) if !grows(uri) => {
                         diags.push(
                             err("conflict", format!("`{section}.{name}` is also defined, differently, by resource `{first}`"))
                                 .with_help("give each resource's objects unique names (e.g. include the resource uid), or render identical definitions for shared ones"),
                         );
                     }
-                    None => {
+                    _ => {
                         existing.insert(name.clone(), def);
-                        owners.insert((section_key(section), name.clone()), by.clone());
+                        owners.insert(owner, (by.clone(), r.record.provisioner.clone()));
                     }
                 }
             }
@@ -129,14 +152,16 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                                 continue;
                             }
                         };
-                        match doc.files.get(path) {
-                            Some(prev) if *prev == file => {}
-                            Some(_) => diags.push(err(
-                                "conflict",
-                                format!("file `{path}` is also written, with other content, by resource `{}`", file_owners[path]),
-                            )),
-                            None => {
-                                file_owners.insert(path.clone(), by.clone());
+                        match (doc.files.get(path), file_owners.get(path)) {
+                            (Some(prev), _) if *prev == file => {}
+                            (Some(_), Some((first, uri))) if !grows(uri) => {
+                                diags.push(err(
+                                    "conflict",
+                                    format!("file `{path}` is also written, with other content, by resource `{first}`"),
+                                ))
+                            }
+                            _ => {
+                                file_owners.insert(path.clone(), (by.clone(), r.record.provisioner.clone()));
                                 doc.files.insert(path.clone(), file);
                             }
                         }
@@ -148,6 +173,11 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
                     "`files` must render a mapping of relative path → content".into(),
                 )),
             }
+        }
+        if let Some(dirs) = r.artifacts.get("directories") {
+            merge_directories(&mut doc, dirs, by, &mut dir_owners)
+                .into_iter()
+                .for_each(|msg| diags.push(err("artifact", msg)));
         }
         match r.artifacts.get("info_logs") {
             None | Some(Value::Null) => {}
@@ -169,10 +199,99 @@ pub(crate) fn merge(resolved: &Resolved) -> (ResourceDoc, Vec<Diagnostic>) {
     (doc, diags)
 }
 
+/// One resource's `directories` (score-compose's key): mounts-relative path → `true` (make it)
+/// or `false` (remove it); problems as messages.
+fn merge_directories(
+    doc: &mut ResourceDoc,
+    dirs: &Value,
+    by: &ResourceUid,
+    owners: &mut BTreeMap<PathBuf, ResourceUid>,
+) -> Vec<String> {
+    let entries = match dirs {
+        Value::Object(m) => m,
+        Value::Null => return Vec::new(),
+        _ => {
+            return vec![
+                "`directories` must render a mapping of relative path → true or false".into(),
+            ]
+        }
+    };
+    let mut problems = Vec::new();
+    for (path, keep) in entries {
+        let keep = match keep {
+            Value::Bool(b) => *b,
+            Value::Null => false,
+            other => {
+                problems.push(format!(
+                    "`directories.{path}` must be true (make it) or false (remove it), not {other}"
+                ));
+                continue;
+            }
+        };
+        if !paths::is_safe_relative(path) {
+            problems.push(format!("`directories.{path}`: the path must be relative to the mounts directory and stay inside it"));
+            continue;
+        }
+        let rel = paths::normalize(std::path::Path::new(path));
+        match doc.directories.get(&rel) {
+            Some(prev) if *prev == keep => {}
+            Some(_) => problems.push(format!(
+                "directory `{path}` is made by one resource and removed by the other, `{}`",
+                owners[&rel]
+            )),
+            None => {
+                owners.insert(rel.clone(), by.clone());
+                doc.directories.insert(rel, keep);
+            }
+        }
+    }
+    problems
+}
+
+/// The Compose specification's shape of one entry of `section`.
+fn section_shape(section: &str) -> u16 {
+    match section {
+        "services" => spec::SERVICE,
+        "volumes" => spec::VOLUME,
+        "models" => spec::MODEL,
+        _ => spec::NETWORK,
+    }
+}
+
+/// A key of a rendered object the Compose specification does not know, left out (as
+/// score-compose's typed decoding does, but said).
+fn unknown_key_warning(
+    r: &score_core::provision::ProvisionedResource,
+    section: &str,
+    name: &str,
+    d: &spec::Dropped,
+) -> Diagnostic {
+    let key = d.path.rsplit('.').next().unwrap_or(&d.path);
+    let diag = Diagnostic::warning(
+        "score::compose::unknown_key",
+        format!(
+            "resource `{}` (provisioner `{}` in `{}`): `{section}.{name}.{}` is not a Compose key; it was left out of {}",
+            r.uid,
+            r.record.provisioner,
+            r.provisioner_file,
+            d.path,
+            match section {
+                "services" => format!("service `{name}`"),
+                _ => format!("`{section}.{name}`"),
+            }
+        ),
+    );
+    match d.suggestion {
+        Some(s) => diag.with_help(format!("did you mean `{s}`? (in the provisioner's `{section}` template, `{key}` → `{s}`)")),
+        None => diag.with_help(format!("remove `{key}` from the provisioner's `{section}` template, or prefix it with `x-` to keep it as an extension")),
+    }
+}
+
 fn section_key(section: &str) -> &'static str {
     match section {
         "services" => "services",
         "volumes" => "volumes",
+        "models" => "models",
         _ => "networks",
     }
 }

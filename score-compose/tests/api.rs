@@ -97,7 +97,15 @@ fn target_describes_workload_services() {
     assert_eq!(t.name, "compose");
     assert_eq!(
         t.artifact_keys,
-        ["services", "volumes", "networks", "files", "info_logs"]
+        [
+            "services",
+            "volumes",
+            "networks",
+            "models",
+            "files",
+            "directories",
+            "info_logs"
+        ]
     );
     assert_eq!(
         t.vars["workload_services"],
@@ -371,6 +379,46 @@ resources:
         out.document["services"]["web-main"]["depends_on"]["shared-thing"]["condition"],
         "service_started"
     );
+}
+
+/// A provisioner that keeps shared state renders its shared instance again with each resource
+/// (score-compose's gateway adds each route): the last rendering, which saw every route, wins.
+#[test]
+fn shared_instances_take_their_last_rendering() {
+    let prov = "
+- uri: template://test/gateway
+  type: route
+  shared: |
+    routes: {{ shared.routes | default([]) | list + [params.path] }}
+  services: |
+    gateway:
+      image: nginx
+      labels:
+        routes: '{{ shared.routes | join(\",\") }}'
+  files: |
+    gateway/routes.txt: '{{ shared.routes | join(\",\") }}'
+";
+    let spec = "apiVersion: score.dev/v1b1
+metadata: {name: web}
+containers:
+  main: {image: nginx}
+resources:
+  ra: {type: route, params: {path: /a}}
+  rb: {type: route, params: {path: /b}}
+";
+    let o = opts();
+    let resolved = resolve_with(&[spec], prov, &o);
+    let out = generate_with_env(&resolved, &o, &|_| None).unwrap();
+    assert_eq!(
+        out.document["services"]["gateway"]["labels"]["routes"],
+        "/a,/b"
+    );
+    let file = out
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("routes.txt"))
+        .unwrap();
+    assert_eq!(file.bytes, b"/a,/b");
 }
 
 #[test]

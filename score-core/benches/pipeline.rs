@@ -84,6 +84,7 @@ fn provision_workloads(bencher: divan::Bencher, n: usize) {
         name: "compose".into(),
         artifact_keys: vec!["services".into()],
         vars: Default::default(),
+        secret_refs: false,
     };
     let mut warm = TargetState::default();
     provision(&mut warm, &inputs, &provisioners, &target).unwrap();

@@ -28,6 +28,7 @@ pub mod provision;
 pub mod quantity;
 pub mod render;
 pub mod schema;
+pub mod secret_ref;
 pub mod source;
 pub mod state;
 pub mod suggest;

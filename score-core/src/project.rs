@@ -124,11 +124,16 @@ impl Project {
             // Workloads added by this run passed the loader; the others come from a state
             // file that may have been edited or committed by someone else, and are held to
             // the same rules before anything is read or written for them.
-            let workload = match typed(name) {
-                Some(w) => Ok(w),
-                None => stored_workload(name, &rec.spec),
+            let (workload, named_this_run) = match typed(name) {
+                Some(w) => (Ok(w), true),
+                None => (stored_workload(name, &rec.spec), false),
             };
-            let base_dir = self.base_dir(name, rec.source.as_deref());
+            let reads_sources = workload.as_ref().is_ok_and(reads_file_sources);
+            let base_dir = self.base_dir(
+                name,
+                rec.source.as_deref(),
+                named_this_run || !reads_sources,
+            );
             match (workload, base_dir) {
                 (Ok(workload), Ok(base_dir)) => out.push(WorkloadInput { workload, base_dir }),
                 (Err(d), _) | (_, Err(d)) => errors.push(d.with_help(
@@ -143,14 +148,24 @@ impl Project {
         }
     }
 
-    /// The directory a workload's file `source`s resolve against: its Score file's, which
-    /// must lie inside the project directory.
-    fn base_dir(&self, name: &str, source: Option<&str>) -> Result<PathBuf, Diagnostic> {
+    /// The directory a workload's file `source`s resolve against: its Score file's.
+    ///
+    /// A Score file the user named on this run's command line may live anywhere (as with
+    /// score-compose, `generate ../svc/score.yaml` is fine), and so may one nothing will be
+    /// read beside (`trusted`). Otherwise a path that comes only from the state file must lie
+    /// inside the project directory: an edited or foreign state file must not make us read
+    /// files outside it.
+    fn base_dir(
+        &self,
+        name: &str,
+        source: Option<&str>,
+        trusted: bool,
+    ) -> Result<PathBuf, Diagnostic> {
         let Some(source) = source else {
             return Ok(PathBuf::from(".")); // read from standard input
         };
         let path = Path::new(source);
-        if crate::boundary::is_inside(&self.root, path) {
+        if trusted || crate::boundary::is_inside(&self.root, path) {
             Ok(load::base_dir_of(path))
         } else {
             Err(Diagnostic::error(
@@ -217,11 +232,16 @@ impl Project {
     ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
         let needs: Vec<Need> = inputs
             .iter()
-            .flat_map(|w| w.workload.resources.values())
-            .map(|r| Need {
-                kind: &r.kind,
-                class: r.class(),
-                id: r.id.as_deref(),
+            .flat_map(|w| {
+                let workload = w.workload.name();
+                w.workload.resources.iter().map(move |(name, r)| Need {
+                    kind: &r.kind,
+                    class: r.class(),
+                    id: match &r.id {
+                        Some(id) => id.as_str().into(),
+                        None => format!("{workload}.{name}").into(),
+                    },
+                })
             })
             .collect();
         let keys = &target.artifact_keys;
@@ -332,6 +352,16 @@ pub fn load_with_overrides(path: &Path, o: &Overrides) -> Result<LoadedWorkload,
         diags
     };
     load::load_source(src, &load::base_dir_of(path), Some(&mut edit))
+}
+
+/// Whether generating `workload` reads files beside its Score file (container files with a
+/// `source`): only then does the directory recorded for it matter to the project boundary.
+fn reads_file_sources(workload: &Workload) -> bool {
+    workload.containers.values().any(|c| {
+        c.files
+            .values()
+            .any(|f| matches!(f.content, crate::ir::FileContent::Source(_)))
+    })
 }
 
 #[cfg(test)]

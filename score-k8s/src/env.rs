@@ -63,6 +63,8 @@ pub fn env_vars(
                 let key = secrets.add(hint, value);
                 out.push(secret_ref(name, secrets.name(), &key));
             }
+            // A provisioner's own Secret (score-k8s's `encodeSecretRef`): referenced as it is.
+            [Piece::SecretRef(r)] => out.push(secret_ref(name, &r.name, &r.key)),
             pieces if rendered.has_secret() => {
                 let mut text = String::new();
                 for piece in pieces {
@@ -76,6 +78,22 @@ pub fn env_vars(
                                     &mut taken,
                                 );
                                 helpers.push(secret_ref(&helper, secrets.name(), &key));
+                                helper
+                            });
+                            text.push_str(&format!("$({helper})"));
+                        }
+                        Piece::SecretRef(r) => {
+                            // Keyed apart from our own Secret's keys: `\0` is in neither.
+                            let id = format!("{}\0{}", r.name, r.key);
+                            let helper = helper_names.entry(id).or_insert_with(|| {
+                                let helper = unique(
+                                    &format!(
+                                        "{HELPER_PREFIX}{}",
+                                        names::env_name(&format!("{}_{}", r.name, r.key))
+                                    ),
+                                    &mut taken,
+                                );
+                                helpers.push(secret_ref(&helper, &r.name, &r.key));
                                 helper
                             });
                             text.push_str(&format!("$({helper})"));

@@ -18,7 +18,7 @@ use serde_json::Value;
 use score_core::ir::{self, FileContent};
 
 use crate::names;
-use crate::resolve::Resolver;
+use crate::resolve::{Piece, Resolver};
 
 /// Largest object the API server stores (ConfigMaps and Secrets alike).
 const MAX_OBJECT_BYTES: usize = 1024 * 1024;
@@ -26,8 +26,9 @@ const MAX_OBJECT_BYTES: usize = 1024 * 1024;
 /// What one file becomes.
 #[derive(Debug, Clone)]
 pub struct LoweredFile {
-    /// The ConfigMap or Secret holding the content.
-    pub object: Value,
+    /// The ConfigMap or Secret holding the content; `None` when the file is a key of a Secret
+    /// a provisioner created (content that is exactly one score-k8s secret reference).
+    pub object: Option<Value>,
     /// The pod volume projecting it.
     pub volume: Volume,
     /// The container's mount of it.
@@ -76,6 +77,9 @@ pub fn lower(
     let (content, secret) = match raw {
         Content::Text(s) if !file.no_expand => {
             let rendered = resolver.render(&s)?;
+            if rendered.has_secret_ref() {
+                return provisioner_secret_file(target, file, &rendered);
+            }
             (Content::Text(rendered.text()), rendered.has_secret())
         }
         other => (other, false),
@@ -143,6 +147,7 @@ pub fn lower(
         };
         (to_value(&c)?, v)
     };
+    let object = Some(object);
     let mount = VolumeMount {
         name: volume_name,
         mount_path: target.to_string(),
@@ -152,6 +157,46 @@ pub fn lower(
     };
     Ok(LoweredFile {
         object,
+        volume,
+        mount,
+    })
+}
+
+/// A file whose content is exactly one score-k8s secret reference: that key of the
+/// provisioner's Secret, mounted as the file (as score-k8s does). Content that mixes a
+/// reference with other text is an error there as here: the value is only known in the cluster.
+fn provisioner_secret_file(
+    target: &str,
+    file: &ir::File,
+    rendered: &crate::resolve::Rendered,
+) -> Result<LoweredFile, String> {
+    let [Piece::SecretRef(r)] = rendered.0.as_slice() else {
+        return Err("the content mixes a reference to a provisioner's Kubernetes Secret (score-k8s's `encodeSecretRef`) with other text; such a file can only be exactly one reference, which is mounted from that Secret".to_string());
+    };
+    let key = key_for(target);
+    let volume_name = format!("file-{}", names::short_hash(&[&r.name, &r.key, target], 10));
+    let volume = Volume {
+        name: volume_name.clone(),
+        secret: Some(SecretVolumeSource {
+            secret_name: Some(r.name.clone()),
+            items: Some(vec![KeyToPath {
+                key: r.key.clone(),
+                path: key.clone(),
+                mode: file.mode_bits().map(|m| m as i32),
+            }]),
+            ..SecretVolumeSource::default()
+        }),
+        ..Volume::default()
+    };
+    let mount = VolumeMount {
+        name: volume_name,
+        mount_path: target.to_string(),
+        sub_path: Some(key),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    };
+    Ok(LoweredFile {
+        object: None,
         volume,
         mount,
     })

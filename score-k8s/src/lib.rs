@@ -79,6 +79,8 @@ pub fn target(workloads: &[WorkloadInput], opts: &Options) -> Target {
         name: TARGET.to_string(),
         artifact_keys: vec![manifests::KEY.to_string()],
         vars,
+        // Markers become `secretKeyRef`s (`resolve`, `env`, `files`).
+        secret_refs: true,
     }
 }
 

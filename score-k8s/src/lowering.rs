@@ -79,7 +79,22 @@ impl<'o, S: Sink> Lowering<'o, S> {
     }
 
     /// Place `object` in the namespace, then append it unless an identical one is there.
+    /// A score-k8s secret reference left in it (anywhere but an env value or a file, which
+    /// become `secretKeyRef`s and Secret volumes) is an error, as in score-k8s: the marker
+    /// would reach the cluster as text.
     fn add(&mut self, mut object: Value, origin: String) {
+        if let Some(path) = score_core::secret_ref::find_in(&object) {
+            let kind = object["kind"].as_str().unwrap_or("object");
+            let name = object["metadata"]["name"].as_str().unwrap_or("?");
+            self.errors.push(
+                Diagnostic::error(
+                    "score::k8s::secret_ref",
+                    format!("{origin}: {kind} `{name}` holds a reference to a Kubernetes Secret (score-k8s's `encodeSecretRef`) at `{path}`, where it cannot be resolved"),
+                )
+                .with_help("secret references resolve in container variables and in files whose content is exactly one reference"),
+            );
+            return;
+        }
         if let Some(ns) = &self.opts.namespace {
             manifests::set_namespace(&mut object, ns);
         }

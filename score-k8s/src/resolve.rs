@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use score_core::placeholder::{value_to_string, Context, Placeholder, RefRoot, Segment, Template};
 use score_core::provision::{ProvisionedResource, Resolved};
+use score_core::secret_ref::{self, Part, SecretRef};
 
 /// One part of a rendered string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,9 @@ pub enum Piece {
         /// The value.
         value: String,
     },
+    /// A reference to a key of a Secret a provisioner created, written by score-k8s's
+    /// `encodeSecretRef` ([`score_core::secret_ref`]): the value is never known here.
+    SecretRef(SecretRef),
 }
 
 /// A rendered string: its pieces in order.
@@ -36,18 +40,26 @@ pub enum Piece {
 pub struct Rendered(pub Vec<Piece>);
 
 impl Rendered {
-    /// Whether any piece is secret.
+    /// Whether any piece is secret (a value or a reference).
     pub fn has_secret(&self) -> bool {
-        self.0.iter().any(|p| matches!(p, Piece::Secret { .. }))
+        self.0
+            .iter()
+            .any(|p| matches!(p, Piece::Secret { .. } | Piece::SecretRef(_)))
     }
 
-    /// The full text, secrets included.
+    /// Whether any piece is a reference to a provisioner's Secret.
+    pub fn has_secret_ref(&self) -> bool {
+        self.0.iter().any(|p| matches!(p, Piece::SecretRef(_)))
+    }
+
+    /// The full text, secrets included (references as their markers).
     pub fn text(&self) -> String {
         self.0
             .iter()
             .map(|p| match p {
-                Piece::Text(t) => t.as_str(),
-                Piece::Secret { value, .. } => value.as_str(),
+                Piece::Text(t) => t.clone(),
+                Piece::Secret { value, .. } => value.clone(),
+                Piece::SecretRef(r) => secret_ref::encode(&r.name, &r.key),
             })
             .collect()
     }
@@ -154,19 +166,23 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Render `input` into literal and placeholder pieces.
+    /// Render `input` into literal and placeholder pieces; secret references in the text
+    /// (as score-k8s decodes them, in literals and substituted values alike) become
+    /// [`Piece::SecretRef`].
     ///
     /// # Errors
-    /// The parse or lookup error, as a message.
+    /// The parse or lookup error, or a malformed secret reference, as a message.
     pub fn render(&self, input: &str) -> Result<Rendered, String> {
         let template = Template::parse(input).map_err(|e| e.to_string())?;
         let mut pieces = Vec::new();
         for segment in &template.segments {
             match segment {
-                Segment::Literal(text) => pieces.push(Piece::Text(text.clone())),
+                Segment::Literal(text) => push_text(&mut pieces, text)?,
                 Segment::Placeholder(p) => {
                     let text = value_to_string(&self.value(p)?);
-                    if self.is_secret(p, &text) {
+                    if secret_ref::contains(&text) {
+                        push_text(&mut pieces, &text)?;
+                    } else if self.is_secret(p, &text) {
                         pieces.push(Piece::Secret {
                             hint: hint(p),
                             value: text,
@@ -205,6 +221,21 @@ impl<'a> Resolver<'a> {
         };
         declared || self.secret_values.any_in(text)
     }
+}
+
+/// Append `text`, its secret references as [`Piece::SecretRef`].
+fn push_text(pieces: &mut Vec<Piece>, text: &str) -> Result<(), String> {
+    if !secret_ref::contains(text) {
+        pieces.push(Piece::Text(text.to_string()));
+        return Ok(());
+    }
+    for part in secret_ref::split(text)? {
+        pieces.push(match part {
+            Part::Text(t) => Piece::Text(t.to_string()),
+            Part::Ref(r) => Piece::SecretRef(r),
+        });
+    }
+    Ok(())
 }
 
 /// `resources.db.password` → `db.password`.

@@ -146,7 +146,7 @@ pub fn lower(
         for (target, f) in &c.files {
             match files::lower(name, cname, target, f, &rw.base_dir, &resolver, &meta) {
                 Ok(lf) => {
-                    config.push(lf.object);
+                    config.extend(lf.object);
                     pod_volumes.insert(lf.volume.name.clone(), lf.volume);
                     mounts.push(lf.mount);
                 }

@@ -111,6 +111,7 @@ pub fn target(workloads: &[WorkloadInput], _opts: &Options) -> Target {
         name: TARGET.into(),
         artifact_keys: vec![ARTIFACT_KEY.into()],
         vars,
+        secret_refs: false,
     }
 }
 

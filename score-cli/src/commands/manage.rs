@@ -54,7 +54,7 @@ pub fn provisioners(dir: &StateDir, c: ProvisionersCommand) -> Result<(), Vec<Di
     let keys_of = |t: &str| -> Vec<String> {
         let _ = backends::default_provisioners();
         match t {
-            "compose" => ["services", "volumes", "networks", "files", "info_logs"]
+            "compose" => score_compose::ARTIFACT_KEYS
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),

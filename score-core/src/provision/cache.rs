@@ -20,6 +20,9 @@ use super::file::{parse_provisioner_file, Provisioner};
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
 
+/// Shape of cached entries: 2 since entries record their template syntax.
+const CACHE_FORMAT: u32 = 2;
+
 /// Folder of the cache inside the state directory.
 pub(crate) const CACHE_DIR: &str = "cache";
 
@@ -28,6 +31,9 @@ pub(crate) const CACHE_DIR: &str = "cache";
 #[derive(Serialize, Deserialize, PartialEq)]
 struct Fingerprint {
     tool: String,
+    /// Bumped when the shape of a cached entry changes within one version (a cache without it,
+    /// or with another number, is not read).
+    format: u32,
     len: usize,
     hash: u64,
 }
@@ -41,6 +47,7 @@ impl Fingerprint {
         text.hash(&mut h);
         Fingerprint {
             tool: env!("CARGO_PKG_VERSION").to_string(),
+            format: CACHE_FORMAT,
             len: text.len(),
             hash: h.finish(),
         }

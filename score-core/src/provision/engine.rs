@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use minijinja::Environment;
 use serde_json::{Map, Value};
 
 use super::file::{first_serving, Need, Provisioner, ProvisionerKind};
-use super::functions::{environment, Random};
+use super::functions::Random;
+use super::template::Engines;
 use super::{
     command, template, ProvisionedResource, Resolved, ResolvedWorkload, RunInputs, Target,
     WorkloadInput,
@@ -110,7 +110,7 @@ fn provision_resources(
         }
     };
     let random = Random::for_resource("");
-    let mut env = environment(&random);
+    let mut engines = Engines::new(&random);
     let mut vars = target.vars.clone();
     let names: Vec<String> = workloads
         .iter()
@@ -122,7 +122,7 @@ fn provision_resources(
         state,
         provisioners,
         target,
-        env: &mut env,
+        engines: &mut engines,
         random: &random,
         vars: std::sync::Arc::new(vars),
         vars_template,
@@ -382,7 +382,7 @@ struct Run<'a> {
     state: &'a mut TargetState,
     provisioners: &'a [Provisioner],
     target: &'a Target,
-    env: &'a mut Environment<'static>,
+    engines: &'a mut Engines,
     random: &'a Random,
     vars: std::sync::Arc<Map<String, Value>>,
     vars_template: minijinja::Value,
@@ -427,7 +427,10 @@ impl Run<'_> {
         };
         let outcome = match &p.run {
             ProvisionerKind::Template(ts) => {
-                template::run(self.env, p, ts, &inputs, &self.target.artifact_keys)?
+                template::run(self.engines, p, ts, &inputs, &self.target.artifact_keys)?
+            }
+            ProvisionerKind::GoTemplate(ts) => {
+                template::run_go(self.engines, p, ts, &inputs, &self.target.artifact_keys)?
             }
             ProvisionerKind::Command {
                 program,
@@ -442,7 +445,11 @@ impl Run<'_> {
                 &self.target.artifact_keys,
             )?,
         };
+        if !self.target.secret_refs {
+            unresolvable_secret_ref(p, uid, &self.target.name, &outcome.outputs)?;
+        }
         merge_shared(&mut self.state.shared_state, &outcome.shared);
+        let wrote_shared = !outcome.shared.is_empty();
         let mut secret_outputs: BTreeSet<String> = p.secret_outputs.iter().cloned().collect();
         secret_outputs.extend(outcome.extra_secret_outputs);
         let record = ResourceRecord {
@@ -463,6 +470,8 @@ impl Run<'_> {
             uid: uid.clone(),
             record,
             artifacts: outcome.artifacts,
+            provisioner_file: p.file.name().to_string(),
+            wrote_shared,
         })
     }
 
@@ -502,6 +511,33 @@ impl Run<'_> {
     }
 }
 
+/// An error when an output holds a score-k8s secret reference, which only a target that reads
+/// Kubernetes Secrets can resolve.
+fn unresolvable_secret_ref(
+    p: &Provisioner,
+    uid: &ResourceUid,
+    target: &str,
+    outputs: &Map<String, Value>,
+) -> Result<(), Box<Diagnostic>> {
+    let Some(path) = outputs.iter().find_map(|(k, v)| {
+        crate::secret_ref::find_in(v).map(|p| match p.as_str() {
+            "" => k.clone(),
+            p if p.starts_with('[') => format!("{k}{p}"),
+            p => format!("{k}.{p}"),
+        })
+    }) else {
+        return Ok(());
+    };
+    Err(Box::new(
+        Diagnostic::error(
+            "score::provisioner::secret_ref",
+            format!("resource `{uid}`: output `{path}` is a reference to a Kubernetes Secret (score-k8s's `encodeSecretRef`), which the `{target}` target cannot resolve"),
+        )
+        .with_label(&p.file, p.span, "this provisioner")
+        .with_help("secret references work with `--target k8s` only; give this target a provisioner that outputs the value (and lists it in `secret_outputs`), or limit this entry with `targets: [k8s]`"),
+    ))
+}
+
 /// The first provisioner that serves this target and resource.
 fn find<'p>(
     provisioners: &'p [Provisioner],
@@ -514,7 +550,7 @@ fn find<'p>(
     let need = Need {
         kind: &req.kind,
         class: &req.class,
-        id: req.id.as_deref(),
+        id: uid.id.as_str().into(),
     };
     first_serving(provisioners, target, keys, &need).ok_or_else(|| {
         let types: BTreeSet<&str> =

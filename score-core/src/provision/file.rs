@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::dialect::{self, Syntax};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
 use crate::suggest::closest;
@@ -30,6 +31,7 @@ const COMMON_KEYS: &[&str] = &[
     "outputs",
     "args",
     "timeout_seconds",
+    "syntax",
 ];
 
 /// How a provisioner runs.
@@ -37,6 +39,9 @@ const COMMON_KEYS: &[&str] = &[
 pub enum ProvisionerKind {
     /// `template://…`: minijinja templates by key (`init`, `state`, `shared`, `outputs`, target keys).
     Template(BTreeMap<String, TemplateText>),
+    /// `template://…` written in Go `text/template` with sprig, as for score-compose and
+    /// score-k8s (see [`crate::provision`]'s `dialect` rule).
+    GoTemplate(BTreeMap<String, TemplateText>),
     /// `cmd://program`: JSON on stdin, JSON on stdout.
     Command {
         /// The program (after `cmd://`).
@@ -97,18 +102,29 @@ impl Provisioner {
     pub fn applies_to(&self, target: &str, target_keys: &[String]) -> bool {
         match (&self.targets, &self.run) {
             (Some(ts), _) => ts.iter().any(|t| t == target),
-            (None, ProvisionerKind::Template(ts)) => ts
+            (None, ProvisionerKind::Template(ts) | ProvisionerKind::GoTemplate(ts)) => ts
                 .keys()
                 .all(|k| COMMON_KEYS.contains(&k.as_str()) || target_keys.contains(k)),
             (None, ProvisionerKind::Command { .. }) => true,
         }
     }
 
-    /// Whether it handles a resource of this type, class and id.
-    pub fn matches(&self, kind: &str, class: &str, id: Option<&str>) -> bool {
+    /// Whether it handles a resource of this type, class and id. `id` is the part of the
+    /// resource's UID after `#`, as score-compose and score-k8s match it: the declared `id` of a
+    /// shared resource, else `<workload>.<resource>`.
+    ///
+    /// ```
+    /// use score_core::provision::parse_provisioner_file;
+    /// use score_core::SourceFile;
+    /// let src = SourceFile::new("p", "- uri: template://x\n  type: redis\n  id: web.cache\n");
+    /// let p = &parse_provisioner_file(&src).unwrap()[0];
+    /// assert!(p.matches("redis", "default", "web.cache"));
+    /// assert!(!p.matches("redis", "default", "web.other"));
+    /// ```
+    pub fn matches(&self, kind: &str, class: &str, id: &str) -> bool {
         self.kind == kind
             && self.class.as_deref().is_none_or(|c| c == class)
-            && self.id.as_deref().is_none_or(|i| Some(i) == id)
+            && self.id.as_deref().is_none_or(|i| i == id)
     }
 }
 
@@ -122,7 +138,7 @@ pub(crate) fn first_serving<'p>(
 ) -> Option<&'p Provisioner> {
     provisioners
         .iter()
-        .find(|p| p.applies_to(target, target_keys) && p.matches(need.kind, need.class, need.id))
+        .find(|p| p.applies_to(target, target_keys) && p.matches(need.kind, need.class, &need.id))
 }
 
 /// Load every `*.provisioners.yaml` in `dir`, in file-name order, entries in file order.
@@ -143,7 +159,8 @@ pub fn load_provisioner_files_for(
 pub(crate) struct Need<'a> {
     pub kind: &'a str,
     pub class: &'a str,
-    pub id: Option<&'a str>,
+    /// The part of its UID after `#` (see [`Provisioner::matches`]).
+    pub id: std::borrow::Cow<'a, str>,
 }
 
 /// [`load_provisioner_files_for`] with only the entries of the resource types in `needs`: from
@@ -331,6 +348,7 @@ fn parse_entry(item: &Node, src: &SourceFile) -> Result<Provisioner, Diagnostic>
                     | "supported_params"
                     | "expected_outputs"
                     | "secret_outputs"
+                    | "syntax"
             ) {
                 continue;
             }
@@ -356,7 +374,21 @@ fn parse_entry(item: &Node, src: &SourceFile) -> Result<Provisioner, Diagnostic>
                 },
             );
         }
-        ProvisionerKind::Template(templates)
+        let syntax = match string("syntax")? {
+            Some(s) => Syntax::parse(&s).ok_or_else(|| {
+                let span = item.get("syntax").map_or(item.span, |n| n.span);
+                err(
+                    span,
+                    format!("unknown template syntax `{s}`"),
+                    "expected `go` or `jinja`",
+                )
+            })?,
+            None => dialect::detect(templates.values().map(|t| t.text.as_str())),
+        };
+        match syntax {
+            Syntax::Jinja => ProvisionerKind::Template(templates),
+            Syntax::Go => ProvisionerKind::GoTemplate(templates),
+        }
     } else if let Some(program) = uri.strip_prefix("cmd://") {
         for (k, _) in entries {
             let key = k.key_string().unwrap_or_default();
@@ -489,7 +521,7 @@ mod serving_tests {
         Need {
             kind,
             class,
-            id: None,
+            id: "web.res".into(),
         }
     }
 

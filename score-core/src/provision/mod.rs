@@ -11,9 +11,11 @@
 
 mod cache;
 mod command;
+mod dialect;
 mod engine;
 mod file;
 pub mod functions;
+mod gotemplate;
 mod template;
 #[cfg(test)]
 mod tests;
@@ -29,12 +31,14 @@ use crate::state::ResourceRecord;
 use crate::uid::ResourceUid;
 
 pub use cache::{install_cache, parse_cache};
+pub use dialect::Syntax;
 pub use engine::{provision, provision_owned};
 pub use file::{
     describe, load_provisioner_files, load_provisioner_files_for, parse_provisioner_file,
     Provisioner, ProvisionerKind, PROVISIONER_FILE_SUFFIX,
 };
 pub(crate) use file::{load_provisioners_serving, Need};
+pub use gotemplate::supported_functions as go_template_functions;
 
 /// What a backend tells the engine about itself.
 #[derive(Debug, Clone, Default)]
@@ -46,6 +50,9 @@ pub struct Target {
     pub artifact_keys: Vec<String>,
     /// Extra template inputs, e.g. `namespace` or `workload_services`.
     pub vars: Map<String, Value>,
+    /// Whether the backend resolves score-k8s's secret references ([`crate::secret_ref`]) in
+    /// outputs; when it does not, an output holding one is an error at provisioning.
+    pub secret_refs: bool,
 }
 
 /// A workload to provision resources for.
@@ -67,6 +74,13 @@ pub struct ProvisionedResource {
     /// Target-specific results by template key (e.g. `services` → a map of compose services).
     /// Keys the provisioner did not set are absent.
     pub artifacts: BTreeMap<String, Value>,
+    /// The provisioner file of the entry that ran, as it was read (for messages about what it
+    /// rendered).
+    pub provisioner_file: String,
+    /// Whether its provisioner wrote to the shared state. What such a provisioner renders for
+    /// a shared instance (a gateway's routes) grows from one resource to the next, so a backend
+    /// that sees the same object from it twice keeps the later one, as score-compose does.
+    pub wrote_shared: bool,
 }
 
 /// A workload with the UIDs its resource names map to.

@@ -1,22 +1,166 @@
 //! Running a `template://` provisioner: render each template in order and parse it as YAML.
+//! Entries in our minijinja dialect and in Go `text/template` (the reference tools') share the
+//! order and the YAML step; [`Engines`] holds what each language compiles and keeps.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use minijinja::Environment;
 use serde_json::{Map, Value};
 
 use super::file::{Provisioner, TemplateText};
+use super::gotemplate::{self, data, Compiled, ErrorKind, Functions, GoError};
 use super::{Outcome, RunInputs};
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};
 use crate::yaml;
+
+/// The template engines of one provisioning run, with their compiled templates.
+pub(crate) struct Engines {
+    /// minijinja, with our helpers (templates are kept inside it by name).
+    pub jinja: Environment<'static>,
+    /// sprig for Go templates (built at the first Go template: most runs have none).
+    go_functions: Option<Functions>,
+    /// Compiled Go templates by name (a failed compile is kept too: it fails the same way).
+    go_compiled: HashMap<String, Result<Compiled, GoError>>,
+    /// The target's vars under the reference tools' names, built at the first Go template.
+    go_vars: Option<BTreeMap<Arc<str>, gotmpl::Value>>,
+    random: super::functions::Random,
+}
+
+impl Engines {
+    /// Engines whose random helpers draw from `random`.
+    pub(crate) fn new(random: &super::functions::Random) -> Self {
+        Engines {
+            jinja: super::functions::environment(random),
+            go_functions: None,
+            random: random.clone(),
+            go_compiled: HashMap::new(),
+            go_vars: None,
+        }
+    }
+}
+
+/// Render the Go `templates` of `p` for one resource, as score-compose and score-k8s do:
+/// `init`, then `state` (which sees the previous `.State`; without a `state` template the new
+/// state is empty), `shared` (merged into `.Shared`), `outputs`, then the target's keys.
+pub(crate) fn run_go(
+    engines: &mut Engines,
+    p: &Provisioner,
+    templates: &BTreeMap<String, TemplateText>,
+    inputs: &RunInputs,
+    artifact_keys: &[String],
+) -> Result<Outcome, Box<Diagnostic>> {
+    let run_vars = engines
+        .go_vars
+        .get_or_insert_with(|| data::run_vars(&inputs.vars))
+        .clone();
+    let mut init: Option<Map<String, Value>> = None;
+    let mut state = inputs.state.clone();
+    let mut shared = inputs.shared.clone();
+    let mut out = Outcome::default();
+    let render = |engines: &mut Engines,
+                  key: &str,
+                  init: &Option<Map<String, Value>>,
+                  state: &Map<String, Value>,
+                  shared: &Map<String, Value>|
+     -> Result<Option<Value>, Box<Diagnostic>> {
+        let Some(t) = templates.get(key) else {
+            return Ok(None);
+        };
+        let d = data::data(&run_vars, &inputs.context, init.as_ref(), state, shared);
+        render_go(engines, p, key, t, &d)
+    };
+    init = Some(match render(engines, "init", &init, &state, &shared)? {
+        Some(v) => expect_map(p, "init", v)?,
+        None => Map::new(),
+    });
+    state = match render(engines, "state", &init, &state, &shared)? {
+        Some(v) => expect_map(p, "state", v)?,
+        None => Map::new(),
+    };
+    out.state = state.clone();
+    if let Some(v) = render(engines, "shared", &init, &state, &shared)? {
+        out.shared = expect_map(p, "shared", v)?;
+        super::engine::merge_shared(&mut shared, &out.shared);
+    }
+    if let Some(v) = render(engines, "outputs", &init, &state, &shared)? {
+        out.outputs = expect_map(p, "outputs", v)?;
+    }
+    for key in artifact_keys {
+        if let Some(v) = render(engines, key, &init, &state, &shared)? {
+            out.artifacts.insert(key.clone(), v);
+        }
+    }
+    Ok(out)
+}
+
+fn render_go(
+    engines: &mut Engines,
+    p: &Provisioner,
+    key: &str,
+    t: &TemplateText,
+    data: &gotmpl::Value,
+) -> Result<Option<Value>, Box<Diagnostic>> {
+    let name = format!("{}#{}@{}", p.file.name(), p.span.start, key);
+    let random = &engines.random;
+    let functions = engines
+        .go_functions
+        .get_or_insert_with(|| Functions::new(random));
+    let compiled = engines
+        .go_compiled
+        .entry(name)
+        .or_insert_with(|| gotemplate::compile(&t.text, functions));
+    let compiled = compiled.as_ref().map_err(|e| go_error(p, key, t, e))?;
+    let mut buf = Capped(Vec::new());
+    compiled
+        .render(data, &mut buf)
+        .map_err(|e| go_error(p, key, t, &e))?;
+    let text = String::from_utf8(buf.0)
+        .map_err(|_| run_error(p, key, "rendered text is not UTF-8".into()))?;
+    parse_rendered(p, key, text)
+}
+
+fn go_error(p: &Provisioner, key: &str, t: &TemplateText, e: &GoError) -> Box<Diagnostic> {
+    let span = match e.line {
+        Some(line) => line_span(&p.file, t.first_line + line - 1),
+        None => key_span(p, key),
+    };
+    let what = match e.kind {
+        ErrorKind::Syntax => "has a syntax error",
+        ErrorKind::UnknownFunction => "calls an unknown function",
+        _ => "failed",
+    };
+    let mut d = Diagnostic::error(
+        "score::provisioner::template",
+        format!(
+            "provisioner `{}`: template `{key}` {what}: {}",
+            p.uri, e.message
+        ),
+    )
+    .with_label(&p.file, span, "here");
+    d = match e.kind {
+        ErrorKind::UnknownFunction => d.with_help(format!(
+            "Go templates may call Go's built-ins and these sprig functions: {}",
+            gotemplate::supported_functions().join(", ")
+        )),
+        ErrorKind::StepLimit => {
+            d.with_help("the template ran too long; look for a loop that does not end")
+        }
+        _ if e.message.contains("rendered output exceeds") => {
+            d.with_help("the template produced too much output; look for a loop that explodes")
+        }
+        _ => d,
+    };
+    Box::new(d)
+}
 
 /// Largest text one template may render, in bytes.
 const MAX_RENDERED_BYTES: usize = 4 * 1024 * 1024;
 
 /// Render `templates` of `p` for one resource.
 pub(crate) fn run(
-    env: &mut Environment<'static>,
+    engines: &mut Engines,
     p: &Provisioner,
     templates: &BTreeMap<String, TemplateText>,
     inputs: &RunInputs,
@@ -34,6 +178,7 @@ pub(crate) fn run(
         state: inputs.state.clone(),
         ..Outcome::default()
     };
+    let env = &mut engines.jinja;
     let mut render = |key: &str,
                       layer: &BTreeMap<&str, minijinja::Value>|
      -> Result<Option<Value>, Box<Diagnostic>> {
@@ -95,6 +240,15 @@ fn render_one(
         .map_err(|e| template_error(p, key, t, &e))?;
     let text = String::from_utf8(buf.0)
         .map_err(|_| run_error(p, key, "rendered text is not UTF-8".into()))?;
+    parse_rendered(p, key, text)
+}
+
+/// A rendered template as a value: nothing for blank text, else its YAML.
+fn parse_rendered(
+    p: &Provisioner,
+    key: &str,
+    text: String,
+) -> Result<Option<Value>, Box<Diagnostic>> {
     if text.trim().is_empty() {
         return Ok(None);
     }

@@ -54,6 +54,7 @@ fn target() -> Target {
         name: "compose".into(),
         artifact_keys: vec!["services".into()],
         vars: Default::default(),
+        secret_refs: false,
     }
 }
 
@@ -244,6 +245,78 @@ mod command {
         );
     }
 
+    /// Whether process `pid` has ended (gone, or a zombie nobody reaped yet). Polls briefly:
+    /// a killed process takes a moment to die.
+    fn ended(pid: &str) -> bool {
+        (0..500).any(|_| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+            let done = match stat {
+                Err(_) => true,
+                Ok(s) => s
+                    .rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+            };
+            if !done {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            done
+        })
+    }
+
+    #[test]
+    fn background_children_do_not_keep_the_run_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let (marker, pidfile) = (dir.path().join("slept"), dir.path().join("pid"));
+        let script = format!(
+            "cat >/dev/null; (sleep 30; touch {}) & echo $! > {}; echo '{{\"resource_outputs\": {{\"host\": \"h\"}}}}'",
+            marker.display(),
+            pidfile.display()
+        );
+        let r = run_cmd(&script, 5).unwrap();
+        assert_eq!(r.resources[0].record.outputs["host"], "h");
+        // The background job was ended with the provisioner's process group, not waited for:
+        // it is gone and never got to write its marker.
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        assert!(ended(pid.trim()), "background process {pid} still runs");
+        assert!(
+            !marker.exists(),
+            "the run waited for the background job to finish"
+        );
+    }
+
+    #[test]
+    fn a_timeout_ends_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let script = format!("sleep 30 & echo $! > {}; sleep 30", pidfile.display());
+        let e = run_cmd(&script, 1).unwrap_err();
+        assert!(
+            e[0].message.contains("did not finish within 1s"),
+            "{}",
+            e[0].message
+        );
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        assert!(
+            ended(pid.trim()),
+            "grandchild {pid} was orphaned, not killed"
+        );
+    }
+
+    #[test]
+    fn reference_answers_and_fragments_are_understood() {
+        // score-compose's answer names; `#fragment` on the URI names the entry only.
+        let script = r#"cat >/dev/null; echo '{"resource_outputs":{"a":1},"compose_services":{"s":{"image":"x"}}}'"#;
+        let p = provisioners(&format!(
+            "- uri: cmd://sh#my-entry\n  type: postgres\n  args: ['-c', {}]\n",
+            serde_json::to_string(script).unwrap()
+        ));
+        let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: x}}\nresources:\n  dd: {type: postgres}\n");
+        let r = provision(&mut TargetState::default(), &[w], &p, &target()).unwrap();
+        assert_eq!(r.resources[0].record.outputs["a"], 1);
+        assert_eq!(r.resources[0].artifacts["services"]["s"]["image"], "x");
+    }
+
     #[test]
     fn hanging_commands_time_out() {
         let start = std::time::Instant::now();
@@ -273,4 +346,36 @@ fn target_vars_and_workload_names_reach_templates() {
     assert_eq!(outputs["project"], "demo");
     assert_eq!(outputs["count"], 1, "one workload");
     assert_eq!(outputs["guid_len"], 36);
+}
+
+/// An entry's `id` matches the part of the UID after `#`, as score-compose and score-k8s
+/// match it: a shared resource's `id`, or `<workload>.<resource>` for the others.
+#[test]
+fn entry_ids_match_shared_ids_and_workload_resource_names() {
+    let p = provisioners(
+        r#"
+- uri: template://test/web-db
+  type: postgres
+  id: web.db
+  outputs: "host: web-only"
+- uri: template://test/shared
+  type: redis
+  id: shared-cache
+  outputs: "host: shared"
+- uri: template://test/any
+  type: postgres
+  outputs: "host: any"
+- uri: template://test/any-redis
+  type: redis
+  outputs: "host: other"
+"#,
+    );
+    let other = "apiVersion: score.dev/v1b1\nmetadata: {name: api}\ncontainers: {main: {image: nginx}}\nresources:\n  db: {type: postgres}\n  cc: {type: redis, id: shared-cache}\n";
+    let web = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources:\n  db: {type: postgres}\n  cache: {type: redis}\n";
+    let mut state = TargetState::default();
+    let r = provision(&mut state, &[workload(web), workload(other)], &p, &target()).unwrap();
+    assert_eq!(r.outputs_for("web")["db"]["host"], "web-only");
+    assert_eq!(r.outputs_for("api")["db"]["host"], "any");
+    assert_eq!(r.outputs_for("api")["cc"]["host"], "shared");
+    assert_eq!(r.outputs_for("web")["cache"]["host"], "other");
 }
