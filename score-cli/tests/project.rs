@@ -137,7 +137,7 @@ fn mounted_files_of_removed_workloads_are_deleted() {
         .args(["generate", "web.yaml", "api.yaml"])
         .assert()
         .success();
-    let conf = d.join(".score-rs/mounts/workloads/web/main/etc/web.conf");
+    let conf = d.join(".score-rs/mounts/files/web.main.etc_web.conf");
     assert_eq!(fs::read_to_string(&conf).unwrap(), "name web");
     let secrets = d.join(".score-rs/mounts/secrets");
     assert!(fs::read_dir(&secrets).unwrap().count() > 0);
@@ -151,7 +151,7 @@ fn mounted_files_of_removed_workloads_are_deleted() {
             fs::remove_file(d.join(".score-rs/mounts/.score-rs-files")).unwrap();
         }
         score_rs(d).args(["generate"]).assert().success();
-        assert!(!d.join(".score-rs/mounts/workloads/web").exists());
+        assert!(!conf.exists());
         let left: Vec<_> = fs::read_dir(&secrets)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -162,6 +162,103 @@ fn mounted_files_of_removed_workloads_are_deleted() {
             .assert()
             .success();
         assert!(conf.exists());
+    }
+}
+
+/// Every entry under `dir`, recursively (directories and files).
+fn entries(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            1 + if e.file_type().unwrap().is_dir() {
+                entries(&e.path())
+            } else {
+                0
+            }
+        })
+        .sum()
+}
+
+/// A first compose run makes at most two file-system entries per mounted file (the file and
+/// the workload's secret env file) plus a fixed few, however deep the container paths are:
+/// a directory per path segment made the kernel the slowest part of a first run.
+#[test]
+fn mounted_files_cost_two_entries_each_and_a_fixed_few() {
+    let counts: Vec<usize> = [1, 12]
+        .into_iter()
+        .map(|n| {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            for i in 0..n {
+                let spec = WEB.replace("name: web", &format!("name: web{i}")).replace(
+                    "    variables:\n",
+                    "    files:\n      /etc/app/deep/er/config.yaml: {content: \"db ${resources.db.password}\"}\n    variables:\n",
+                );
+                fs::write(d.join(format!("web{i}.yaml")), spec).unwrap();
+            }
+            score_rs(d).args(["init", "--no-sample"]).assert().success();
+            score_rs(d).arg("generate").args((0..n).map(|i| format!("web{i}.yaml")))
+                .assert()
+                .success();
+            assert_eq!(
+                fs::read_dir(d.join(".score-rs/mounts/files")).unwrap().count(),
+                n
+            );
+            entries(&d.join(".score-rs"))
+        })
+        .collect();
+    let per_file = (counts[1] - counts[0]) as f64 / 11.0;
+    assert!(
+        per_file <= 2.0,
+        "{per_file} entries per mounted file ({counts:?})"
+    );
+    // State, lock, provisioner files and their caches, the mounts directories, the manifest.
+    assert!(counts[0] <= 20, "fixed entries: {counts:?}");
+}
+
+/// Projects generated before mounted files were flat kept them in a tree of a directory per
+/// path segment (`workloads/<workload>/<container>/<path>`): the next run moves them to
+/// `files/` and removes the old tree, from the manifest or (without one) by searching, but
+/// never a file score-rs did not write.
+#[test]
+fn the_old_tree_of_mounted_files_is_migrated() {
+    for with_manifest in [true, false] {
+        let dir = project();
+        let d = dir.path();
+        let mounts = d.join(".score-rs/mounts");
+        let old = mounts.join("workloads/web/main/etc");
+        fs::create_dir_all(&old).unwrap();
+        fs::write(old.join("web.conf"), "name web").unwrap();
+        if with_manifest {
+            fs::write(
+                mounts.join(".score-rs-files"),
+                "# files score-rs keeps here, one per line; without this list the next run searches for stale ones\nworkloads/web/main/etc/web.conf\n",
+            )
+            .unwrap();
+            // Not listed: not score-rs's to remove.
+            fs::write(old.join("notes.txt"), "mine").unwrap();
+        }
+        let with_file = WEB.replace(
+            "    variables:\n",
+            "    files:\n      /etc/web.conf: {content: \"name ${metadata.name}\"}\n    variables:\n",
+        );
+        fs::write(d.join("web.yaml"), with_file).unwrap();
+        score_rs(d)
+            .args(["generate", "web.yaml"])
+            .assert()
+            .success();
+        let conf = mounts.join("files/web.main.etc_web.conf");
+        assert_eq!(fs::read_to_string(conf).unwrap(), "name web");
+        assert!(!old.join("web.conf").exists());
+        if with_manifest {
+            assert_eq!(fs::read_to_string(old.join("notes.txt")).unwrap(), "mine");
+        } else {
+            assert!(
+                !mounts.join("workloads").exists(),
+                "the emptied tree is gone"
+            );
+        }
     }
 }
 

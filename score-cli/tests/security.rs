@@ -95,7 +95,7 @@ fn a_source_link_inside_the_directory_is_followed() {
         .args(["generate", "score.yaml"])
         .assert()
         .success();
-    let copied = d.join(".score-rs/mounts/workloads/web/main/etc/app.conf");
+    let copied = d.join(".score-rs/mounts/files/web.main.etc_app.conf");
     assert_eq!(fs::read_to_string(copied).unwrap(), "inside");
 }
 
@@ -145,9 +145,9 @@ fn writes_do_not_follow_links_in_the_mounts_directory() {
         .args(["generate", "score.yaml"])
         .assert()
         .success();
-    let workloads = d.join(".score-rs/mounts/workloads");
-    fs::remove_dir_all(&workloads).unwrap();
-    std::os::unix::fs::symlink(&elsewhere, &workloads).unwrap();
+    let files = d.join(".score-rs/mounts/files");
+    fs::remove_dir_all(&files).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &files).unwrap();
     fs::write(
         d.join("score.yaml"),
         format!("{WEB}    files:\n      /etc/app.conf:\n        content: changed\n"),
@@ -253,10 +253,10 @@ fn files_that_hold_secrets_are_owner_only() {
         .args(["generate", "score.yaml"])
         .assert()
         .success();
-    let mounts = d.join(".score-rs/mounts/workloads/web/main/etc");
+    let mounts = d.join(".score-rs/mounts/files");
     assert_eq!(mode(&d.join(".score-rs/state.yaml")), 0o600);
-    assert_eq!(mode(&mounts.join("db.conf")), 0o600);
-    assert_eq!(mode(&mounts.join("plain.conf")), 0o644);
+    assert_eq!(mode(&mounts.join("web.main.etc_db.conf")), 0o600);
+    assert_eq!(mode(&mounts.join("web.main.etc_plain.conf")), 0o644);
     score_rs(&d)
         .args(["generate", "score.yaml", "--target", "k8s"])
         .assert()

@@ -10,7 +10,6 @@ mod suite;
 
 mod fixtures;
 mod schema_parity;
-mod schema_quick;
 mod state_roundtrip;
 
 #[test]

@@ -46,7 +46,6 @@ pub mod files;
 mod lowering;
 pub mod manifests;
 pub mod names;
-pub mod needles;
 pub mod probes;
 pub mod quantity;
 pub mod resolve;

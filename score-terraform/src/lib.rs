@@ -10,8 +10,9 @@
 //! text is escaped (`$${`, `%%{`) so Terraform does not interpolate it. Passwords are
 //! `random_password` resources, so neither the state nor the generated files hold a secret.
 //!
-//! The module is built as a Terraform JSON value first ([`module::Module`]); HCL is rendered
-//! from that value ([`render`]), so both formats say the same thing.
+//! The module is built from Terraform JSON values ([`module::Module`]); HCL is rendered from
+//! those values ([`render`]), block by block as they are made, so both formats say the same
+//! thing.
 //!
 //! [`TerraformBackend`] is the target for score-core's pipeline ([`score_core::generate`]):
 //!
@@ -141,26 +142,27 @@ pub fn target(workloads: &[WorkloadInput], _opts: &Options) -> Target {
 /// Every problem found: clashing blocks, unreadable files, invalid annotations, bad
 /// provisioner artifacts.
 pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
-    let (module, warnings) = build(resolved)?;
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for (name, value) in module.files() {
-        match opts.format {
-            Format::Json => files.push((format!("{name}.tf.json"), render::to_json(&value))),
-            Format::Hcl => match render::to_hcl(&value) {
-                Ok(text) => files.push((format!("{name}.tf"), text)),
-                Err(e) => errors.push(Diagnostic::error(
-                    "score::terraform::render",
-                    format!("cannot write {name}.tf: {e}"),
-                )),
-            },
+    let files = match opts.format {
+        Format::Json => {
+            let (module, warnings) = build(resolved, module::Module::new())?;
+            let files = module.into_files().into_iter();
+            let files =
+                files.map(|(name, value)| (format!("{name}.tf.json"), render::to_json(&value)));
+            return Ok(Output {
+                files: files.collect(),
+                warnings,
+            });
         }
-    }
-    if errors.is_empty() {
-        Ok(Output { files, warnings })
-    } else {
-        Err(errors)
-    }
+        // Blocks are rendered as they are made (see `module`).
+        Format::Hcl => build(resolved, module::Module::for_hcl())?,
+    };
+    let (module, warnings) = files;
+    let files = module.into_hcl()?.into_iter();
+    let files = files.map(|(name, text)| (format!("{name}.tf"), text));
+    Ok(Output {
+        files: files.collect(),
+        warnings,
+    })
 }
 
 /// The module as Terraform JSON values by file (`main`, `variables`, `outputs`, `versions`).
@@ -168,7 +170,7 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
 /// # Errors
 /// As [`generate`].
 pub fn module_files(resolved: &Resolved) -> Result<Vec<(&'static str, Value)>, Vec<Diagnostic>> {
-    Ok(build(resolved)?.0.files())
+    Ok(build(resolved, module::Module::new())?.0.into_files())
 }
 
 /// [`module_files`] and the warnings found on the way.
@@ -179,12 +181,14 @@ pub fn module_files(resolved: &Resolved) -> Result<Vec<(&'static str, Value)>, V
 pub fn module_files_and_warnings(
     resolved: &Resolved,
 ) -> Result<(Vec<(&'static str, Value)>, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (module, warnings) = build(resolved)?;
-    Ok((module.files(), warnings))
+    let (module, warnings) = build(resolved, module::Module::new())?;
+    Ok((module.into_files(), warnings))
 }
 
-fn build(resolved: &Resolved) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut m = module::Module::new();
+fn build(
+    resolved: &Resolved,
+    mut m: module::Module,
+) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut warnings = resolved.warnings.clone();
     let namespace = json!({
