@@ -123,7 +123,7 @@ fn generate(
             out,
         ]);
         if target == "terraform" {
-            cmd.args(["--format", "json"]);
+            cmd.args(["--tf-format", "json"]);
         }
         let run = cmd.output().unwrap();
         if !run.status.success() {

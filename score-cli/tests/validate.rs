@@ -764,8 +764,11 @@ fn a_misspelt_output_is_reported_at_its_line_with_the_nearest_key() {
             .code(1)
             .get_output()
             .clone();
-        let line = stderr_of(&out);
-        let d: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON diagnostic");
+        let report: serde_json::Value =
+            serde_json::from_str(&stdout_of(&out)).expect("one JSON report on stdout");
+        let diags = report["files"][0]["diagnostics"].as_array().unwrap();
+        assert_eq!(diags.len(), 1, "{target}: {diags:?}");
+        let d = &diags[0];
         assert_eq!(d["code"], "score::placeholder::unknown_output", "{target}");
         assert_eq!(
             (d["line"].as_u64(), d["column"].as_u64()),
