@@ -897,13 +897,11 @@ fn generate_errors_point_at_the_score_file() {
     )
     .unwrap();
     // compose builds image `.` from the Score file's directory; k8s cannot.
-    for target in ["k8s"] {
-        score_rs(d)
-            .args(["generate", "local.yaml", "--target", target])
-            .assert()
-            .failure()
-            .stderr(contains("local.yaml:6:12"));
-    }
+    score_rs(d)
+        .args(["generate", "local.yaml", "--target", "k8s"])
+        .assert()
+        .failure()
+        .stderr(contains("local.yaml:6:12"));
 }
 
 /// The README's CI recipe: a job on a fresh checkout restores `.score-rs/state.yaml` saved by
