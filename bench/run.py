@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark score-rs as whole processes, the way CI pipelines run it.
 
-For N workloads (default 1, 200, 1000) and each target (compose, k8s): time `init` + `generate`
-on an empty state (first run) and `generate` again on the warm state, report the median (and the
-best) wall time and the peak RSS, and the "serde floor": reading every input file and serialising
+For N workloads (default 1, 200, 1000, 10000) and each target (compose, k8s, terraform): time
+`init` + `generate` on an empty state (first run) and `generate` again on the warm state, report
+the median (and the best) wall time, the CPU time (user + system), the peak RSS, the file-system
+entries the first run created, and the "serde floor": reading every input file and serialising
 the same number of output bytes with serde alone (the `floor` example of score-cli), timed in the
-same rounds as the runs.
+same rounds as the runs. With both 1,000 and 10,000 measured, each target is checked against the
+linear bound: time and memory at 10,000 at most 12 x those at 1,000.
 
     cargo build --release --bin score-rs --example floor
-    python3 bench/run.py [--sizes 1,200,1000] [--repeat 5] [--write docs/performance.md]
-                         [--dir /dev/shm --block tmpfs]
+    python3 bench/run.py [--sizes 1,200,1000,10000] [--repeat 5] [--write docs/performance.md]
+                         [--targets compose,k8s,terraform] [--dir /dev/shm --block tmpfs]
 
 `--dir` picks the file system the synthetic monorepo lives on (default: the system temp dir);
 `--block NAME` writes the table between `<!-- NAME:start -->` / `<!-- NAME:end -->` markers.
@@ -76,11 +78,35 @@ def one_round(binary, files, work, target):
     """Wall and CPU seconds of a first run (init + generate on an empty state) and of a warm
     re-run (generate again): (first wall, warm wall, first cpu, warm cpu)."""
     init, generate = commands(binary, files, target)
-    shutil.rmtree(work / ".score-rs", ignore_errors=True)
+    clear(work, target)
     t1, _, c1 = timed(init, work)
     t2, _, c2 = timed(generate, work)
     t3, _, c3 = timed(generate, work)
     return t1 + t2, t3, c1 + c2, c3
+
+
+def clear(work, target):
+    """Remove what a run leaves: the state directory and the target's output."""
+    shutil.rmtree(work / ".score-rs", ignore_errors=True)
+    out = work / output_of(target)
+    if out.is_dir():
+        shutil.rmtree(out)
+    elif out.exists():
+        out.unlink()
+
+
+def entries(path):
+    """File-system entries at and under `path` (0 when it does not exist)."""
+    if path.is_symlink() or path.is_file():
+        return 1
+    if not path.is_dir():
+        return 0
+    return 1 + sum(entries(p) for p in path.iterdir())
+
+
+def created(work, target):
+    """Entries a first run created: the state directory (mounts included) and the output."""
+    return entries(work / ".score-rs") + entries(work / output_of(target))
 
 
 def bench_target(binary, floor_bin, files, work, target, repeat):
@@ -90,6 +116,7 @@ def bench_target(binary, floor_bin, files, work, target, repeat):
     rounds, floors, trees = [], [], []
     for _ in range(repeat):
         rounds.append(one_round(binary, files, work, target))
+        made = created(work, target)
         size = output_size(work, target)
         floors.append(timed([floor_bin, str(size), *files], work)[0])
         if target == "compose":
@@ -97,12 +124,15 @@ def bench_target(binary, floor_bin, files, work, target, repeat):
     first, warm = [r[0] for r in rounds], [r[1] for r in rounds]
     # Memory is measured in a separate round (through GNU time, see peak_rss).
     init, generate = commands(binary, files, target)
-    shutil.rmtree(work / ".score-rs", ignore_errors=True)
+    clear(work, target)
     rss = [peak_rss(init, work), peak_rss(generate, work), peak_rss(generate, work)]
     trees = [t for t in trees if t is not None]
     return {
         "first": statistics.median(first), "first_best": min(first),
         "warm": statistics.median(warm), "warm_best": min(warm),
+        "first_cpu": statistics.median(r[2] for r in rounds),
+        "warm_cpu": statistics.median(r[3] for r in rounds),
+        "created": made,
         "rss": max(rss), "size": output_size(work, target),
         "floor": statistics.median(floors),
         "vs_floor": statistics.median(f / fl for f, fl in zip(first, floors)),
@@ -140,9 +170,9 @@ def tree_floor(floor_bin, work):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="1,200,1000")
+    ap.add_argument("--sizes", default="1,200,1000,10000")
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--targets", default="compose,k8s")
+    ap.add_argument("--targets", default="compose,k8s,terraform")
     ap.add_argument("--bin", default=str(ROOT / "target/release/score-rs"))
     ap.add_argument("--floor", default=str(ROOT / "target/release/examples/floor"))
     ap.add_argument("--write")
@@ -157,17 +187,45 @@ def main():
         return compare(args)
     rows = []
     for n, target, work, files in monorepos(args):
-        repeat = args.repeat if n < 1000 else max(3, args.repeat // 2)
+        repeat = args.repeat if n < 1000 else max(3, args.repeat // 2) if n < 10000 else 1
         row = bench_target(args.bin, args.floor, files, work, target, repeat)
         rows.append((n, target, row))
         tree = row["tree"]
         tree_text = f"  file tree {tree*1000:6.1f} ms" if tree is not None else ""
-        print(f"N={n:5d} {target:8s} first {row['first']*1000:8.1f} ms (best {row['first_best']*1000:.1f})  "
-              f"warm {row['warm']*1000:8.1f} ms (best {row['warm_best']*1000:.1f})  "
-              f"peak RSS {row['rss']:6.1f} MiB  output {row['size']/1024:8.1f} KiB  "
+        print(f"N={n:5d} {target:9s} first {row['first']*1000:8.1f} ms (best {row['first_best']*1000:.1f}, "
+              f"cpu {row['first_cpu']*1000:.1f})  warm {row['warm']*1000:8.1f} ms (best "
+              f"{row['warm_best']*1000:.1f}, cpu {row['warm_cpu']*1000:.1f})  peak RSS {row['rss']:6.1f} MiB  "
+              f"created {row['created']}  output {row['size']/1024:8.1f} KiB  "
               f"floor {row['floor']*1000:6.1f} ms  ({row['vs_floor']:4.1f}x floor){tree_text}", flush=True)
+    bound = linear_bound(rows)
+    for line in bound:
+        print(line)
     if args.write:
-        write_doc(Path(args.write), rows, args.block, args.dir)
+        write_doc(Path(args.write), rows, args.block, args.dir, bound)
+
+
+LINEAR = 12
+
+
+def linear_bound(rows):
+    """For each target measured at 1,000 and 10,000: the growth of CPU time, wall time and peak
+    RSS, each against the bound (at most LINEAR x)."""
+    by = {(n, t): r for n, t, r in rows}
+    lines = []
+    for target in dict.fromkeys(t for _, t, _ in rows):
+        small, large = by.get((1000, target)), by.get((10000, target))
+        if not (small and large):
+            continue
+        growth = {
+            "first-run CPU": large["first_cpu"] / small["first_cpu"],
+            "first-run wall": large["first"] / small["first"],
+            "re-run CPU": large["warm_cpu"] / small["warm_cpu"],
+            "peak RSS": large["rss"] / small["rss"],
+        }
+        cells = ", ".join(f"{k} {v:.1f}x" for k, v in growth.items())
+        verdict = "within" if all(v <= LINEAR for v in growth.values()) else "OVER"
+        lines.append(f"{target}: 10,000 vs 1,000: {cells} ({verdict} the {LINEAR}x bound)")
+    return lines
 
 
 def monorepos(args):
@@ -233,17 +291,20 @@ def filesystem(path):
     return f"{best[1]} ({best[2]})" if best[2] else best[1]
 
 
-def write_doc(path, rows, block_name, work_dir):
+def write_doc(path, rows, block_name, work_dir, bound):
     lines = [
-        "| workloads | target | first run (init + generate) | warm re-run | peak RSS | output | serde floor | vs floor | file tree alone |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| workloads | target | first run (init + generate): wall | CPU | warm re-run: wall | CPU | peak RSS | entries created | output | serde floor | vs floor | file tree alone |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    ms = lambda s: f"{s*1000:.1f} ms"
+    ms = lambda s: f"{s*1000:,.1f} ms"
     for n, target, r in rows:
         tree_text = ms(r["tree"]) if r["tree"] is not None else "–"
-        lines.append(f"| {n} | {target} | {ms(r['first'])} (best {ms(r['first_best'])}) | "
-                     f"{ms(r['warm'])} (best {ms(r['warm_best'])}) | {r['rss']:.1f} MiB | "
-                     f"{r['size']/1024:.0f} KiB | {ms(r['floor'])} | {r['vs_floor']:.1f}× | {tree_text} |")
+        lines.append(f"| {n:,} | {target} | {ms(r['first'])} (best {ms(r['first_best'])}) | {ms(r['first_cpu'])} | "
+                     f"{ms(r['warm'])} (best {ms(r['warm_best'])}) | {ms(r['warm_cpu'])} | {r['rss']:.1f} MiB | "
+                     f"{r['created']:,} | {r['size']/1024:,.0f} KiB | {ms(r['floor'])} | {r['vs_floor']:.1f}× | {tree_text} |")
+    if bound:
+        lines.append("")
+        lines.extend(f"- {b}" for b in bound)
     replace_block(path, block_name, machine_line(work_dir), "\n".join(lines))
 
 if __name__ == "__main__":

@@ -15,6 +15,13 @@ Examples:
   score-rs resources list                           show provisioned resources
   score-rs completions bash > /etc/bash_completion.d/score-rs";
 
+/// Shown at the end of every command's `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (warnings do not fail a run)
+  1  invalid input (a Score, provisioner or state file) or a failed generation
+  2  usage error: unknown flag or value, missing input file, conflicting options";
+
 /// Compile Score workloads to docker-compose, Kubernetes manifests or Terraform.
 #[derive(Debug, Parser)]
 #[command(name = "score-rs", version, about, after_help = EXAMPLES)]
@@ -31,14 +38,17 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Diagnostic output format.
+/// Report format of `validate` and `generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
-    /// Rendered with source snippets (colour only on a terminal).
+    /// Diagnostics rendered with source snippets on stderr (colour only on a terminal).
     #[default]
     Human,
-    /// One JSON object per line: file, line, column, code, severity, message.
+    /// One JSON document on stdout (see docs/ci.md); the human diagnostics still go to stderr.
     Json,
+    /// Was Terraform's HCL/JSON switch, now `--tf-format`; kept only to say so.
+    #[value(hide = true)]
+    Hcl,
 }
 
 /// Output targets.
@@ -100,7 +110,7 @@ pub enum Command {
         /// Score files (YAML or JSON); `-` reads standard input.
         #[arg(default_value = "score.yaml")]
         files: Vec<PathBuf>,
-        /// How to print diagnostics.
+        /// Report format: `json` prints one JSON document to stdout.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
         /// Check `${resources.NAME.KEY}` against this target's provisioners only (default:
@@ -157,6 +167,10 @@ pub struct GenerateArgs {
     /// Output file (directory for terraform); `-` writes to stdout.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Write nothing: compare what would be generated with the files on disk, print a unified
+    /// diff of each difference, and exit with 1 when any file differs or is missing.
+    #[arg(long)]
+    pub check: bool,
     /// A YAML file deep-merged into the Score file (needs exactly one Score file).
     #[arg(long, value_name = "FILE")]
     pub overrides_file: Option<PathBuf>,
@@ -181,9 +195,12 @@ pub struct GenerateArgs {
     /// k8s: also emit the Namespace object.
     #[arg(long)]
     pub generate_namespace: bool,
-    /// terraform: HCL or Terraform JSON.
+    /// terraform: write HCL (`main.tf`, the default) or Terraform JSON (`main.tf.json`).
+    #[arg(long, value_enum, value_name = "SYNTAX")]
+    pub tf_format: Option<TfFormat>,
+    /// Report format: `json` prints one JSON document to stdout (needs `-o` other than `-`).
     #[arg(long, value_enum, default_value_t)]
-    pub format: TfFormat,
+    pub format: Format,
 }
 
 /// `workloads` subcommands.
@@ -234,5 +251,8 @@ pub enum ResourcesCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: ValueFormat,
+        /// Print secret outputs (passwords, keys) instead of masking them.
+        #[arg(long)]
+        show_secrets: bool,
     },
 }

@@ -14,17 +14,28 @@ macro_rules! println {
     ($($arg:tt)*) => { $crate::stdout::print(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-mod backends;
 mod cli;
 mod commands;
+mod document;
 mod report;
 mod stdout;
+mod targets;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let matches = with_exit_codes(cli::Cli::command()).get_matches();
+    let cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     ExitCode::from(commands::run(cli))
+}
+
+/// List the exit codes at the end of every command's `--help`, subcommands included.
+fn with_exit_codes(cmd: clap::Command) -> clap::Command {
+    let help = match cmd.get_after_help() {
+        Some(text) => format!("{text}\n\n{}", cli::EXIT_CODES),
+        None => cli::EXIT_CODES.to_string(),
+    };
+    cmd.after_help(help).mut_subcommands(with_exit_codes)
 }

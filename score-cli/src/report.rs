@@ -1,4 +1,7 @@
 //! Printing diagnostics and results.
+//!
+//! Human text (diagnostics, "wrote …") goes to stderr; stdout holds what a script consumes:
+//! `validate`'s success lines, or with `--format json` the one JSON document of the run.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -11,26 +14,30 @@ use crate::cli::Format;
 /// Human output shows this many warnings of one kind; the rest are counted in [`Reporter::summary`].
 const SAME_WARNINGS_SHOWN: usize = 3;
 
-/// Prints diagnostics to stderr in the chosen format.
+/// Prints diagnostics to stderr, rendered or (`SCORE_RS_DIAGNOSTICS=json`) as JSON lines.
 pub struct Reporter {
-    format: Format,
+    /// `--format json`: stdout is kept for the JSON document.
+    document: bool,
+    /// One JSON object per diagnostic on stderr instead of the rendered form.
+    json_lines: bool,
     color: bool,
     /// Warnings seen per code, for the summary.
     warnings: BTreeMap<String, usize>,
+    /// Every diagnostic printed, kept for the JSON document (only with `--format json`).
+    recorded: Vec<Diagnostic>,
 }
 
 impl Reporter {
     pub fn new(format: Format) -> Self {
         // Scripts can ask every command for machine-readable diagnostics.
-        let format = match std::env::var("SCORE_RS_DIAGNOSTICS").as_deref() {
-            Ok("json") => Format::Json,
-            _ => format,
-        };
+        let json_lines = std::env::var("SCORE_RS_DIAGNOSTICS").is_ok_and(|v| v == "json");
         let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Reporter {
-            format,
+            document: format == Format::Json,
+            json_lines,
             color,
             warnings: BTreeMap::new(),
+            recorded: Vec::new(),
         }
     }
 
@@ -39,15 +46,19 @@ impl Reporter {
         if diags.is_empty() {
             return;
         }
+        if self.document {
+            self.recorded.extend_from_slice(diags);
+        }
         // stderr is unbuffered: one write for all of them rather than several per diagnostic.
         let mut err = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr().lock());
-        let format = self.format;
         for d in diags {
-            let _ = match format {
-                Format::Human if self.repeated_warning(d) => continue,
+            let _ = if self.json_lines {
+                writeln!(err, "{}", d.to_json())
+            } else if self.repeated_warning(d) {
+                continue;
+            } else {
                 // A blank line keeps consecutive reports apart.
-                Format::Human => writeln!(err, "{}", render(d, self.color)),
-                Format::Json => writeln!(err, "{}", d.to_json()),
+                writeln!(err, "{}", render(d, self.color))
             };
         }
         let _ = err.flush();
@@ -84,10 +95,23 @@ impl Reporter {
         );
     }
 
-    /// A one-line success message (human format only; JSON stays machine-readable).
+    /// A one-line success message on stdout (not with `--format json`: stdout holds the
+    /// document then).
     pub fn success(&mut self, line: &str) {
-        if self.format == Format::Human {
+        if !self.document {
             let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
     }
+
+    /// The diagnostics printed so far (recorded only with `--format json`).
+    pub fn recorded(&self) -> &[Diagnostic] {
+        &self.recorded
+    }
+}
+
+/// Print the run's JSON document on stdout.
+pub fn print_document(doc: &impl serde::Serialize) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer_pretty(&mut out, doc);
+    let _ = writeln!(out);
 }

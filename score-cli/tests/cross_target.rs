@@ -13,6 +13,7 @@
 //!   compared with the check the Kubernetes targets run under that name;
 //! * init containers (those that run to completion) have no probes on Kubernetes.
 
+#[path = "model/mod.rs"]
 mod model;
 
 use std::collections::BTreeMap;
@@ -122,7 +123,7 @@ fn generate(
             out,
         ]);
         if target == "terraform" {
-            cmd.args(["--format", "json"]);
+            cmd.args(["--tf-format", "json"]);
         }
         let run = cmd.output().unwrap();
         if !run.status.success() {

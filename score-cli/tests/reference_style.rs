@@ -1,8 +1,11 @@
 //! Provisioner files written as score-compose / score-k8s users write them
 //! (`fixtures/reference-style/`, see its README), run through the real binary: installed with
 //! `init --provisioners`, generated, snapshotted, re-generated from the state alone (the same
-//! bytes), and checked by the independent validators when they are set up
-//! (`SCORE_RS_COMPOSE_BIN`, `SCORE_RS_K8S_VALIDATE`; CI sets both).
+//! bytes), and checked by the independent validators (`SCORE_RS_COMPOSE_BIN`,
+//! `SCORE_RS_K8S_VALIDATE`) in a test a plain `cargo test` ignores; CI runs it with
+//! `--include-ignored`, where a validator that is not set up fails it.
+
+use crate::prereq;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -146,14 +149,6 @@ fn diagnostics(stderr: &str) -> String {
         .join("\n")
 }
 
-fn validator(var: &str) -> Option<String> {
-    let v = std::env::var(var).ok().filter(|v| !v.is_empty());
-    if v.is_none() {
-        eprintln!("\n**** SKIPPED: validation by {var} (not set) ****\n");
-    }
-    v
-}
-
 fn run(cmd: &mut std::process::Command) -> Result<(), String> {
     let out = cmd.output().map_err(|e| e.to_string())?;
     if out.status.success() {
@@ -171,20 +166,20 @@ fn run(cmd: &mut std::process::Command) -> Result<(), String> {
 fn validate(case: &Case) {
     let d = case.dir();
     if case.target == "compose" {
-        if let Some(bin) = validator("SCORE_RS_COMPOSE_BIN") {
-            let r = run(std::process::Command::new(bin).current_dir(d).args([
-                "-f",
-                "compose.yaml",
-                "config",
-                "-q",
-            ]));
-            assert_eq!(r, Ok(()), "the Compose loader rejects compose.yaml");
-        }
+        let bin = prereq::validator(
+            "SCORE_RS_COMPOSE_BIN",
+            "the Compose v2 loader (`docker-compose`)",
+        );
+        let r = run(std::process::Command::new(bin).current_dir(d).args([
+            "-f",
+            "compose.yaml",
+            "config",
+            "-q",
+        ]));
+        assert_eq!(r, Ok(()), "the Compose loader rejects compose.yaml");
         return;
     }
-    let Some(bin) = validator("SCORE_RS_K8S_VALIDATE") else {
-        return;
-    };
+    let bin = prereq::validator("SCORE_RS_K8S_VALIDATE", "kubernetes-validate");
     let r = run(std::process::Command::new(&bin)
         .current_dir(d)
         .args(["--strict", "manifests.yaml"]));
@@ -202,22 +197,26 @@ fn validate(case: &Case) {
                   \x20       jsonschema.validate(doc, schema)\n\
                   \x20       n += 1\n\
                   print(n)\n";
-    if python.exists() {
-        let r = run(std::process::Command::new(python)
-            .current_dir(d)
-            .arg("-c")
-            .arg(script)
-            .arg(schema)
-            .arg("manifests.yaml"));
-        assert_eq!(
-            r,
-            Ok(()),
-            "an HTTPRoute does not match the Gateway API schema"
-        );
-    }
+    assert!(
+        python.exists(),
+        "{}: the venv's python beside kubernetes-validate",
+        python.display()
+    );
+    let r = run(std::process::Command::new(python)
+        .current_dir(d)
+        .arg("-c")
+        .arg(script)
+        .arg(schema)
+        .arg("manifests.yaml"));
+    assert_eq!(
+        r,
+        Ok(()),
+        "an HTTPRoute does not match the Gateway API schema"
+    );
 }
 
-fn check(name: &str) {
+/// A case copied into a fresh project with its provisioners installed.
+fn installed(name: &str) -> Case {
     let case = Case::new(name);
     score_rs(case.dir())
         .args([
@@ -230,13 +229,20 @@ fn check(name: &str) {
         ])
         .assert()
         .success();
+    case
+}
+
+fn check(name: &str) {
+    let case = installed(name);
     let stderr = case.generate(&case.score_files);
     let first = case.outputs();
-    insta::assert_snapshot!(
-        name,
-        format!("{first}--- stderr\n{}\n", diagnostics(&stderr))
-    );
-    validate(&case);
+    // Named as when this file was a test binary of its own (`reference_style__<case>`).
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(
+            format!("reference_style__{name}"),
+            format!("{first}--- stderr\n{}\n", diagnostics(&stderr))
+        );
+    });
     // From the state alone, the same bytes: nothing random is drawn again, and a shared
     // provisioner's object rendered once per resource ends as it was.
     case.generate(&[]);
@@ -251,6 +257,17 @@ macro_rules! cases {
                 check($dir);
             }
         )*
+
+        /// Every case's output passes the independent validators.
+        #[test]
+        #[ignore = "needs SCORE_RS_COMPOSE_BIN and SCORE_RS_K8S_VALIDATE (the validators); CI runs it with --include-ignored"]
+        fn every_case_passes_the_validators() {
+            for name in [$($dir),*] {
+                let case = installed(name);
+                case.generate(&case.score_files);
+                validate(&case);
+            }
+        }
 
         /// Every fixture directory has a test above.
         #[test]

@@ -256,7 +256,7 @@ fn terraform_gives_the_app_a_working_database_url_for_postgres_16() {
             "score.yaml",
             "--target",
             "terraform",
-            "--format",
+            "--tf-format",
             "json",
             "-o",
             "tf",

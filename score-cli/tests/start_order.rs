@@ -83,7 +83,7 @@ fn generate(ready: &str, target: &str) -> Value {
                 "terraform",
                 "-o",
                 "tf",
-                "--format",
+                "--tf-format",
                 "json",
             ]);
             let text = fs::read_to_string(d.join("tf/main.tf.json")).unwrap();

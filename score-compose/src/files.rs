@@ -1,7 +1,9 @@
 //! Container `files` → files under the mounts directory, bind-mounted read-only.
 //!
-//! Each file is written at `workloads/<workload>/<container>/<target path>` under the mounts
-//! directory, so two targets never share a host file (score-compose names them
+//! Every file is one entry of one flat directory, `files/<workload>.<container>.<target>` under
+//! the mounts directory ([`mounted_file`]): a tree of a directory per path segment made a
+//! first run spend more time in the kernel than in score-rs. The name encodes the target
+//! reversibly, so two targets never share a host file (score-compose names them
 //! `<workload>-files-<basename>`, and `/a/config` overwrites `/b/config`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,9 +34,62 @@ pub(crate) struct FileCtx<'a> {
     pub origin: Option<&'a Origin>,
 }
 
-/// The mounts-relative directory of a container's files.
-pub(crate) fn container_dir(workload: &str, container: &str) -> PathBuf {
-    Path::new("workloads").join(workload).join(container)
+/// The mounts-relative directory that holds every container's files.
+pub(crate) const FILES_DIR: &str = "files";
+
+/// Longest file name most file systems accept, in bytes.
+const NAME_MAX: usize = 255;
+
+/// Where container `container` of `workload` gets the file at `target` (a path as
+/// [`paths::contained`] returns it), relative to the mounts directory:
+/// `files/web.main.etc_nginx_nginx.conf` for `/etc/nginx/nginx.conf`.
+///
+/// The name is collision-free: the workload and container names (RFC 1123 labels, so
+/// normally unchanged) and each path segment are escaped (`%XX` for every byte but ASCII
+/// letters, digits, `-` and, within segments, `.`), then joined with `.` after the names and
+/// `_` between segments, which no escaped part contains. A name longer than file systems
+/// allow ends in `~` and the SHA-256 of the target instead (`~` is escaped everywhere else).
+pub(crate) fn mounted_file(workload: &str, container: &str, target: &Path) -> PathBuf {
+    let mut name = String::with_capacity(workload.len() + container.len() + 32);
+    push_escaped(workload, false, &mut name);
+    name.push('.');
+    push_escaped(container, false, &mut name);
+    name.push('.');
+    let prefix = name.len();
+    for (i, segment) in target.iter().enumerate() {
+        if i > 0 {
+            name.push('_');
+        }
+        push_escaped(&segment.to_string_lossy(), true, &mut name);
+    }
+    if name.len() > NAME_MAX {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(paths::slash_path(target).as_bytes());
+        name.truncate(prefix);
+        name.push('~');
+        for b in digest {
+            push_hex(b, &mut name);
+        }
+    }
+    Path::new(FILES_DIR).join(name)
+}
+
+/// `part` with every byte but ASCII letters, digits, `-` (and `.` when `dots`) as `%XX`.
+fn push_escaped(part: &str, dots: bool, out: &mut String) {
+    for b in part.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || (dots && b == b'.') {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            push_hex(b, out);
+        }
+    }
+}
+
+fn push_hex(b: u8, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 15)]));
 }
 
 /// Lower the files of container `cname`: bind mounts for the service, files to write.
@@ -160,7 +215,7 @@ pub(crate) fn lower(
             .with_help(format!("set `{key}` before running `score-rs generate`"));
             diags.push(Origin::locate(ctx.origin, d, &here));
         }
-        let path = container_dir(ctx.workload, cname).join(&rel);
+        let path = mounted_file(ctx.workload, cname, &rel);
         mounts.push(Volumes::Advanced(AdvancedVolumes {
             // Compose interpolates both: a `$` in a path is doubled.
             source: Some(escape::dollars(&format!(
@@ -271,9 +326,9 @@ mod tests {
         assert_eq!(
             paths,
             [
-                "workloads/web/main/a/config",
-                "workloads/web/main/b/config",
-                "workloads/web/main/bin/tool"
+                "files/web.main.a_config",
+                "files/web.main.b_config",
+                "files/web.main.bin_tool"
             ]
         );
         assert_eq!(files[0].bytes, b"A web");
@@ -286,10 +341,60 @@ mod tests {
         };
         assert_eq!(
             m.source.as_deref(),
-            Some("./.score-rs/mounts/workloads/web/main/a/config")
+            Some("./.score-rs/mounts/files/web.main.a_config")
         );
         assert!(m.read_only);
         assert_eq!(m._type, "bind");
+    }
+
+    fn flat(workload: &str, container: &str, target: &str) -> String {
+        let rel = paths::contained(target).unwrap();
+        paths::slash_path(&mounted_file(workload, container, &rel))
+    }
+
+    #[test]
+    fn mounted_file_names_are_flat_readable_and_collision_free() {
+        assert_eq!(
+            flat("web", "main", "/etc/nginx/nginx.conf"),
+            "files/web.main.etc_nginx_nginx.conf"
+        );
+        assert_eq!(
+            flat("web", "main", "/opt/my_app/a b%.txt"),
+            "files/web.main.opt_my%5Fapp_a%20b%25.txt"
+        );
+        assert_eq!(flat("web", "main", "/über"), "files/web.main.%C3%BCber");
+        // Names and paths that a plain `-` or `_` join would confuse stay apart.
+        let names = [
+            flat("a-b", "c", "/x"),
+            flat("a", "b-c", "/x"),
+            flat("a", "b", "/c_x"),
+            flat("a", "b", "/c/x"),
+            flat("a", "b", "/c.x"),
+            flat("a.b", "c", "/x"),
+            flat("a", "b.c", "/x"),
+        ];
+        let unique: std::collections::HashSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        assert!(
+            names.iter().all(|n| n.matches('/').count() == 1),
+            "{names:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_too_long_for_the_file_system_ends_in_a_hash() {
+        let deep = format!(
+            "/{}",
+            ["segment-of-forty-characters-0123456789ab"; 8].join("/")
+        );
+        let name = flat("web", "main", &deep);
+        let file_name = name.strip_prefix("files/web.main.~").unwrap();
+        assert_eq!(file_name.len(), 64);
+        assert!(file_name.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(name, flat("web", "main", &format!("{deep}x")));
+        // Just under the limit, the name is still the readable one.
+        let fits = format!("/{}", "x".repeat(NAME_MAX - "web.main.".len()));
+        assert_eq!(flat("web", "main", &fits).len(), "files/".len() + NAME_MAX);
     }
 
     #[test]
@@ -316,7 +421,7 @@ mod tests {
         assert_eq!(
             files
                 .iter()
-                .find(|f| f.path.ends_with("t.txt"))
+                .find(|f| f.path == Path::new("files/web.main.t.txt"))
                 .unwrap()
                 .bytes,
             b"I am web"
@@ -324,7 +429,7 @@ mod tests {
         assert_eq!(
             files
                 .iter()
-                .find(|f| f.path.ends_with("b.bin"))
+                .find(|f| f.path == Path::new("files/web.main.b.bin"))
                 .unwrap()
                 .bytes,
             [0xff, 0x00]

@@ -49,8 +49,8 @@
 //! * **Secrets stay out of `compose.yaml`**: every `environment` entry of any service whose value
 //!   contains a secret output moves to `secrets/<service>.env` (mode 0600) under the mounts
 //!   directory, referenced by `env_file`; any secret still left in the document is a warning.
-//! * **`files`** are written under the mounts directory at
-//!   `workloads/<workload>/<container>/<target path>` (so targets never collide), with their
+//! * **`files`** are written under the mounts directory, one flat entry each, at
+//!   `files/<workload>.<container>.<target path escaped>` (so targets never collide), with their
 //!   `mode`, binary content decoded, placeholders substituted unless `noExpand`, and
 //!   bind-mounted read-only. `source` is read relative to the Score file.
 //! * **`volumes`** take `type`/`source` from the volume resource's outputs (`volume`, `bind`,
@@ -80,6 +80,7 @@
 
 #![warn(missing_docs)]
 
+mod backend;
 mod escape;
 mod files;
 mod mounts;
@@ -111,6 +112,7 @@ use score_core::{Diagnostic, DiagnosticsExt};
 
 use crate::options::{Build, Publish};
 
+pub use crate::backend::ComposeBackend;
 pub use crate::mounts::{
     make_dirs, planned_dirs, prune_stale_files, remove_unused_dirs, sync_directories, sync_files,
     sync_files_keeping, write_files, GeneratedFile, MANIFEST,
@@ -277,7 +279,7 @@ pub struct Output {
     /// [`to_yaml`].
     pub document: Value,
     /// Files to write under the mounts directory, sorted by path: container files
-    /// (`workloads/<workload>/<container>/<target>`), provisioner `files`, and env files holding
+    /// (`files/<workload>.<container>.<target>`), provisioner `files`, and env files holding
     /// secret environment values (`secrets/<service>.env`, mode 0600).
     pub files: Vec<GeneratedFile>,
     /// Directories under the mounts directory that provisioners asked for (`directories`):

@@ -29,7 +29,7 @@ const MANIFEST_HEADER: &str =
 /// A file to write under [`Options::mounts_dir`](crate::Options::mounts_dir).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedFile {
-    /// Path relative to the mounts directory (`workloads/web/main/etc/app.conf`).
+    /// Path relative to the mounts directory (`files/web.main.etc_app.conf`).
     pub path: PathBuf,
     /// The content.
     pub bytes: Vec<u8>,
@@ -384,38 +384,19 @@ fn prune(
 }
 
 /// The mounts-relative directories that the container `files` of `workloads` will be written
-/// in (parents first), known before anything is provisioned: creating hundreds of directories
-/// costs the kernel more than generating their contents, so callers may start on it early (see
-/// [`make_dirs`]). Files that turn out invalid may leave some of them unused.
+/// in, known before anything is provisioned, so that callers may create them early (see
+/// [`make_dirs`]): the one flat directory of mounted files ([`files::mounted_file`]), when any
+/// container has files.
 pub fn planned_dirs(workloads: &[WorkloadInput]) -> Vec<PathBuf> {
-    // Hashed, not a BTreeSet: `Path` comparisons re-parse components and cost more than the
-    // rest of planning. Each file's missing ancestors are listed outermost first.
-    let mut seen = HashSet::new();
-    let mut dirs = Vec::new();
-    for w in workloads {
-        for (cname, c) in &w.workload.containers {
-            for target in c.files.keys() {
-                let Some(rel) = paths::contained(target) else {
-                    continue;
-                };
-                let path = files::container_dir(w.workload.name(), cname).join(rel);
-                let mut missing = Vec::new();
-                let mut dir = path.parent();
-                while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                    if seen.contains(d) {
-                        break;
-                    }
-                    missing.push(d);
-                    dir = d.parent();
-                }
-                for d in missing.into_iter().rev() {
-                    seen.insert(d.to_path_buf());
-                    dirs.push(d.to_path_buf());
-                }
-            }
-        }
+    let any = workloads
+        .iter()
+        .flat_map(|w| w.workload.containers.values())
+        .any(|c| !c.files.is_empty());
+    if any {
+        vec![PathBuf::from(files::FILES_DIR)]
+    } else {
+        Vec::new()
     }
-    dirs
 }
 
 /// Create `mounts_dir` and the mounts-relative `dirs` (parents first, as [`planned_dirs`] lists
@@ -618,20 +599,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let files: Vec<GeneratedFile> = (0..200)
-            .map(|i| {
-                file(
-                    &format!("workloads/w{i}/main/etc/app.conf"),
-                    &format!("n={i}"),
-                )
-            })
+            .map(|i| file(&format!("files/w{i}.main.etc_app.conf"), &format!("n={i}")))
             .collect();
         // The directory maker was stopped before it made any.
         let stop = AtomicBool::new(true);
-        let planned: Vec<PathBuf> = vec!["workloads".into()];
+        let planned: Vec<PathBuf> = vec!["files".into()];
         assert!(make_dirs(d, &planned, &stop).is_empty());
         sync_files(&files, d, true).unwrap();
         for i in [0, 99, 100, 199] {
-            let text = std::fs::read_to_string(d.join(format!("workloads/w{i}/main/etc/app.conf")));
+            let text = std::fs::read_to_string(d.join(format!("files/w{i}.main.etc_app.conf")));
             assert_eq!(text.unwrap(), format!("n={i}"));
         }
         assert_eq!(manifest(d).unwrap().lines().count(), 201);

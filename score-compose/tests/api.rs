@@ -301,11 +301,11 @@ containers:
     let out = run(&[spec], &o).unwrap();
     assert_eq!(
         out.document["services"]["web-main"]["volumes"][0]["source"],
-        "../.score-rs/mounts/workloads/web/main/etc/x.conf"
+        "../.score-rs/mounts/files/web.main.etc_x.conf"
     );
     assert_eq!(
         out.files[0].path,
-        PathBuf::from("workloads/web/main/etc/x.conf")
+        PathBuf::from("files/web.main.etc_x.conf")
     );
 }
 
@@ -570,38 +570,19 @@ fn colliding_service_names_are_rejected() {
 }
 
 #[test]
-fn planned_dirs_list_each_parent_once_before_its_children() {
-    let spec = |name: &str| {
+fn planned_dirs_are_the_one_flat_directory_of_mounted_files() {
+    let spec = |name: &str, files: &str| {
         format!(
-            "apiVersion: score.dev/v1b1\nmetadata: {{name: {name}}}\ncontainers:\n  main:\n    image: nginx\n    files:\n      /etc/a/b/one.conf: {{content: x}}\n      /etc/a/two.conf: {{content: x}}\n      /etc/c/three.conf: {{content: x}}\n      /top.conf: {{content: x}}\n"
+            "apiVersion: score.dev/v1b1\nmetadata: {{name: {name}}}\ncontainers:\n  main:\n    image: nginx\n{files}"
         )
     };
-    let (web, api) = (spec("web"), spec("api"));
-    let dirs = score_compose::planned_dirs(&inputs(&[&web, &api]));
-    let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-    let unique: std::collections::HashSet<_> = shown.iter().collect();
-    assert_eq!(unique.len(), shown.len(), "duplicates in {shown:?}");
-    for (i, d) in dirs.iter().enumerate() {
-        if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
-            let at = dirs.iter().position(|x| x == parent);
-            assert!(
-                at.is_some_and(|p| p < i),
-                "{parent:?} must precede {d:?} in {shown:?}"
-            );
-        }
-    }
-    for want in [
-        "workloads/web/main/etc/a/b",
-        "workloads/api/main/etc/c",
-        "workloads/api/main",
-    ] {
-        assert!(
-            shown.iter().any(|d| d == want),
-            "{want} missing from {shown:?}"
-        );
-    }
-    // Same input, same order.
-    assert_eq!(score_compose::planned_dirs(&inputs(&[&web, &api])), dirs);
+    let many = "    files:\n      /etc/a/b/one.conf: {content: x}\n      /etc/a/two.conf: {content: x}\n      /top.conf: {content: x}\n";
+    let (web, api, bare) = (spec("web", many), spec("api", many), spec("bare", ""));
+    assert_eq!(
+        score_compose::planned_dirs(&inputs(&[&web, &api, &bare])),
+        [PathBuf::from("files")]
+    );
+    assert!(score_compose::planned_dirs(&inputs(&[&bare])).is_empty());
 }
 
 #[cfg(unix)]

@@ -3,7 +3,7 @@
 //! (compose.yaml, written files, warnings, info logs, `.env`) is compared with
 //! `tests/snapshots/golden__<case>.snap`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
@@ -13,7 +13,10 @@ macro_rules! cases {
             #[test]
             fn $name() {
                 let run = common::run_case($dir);
-                insta::assert_snapshot!($dir, common::report(&run));
+                // Named as when this file was a test binary of its own (`golden__<case>`).
+                insta::with_settings!({ prepend_module_to_snapshot => false }, {
+                    insta::assert_snapshot!(concat!("golden__", $dir), common::report(&run));
+                });
             }
         )*
 

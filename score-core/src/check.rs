@@ -114,6 +114,9 @@ fn check_placeholders(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let mut index = TreeIndex::new(c.tree);
     for (path, text) in substituted_strings(c.workload) {
         let node = index.lookup(&path).unwrap_or(c.tree);
+        if let Some(at) = placeholder::unclosed(&text) {
+            out.push(unclosed_warning(c.src, node, &text[at..]));
+        }
         let template = match placeholder::parse(&text) {
             Ok(t) => t,
             Err(e) => {
@@ -153,6 +156,27 @@ fn check_placeholders(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// `${` with no closing `}`: kept as literal text, which is almost always a typo.
+fn unclosed_warning(src: &SourceFile, node: &Node, rest: &str) -> Diagnostic {
+    // The source text may differ from the value (quotes, escapes, folding): point at the
+    // first occurrence of the opening and the start of its ref, else at the whole value.
+    let head: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '\\'))
+        .take(64)
+        .collect();
+    let text = &src.text()[node.span.range()];
+    let span = text.find(&head).map_or(node.span, |i| {
+        Span::new(node.span.start + i, node.span.start + i + head.len())
+    });
+    Diagnostic::warning(
+        "score::placeholder::unclosed",
+        format!("`{head}` is not closed, so it is kept as literal text"),
+    )
+    .with_label(src, span, "no `}` after this `${`")
+    .with_help("close it with `}`, or write `$${` for a literal `${`")
 }
 
 fn check_ref(

@@ -126,9 +126,35 @@ impl Diagnostic {
     }
 }
 
+/// `file:line:col: message`, like a compiler's one-line form, so that a library user sees where
+/// a problem is without a miette handler; `file: message` without a label and only the message
+/// without a file. The snippet, labels and help need [`crate::render::render`].
+///
+/// ```
+/// use score_core::{Diagnostic, SourceFile, Span};
+/// let src = SourceFile::new("score.yaml", "apiVersion: v2\n");
+/// let d = Diagnostic::error("score::schema::pattern", "wrong apiVersion")
+///     .with_label(&src, Span::new(12, 14), "expected score.dev/v1b1");
+/// assert_eq!(d.to_string(), "score.yaml:1:13: wrong apiVersion");
+/// ```
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&escape_controls(&self.message))
+        if let Some(src) = &self.source {
+            write!(f, "{}", escape_controls(src.name()))?;
+            if let Some((line, column)) = self.location() {
+                write!(f, ":{line}:{column}")?;
+            }
+            f.write_str(": ")?;
+        }
+        self.headline().fmt(f)
+    }
+}
+
+impl Diagnostic {
+    /// The message alone, control characters escaped: the headline of a rendered report
+    /// (which shows the location itself).
+    pub fn headline(&self) -> impl fmt::Display + '_ {
+        escape_controls(&self.message)
     }
 }
 

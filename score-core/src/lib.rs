@@ -4,7 +4,14 @@
 //! schema validation, upgrading deprecated forms, the typed IR, placeholders and diagnostics.
 //!
 //! Data flows one way: text → [`yaml::Node`] (spanned tree) → validated [`ir::Workload`] →
-//! resolved project → backend output.
+//! resolved project ([`provision::Resolved`]) → backend output ([`backend::Output`]).
+//!
+//! The whole pipeline is [`generate::Generate`]: Score files or text, a [`backend::Backend`]
+//! (`score_compose::ComposeBackend`, `score_k8s::K8sBackend`, `score_terraform::TerraformBackend`
+//! or your own) and a [`store::StateStore`] (the `.score-rs/` directory, or memory) in, the
+//! output in memory out; [`generate::Generated::write`] then saves the state and writes the files.
+//!
+//! Loading and checking a Score file alone:
 //!
 //! ```
 //! use score_core::{load, SourceFile};
@@ -13,9 +20,13 @@
 //! assert_eq!(loaded.workload.name(), "web");
 //! ```
 
+#![warn(missing_docs)]
+
+pub mod backend;
 pub mod boundary;
 pub mod check;
 pub mod diagnostic;
+pub mod generate;
 pub mod ir;
 pub mod kube_names;
 pub mod load;
@@ -33,6 +44,7 @@ pub mod secret_ref;
 pub mod source;
 pub mod start_order;
 pub mod state;
+pub mod store;
 pub mod suggest;
 #[cfg(test)]
 mod test_rng;

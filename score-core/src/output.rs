@@ -37,6 +37,53 @@ pub struct OutputFile {
     pub named: bool,
 }
 
+impl OutputFile {
+    /// A file at `path` (relative to the project directory) with the process's default mode.
+    ///
+    /// ```
+    /// use score_core::output::OutputFile;
+    /// let f = OutputFile::new("app.env", "A=1\n").secret();
+    /// assert_eq!(f.mode, Some(0o600));
+    /// assert!(f.is_secret());
+    /// ```
+    pub fn new(path: impl Into<PathBuf>, bytes: impl Into<Vec<u8>>) -> Self {
+        OutputFile {
+            path: path.into(),
+            bytes: bytes.into(),
+            mode: None,
+            named: false,
+        }
+    }
+
+    /// The file holds secrets: written owner-only (`0o600`).
+    #[must_use]
+    pub fn secret(self) -> Self {
+        self.with_mode(SECRET_MODE)
+    }
+
+    /// Written with these permission bits.
+    #[must_use]
+    pub fn with_mode(mut self, mode: u32) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// The user named this path (see [`OutputFile::named`]).
+    #[must_use]
+    pub fn named(mut self, named: bool) -> Self {
+        self.named = named;
+        self
+    }
+
+    /// Whether only its owner may read it.
+    pub fn is_secret(&self) -> bool {
+        self.mode.is_some_and(|m| m & 0o077 == 0)
+    }
+}
+
+/// The permission bits of a file that holds secrets.
+pub const SECRET_MODE: u32 = 0o600;
+
 /// Work that writes outputs itself, run once the state is saved.
 pub type Deferred = Box<dyn FnOnce() -> Result<(), Vec<Diagnostic>> + Send>;
 
@@ -79,12 +126,31 @@ impl std::fmt::Debug for Outputs {
 /// assert!(out.exists() && state_dir.exists());
 /// ```
 pub fn commit(dir: &StateDir, state: &State, outputs: Outputs) -> Result<(), Vec<Diagnostic>> {
-    for f in &outputs.files {
-        refuse_state_dir(dir, &f.path)?;
+    let save = || dir.save(state).map_err(|d| vec![*d]);
+    let deferred = || outputs.deferred.into_iter().try_for_each(|job| job());
+    commit_with(Some(dir.path()), save, &outputs.files, deferred)
+}
+
+/// [`commit`] with the saving of the state and the deferred work as closures: `files` are
+/// staged, then `save` runs, then `after_save`, then the files are put in place. An output in
+/// `state_dir` is refused.
+///
+/// # Errors
+/// As [`commit`].
+pub fn commit_with(
+    state_dir: Option<&Path>,
+    save: impl FnOnce() -> Result<(), Vec<Diagnostic>>,
+    files: &[OutputFile],
+    after_save: impl FnOnce() -> Result<(), Vec<Diagnostic>>,
+) -> Result<(), Vec<Diagnostic>> {
+    if let Some(dir) = state_dir {
+        for f in files {
+            refuse_state_dir(dir, &f.path)?;
+        }
     }
     let mut staged = Vec::new();
     let mut in_place = Vec::new();
-    for f in &outputs.files {
+    for f in files {
         // Caught now, not when the rename fails after the state is saved.
         if f.path.is_dir() {
             return Err(vec![Diagnostic::error(
@@ -99,10 +165,8 @@ pub fn commit(dir: &StateDir, state: &State, outputs: Outputs) -> Result<(), Vec
             staged.push(Staged::new(&f.path, &f.bytes, false, f.mode).map_err(|d| vec![*d])?);
         }
     }
-    dir.save(state).map_err(|d| vec![*d])?;
-    for job in outputs.deferred {
-        job()?;
-    }
+    save()?;
+    after_save()?;
     for s in staged {
         s.commit().map_err(|d| vec![*d])?;
     }
@@ -133,14 +197,14 @@ fn write_in_place(f: &OutputFile) -> Result<(), Vec<Diagnostic>> {
 }
 
 /// An output may not land in the state directory (say `-o .score-rs/state.yaml`).
-fn refuse_state_dir(dir: &StateDir, path: &Path) -> Result<(), Vec<Diagnostic>> {
-    if crate::boundary::is_inside(dir.path(), path) {
+fn refuse_state_dir(dir: &Path, path: &Path) -> Result<(), Vec<Diagnostic>> {
+    if crate::boundary::is_inside(dir, path) {
         return Err(vec![Diagnostic::error(
             "score::output::state_dir",
             format!(
                 "`{}` is inside the state directory `{}`; score-rs keeps its own files there",
                 path.display(),
-                dir.path().display()
+                dir.display()
             ),
         )
         .with_help("write the output somewhere else (`-o`)")]);

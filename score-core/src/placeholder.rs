@@ -197,6 +197,32 @@ impl Template {
     }
 }
 
+/// Byte offset of the first `${` that is never closed (it stays literal text, which is rarely
+/// what the author meant), skipping `$$` escapes the way [`Template::parse`] does.
+///
+/// ```
+/// use score_core::placeholder::unclosed;
+/// assert_eq!(unclosed("postgres://${resources.db.host:5432"), Some(11));
+/// assert_eq!(unclosed("${metadata.name} costs $$5 and $${literal"), None);
+/// ```
+pub fn unclosed(input: &str) -> Option<usize> {
+    let bytes = input.as_bytes();
+    let mut pos = 0;
+    while let Some(offset) = input[pos..].find('$') {
+        let at = pos + offset;
+        pos = match (bytes.get(at + 1), bytes.get(at + 2)) {
+            (Some(b'$'), Some(b'{')) => closing_brace(input, at + 3).unwrap_or(at + 2),
+            (Some(b'$'), _) => at + 2,
+            (Some(b'{'), _) => match closing_brace(input, at + 2) {
+                Some(end) => end,
+                None => return Some(at),
+            },
+            _ => at + 1,
+        };
+    }
+    None
+}
+
 /// Byte index just past the first `}` at or after `from`.
 fn closing_brace(input: &str, from: usize) -> Option<usize> {
     input[from..].find('}').map(|i| from + i + 1)
@@ -758,6 +784,20 @@ mod tests {
         // Escapes after an unterminated `${` are still processed.
         assert_eq!(sub("${abc $$ x").unwrap(), "${abc $ x");
         assert_eq!(parse("${abc").unwrap().segments, vec![lit("${abc")]);
+    }
+
+    #[test]
+    fn unclosed_finds_the_first_never_closed_placeholder() {
+        assert_eq!(unclosed("${"), Some(0));
+        assert_eq!(unclosed("x ${metadata.name"), Some(2));
+        assert_eq!(unclosed("${a} ${b"), Some(5));
+        assert_eq!(unclosed("$$ ${b"), Some(3));
+        // Escaped, closed or not a placeholder at all.
+        for ok in [
+            "", "$", "a $ b", "${a}", "$${abc", "$${a} $$", "} {", "${a${b}}",
+        ] {
+            assert_eq!(unclosed(ok), None, "{ok}");
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! A project: the state directory opened for one run (locked), its workloads and provisioners.
+//! A project: a [`StateStore`] opened for one run, its workloads and provisioners.
 //!
 //! ```no_run
 //! use score_core::project::Project;
@@ -15,20 +15,18 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::ir::Workload;
 use crate::load::{self, LoadedWorkload, Origin};
-use crate::provision::{
-    self, Need, ProvisionedResource, Provisioner, Resolved, Target, WorkloadInput,
-};
+use crate::provision::{self, ProvisionedResource, Resolved, Target, WorkloadInput};
 use crate::source::SourceFile;
-use crate::state::{State, StateDir, StateLock, TargetState, WorkloadRecord};
+use crate::state::{State, StateDir, TargetState, WorkloadRecord};
+use crate::store::{DirStore, StateStore};
 use crate::{overrides, yaml};
 
-/// File names ending with this in the state directory are patch templates.
-pub const PATCH_TEMPLATE_SUFFIX: &str = ".patch.tpl";
+pub use crate::store::PATCH_TEMPLATE_SUFFIX;
 
-/// An open, locked project.
-#[derive(Debug)]
-pub struct Project {
-    dir: StateDir,
+/// An open project: its state, loaded from a store (and locked while it lives, for the
+/// `.score-rs/` directory).
+pub struct Project<'s> {
+    store: Box<dyn StateStore + 's>,
     /// The project directory (the working directory of the run, canonical): every Score file
     /// of the project lies inside it ([`crate::boundary`]).
     root: PathBuf,
@@ -38,41 +36,51 @@ pub struct Project {
     /// files: their state record holds the same workload as JSON, which need not be parsed
     /// back, and diagnostics of later stages can point into the file.
     fresh: HashMap<String, (Workload, Origin)>,
-    _lock: StateLock,
 }
 
-impl Project {
+impl std::fmt::Debug for Project<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field("root", &self.root)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Project<'static> {
     /// Lock and load the state directory.
-    pub fn open(dir: &StateDir) -> Result<Project, Box<Diagnostic>> {
-        if !dir.exists() {
-            return Err(Box::new(
-                Diagnostic::error(
-                    "score::state::missing",
-                    format!("no project state in `{}`", dir.path().display()),
-                )
-                .with_help("run `score-rs init` first"),
-            ));
-        }
-        let root = crate::boundary::project_dir().map_err(|e| {
-            Box::new(Diagnostic::error(
-                "score::io::read",
-                format!("cannot resolve the working directory: {e}"),
-            ))
-        })?;
-        let lock = StateLock::acquire(dir)?;
-        let state = dir.load()?;
+    ///
+    /// # Errors
+    /// As [`DirStore::open`], or the state cannot be read.
+    pub fn open(dir: &StateDir) -> Result<Project<'static>, Box<Diagnostic>> {
+        let store = DirStore::open(dir)?;
+        Project::with_store(store).map_err(|mut d| Box::new(d.remove(0)))
+    }
+}
+
+impl<'s> Project<'s> {
+    /// Load the state of `store`.
+    ///
+    /// # Errors
+    /// The state cannot be read.
+    pub fn with_store(store: impl StateStore + 's) -> Result<Project<'s>, Vec<Diagnostic>> {
+        let mut store: Box<dyn StateStore + 's> = Box::new(store);
+        let state = store.load()?;
+        let root = match store.project_dir() {
+            Some(dir) => dir.to_path_buf(),
+            None => crate::boundary::project_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        };
         Ok(Project {
-            dir: dir.clone(),
+            store,
             root,
             state,
             fresh: HashMap::new(),
-            _lock: lock,
         })
     }
 
-    /// The state directory.
-    pub fn dir(&self) -> &StateDir {
-        &self.dir
+    /// The store the project was loaded from.
+    pub fn store(&self) -> &dyn StateStore {
+        &*self.store
     }
 
     /// The project directory: the working directory of the run.
@@ -185,33 +193,38 @@ impl Project {
         }
     }
 
-    /// The installed provisioners in match order.
-    pub fn provisioners(&self) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
-        provision::load_provisioner_files(self.dir.path())
+    /// The installed patch templates in the order they run.
+    ///
+    /// # Errors
+    /// A template cannot be read.
+    pub fn patch_templates(&self) -> Result<Vec<SourceFile>, Vec<Diagnostic>> {
+        self.store.patch_templates()
     }
 
-    /// The installed patch templates in file-name order.
-    pub fn patch_templates(&self) -> Result<Vec<SourceFile>, Vec<Diagnostic>> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .map_err(|e| vec![Diagnostic::error("score::io::read", e.to_string())])?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.to_string_lossy().ends_with(PATCH_TEMPLATE_SUFFIX))
-            .collect();
-        paths.sort();
-        paths
-            .iter()
-            .map(|p| load::read_source(p).map_err(|d| vec![*d]))
-            .collect()
+    /// The provisioners that may serve the resources of `inputs` on `target`, in match order;
+    /// `defaults`: the backend's own provisioner text (see [`StateStore::provisioners`]).
+    ///
+    /// # Errors
+    /// A provisioner file cannot be read or parsed.
+    pub fn provisioners_for(
+        &self,
+        target: &Target,
+        inputs: &[WorkloadInput],
+        defaults: &str,
+    ) -> Result<Vec<provision::Provisioner>, Vec<Diagnostic>> {
+        self.store.provisioners(target, inputs, defaults)
     }
 
     /// Provision every workload's resources for `target` (its own state section).
+    ///
+    /// # Errors
+    /// Every problem found; the state is left as it was.
     pub fn provision(
         &mut self,
         target: &Target,
         inputs: &[WorkloadInput],
     ) -> Result<Resolved, Vec<Diagnostic>> {
-        let provisioners = self.provisioners_for(target, inputs)?;
+        let provisioners = self.provisioners_for(target, inputs, "[]")?;
         self.provision_with(target, |state| {
             provision::provision(state, inputs, &provisioners, target)
         })
@@ -219,43 +232,23 @@ impl Project {
 
     /// [`Project::provision`] that moves `inputs` into the result instead of copying them, and
     /// shows `each` every resource as soon as it is provisioned ([`provision::provision_owned`]).
+    ///
+    /// # Errors
+    /// As [`Project::provision`].
     pub fn provision_owned(
         &mut self,
         target: &Target,
         inputs: Vec<WorkloadInput>,
         mut each: impl FnMut(&mut ProvisionedResource),
     ) -> Result<Resolved, Vec<Diagnostic>> {
-        let provisioners = self.provisioners_for(target, &inputs)?;
+        let provisioners = self.provisioners_for(target, &inputs, "[]")?;
         self.provision_with(target, |state| {
             provision::provision_owned(state, inputs, &provisioners, target, &mut each)
         })
     }
 
-    /// The provisioner entries that can serve the resources of `inputs`.
-    fn provisioners_for(
-        &self,
-        target: &Target,
-        inputs: &[WorkloadInput],
-    ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
-        let needs: Vec<Need> = inputs
-            .iter()
-            .flat_map(|w| {
-                let workload = w.workload.name();
-                w.workload.resources.iter().map(move |(name, r)| Need {
-                    kind: &r.kind,
-                    class: r.class(),
-                    id: match &r.id {
-                        Some(id) => id.as_str().into(),
-                        None => format!("{workload}.{name}").into(),
-                    },
-                })
-            })
-            .collect();
-        let keys = &target.artifact_keys;
-        provision::load_provisioners_serving(self.dir.path(), &target.name, keys, &needs)
-    }
-
-    fn provision_with(
+    /// Run `run` on a copy of `target`'s state section, kept only when it succeeds.
+    pub(crate) fn provision_with(
         &mut self,
         target: &Target,
         run: impl FnOnce(&mut TargetState) -> Result<Resolved, Vec<Diagnostic>>,
@@ -268,9 +261,12 @@ impl Project {
         Ok(resolved)
     }
 
-    /// Write the state atomically.
-    pub fn save(&self) -> Result<(), Box<Diagnostic>> {
-        self.dir.save(&self.state)
+    /// Save the state.
+    ///
+    /// # Errors
+    /// The state cannot be written; the stored one is left as it was.
+    pub fn save(&mut self) -> Result<(), Vec<Diagnostic>> {
+        self.store.save(&self.state)
     }
 
     /// Save the state, then write `outputs` ([`crate::output::commit`]): a run that fails
@@ -279,8 +275,24 @@ impl Project {
     ///
     /// # Errors
     /// See [`crate::output::commit`].
-    pub fn commit(&self, outputs: crate::output::Outputs) -> Result<(), Vec<Diagnostic>> {
-        crate::output::commit(&self.dir, &self.state, outputs)
+    pub fn commit(&mut self, outputs: crate::output::Outputs) -> Result<(), Vec<Diagnostic>> {
+        let deferred = || outputs.deferred.into_iter().try_for_each(|job| job());
+        self.commit_files(&outputs.files, deferred)
+    }
+
+    /// [`Project::commit`] with the work that runs once the state is saved as a closure.
+    ///
+    /// # Errors
+    /// See [`crate::output::commit`].
+    pub fn commit_files(
+        &mut self,
+        files: &[crate::output::OutputFile],
+        after_save: impl FnOnce() -> Result<(), Vec<Diagnostic>>,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let (store, state) = (&mut self.store, &self.state);
+        let state_dir = store.state_dir().map(Path::to_path_buf);
+        let save = || store.save(state);
+        crate::output::commit_with(state_dir.as_deref(), save, files, after_save)
     }
 }
 
@@ -339,9 +351,21 @@ impl Overrides {
 /// Load a Score file with overrides applied before validation.
 pub fn load_with_overrides(path: &Path, o: &Overrides) -> Result<LoadedWorkload, Vec<Diagnostic>> {
     let src = load::read_source(path).map_err(|d| vec![*d])?;
+    load_source_with_overrides(src, &load::base_dir_of(path), o)
+}
+
+/// [`load_with_overrides`] for Score text in memory; file `source`s resolve against `base_dir`.
+///
+/// # Errors
+/// Every diagnostic found when the file or the overrides are invalid.
+pub fn load_source_with_overrides(
+    src: SourceFile,
+    base_dir: &Path,
+    o: &Overrides,
+) -> Result<LoadedWorkload, Vec<Diagnostic>> {
     if o.is_empty() {
         // No edit hook: the loader may take its fast path.
-        return load::load_source(src, &load::base_dir_of(path), None);
+        return load::load_source(src, base_dir, None);
     }
     let file = match &o.file {
         Some(f) => Some(load::read_source(f).map_err(|d| vec![*d])?),
@@ -358,7 +382,7 @@ pub fn load_with_overrides(path: &Path, o: &Overrides) -> Result<LoadedWorkload,
         }
         diags
     };
-    load::load_source(src, &load::base_dir_of(path), Some(&mut edit))
+    load::load_source(src, base_dir, Some(&mut edit))
 }
 
 /// Whether generating `workload` reads files beside its Score file (container files with a

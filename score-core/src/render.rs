@@ -1,6 +1,8 @@
 //! Rendering diagnostics for people.
 
-use miette::{GraphicalReportHandler, GraphicalTheme};
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use crate::diagnostic::Diagnostic;
 
@@ -36,7 +38,7 @@ pub fn render(d: &Diagnostic, color: bool) -> String {
         .with_width(100)
         .with_context_lines(2);
     let mut out = String::new();
-    match handler.render_report(&mut out, d) {
+    match handler.render_report(&mut out, &Report(d)) {
         Ok(()) => out,
         Err(_) => format!("{}: {}\n", d.code, d.message),
     }
@@ -52,4 +54,39 @@ fn too_wide(d: &Diagnostic) -> bool {
         src.line_col(l.span.start).1 > MAX_SNIPPET_COLUMN
             || src.line_col(l.span.end).1 > MAX_SNIPPET_COLUMN
     })
+}
+
+/// A diagnostic as miette shows it: the headline is the message alone, since the report's
+/// snippet already says where (`Diagnostic`'s own `Display` starts with `file:line:col`).
+#[derive(Debug)]
+struct Report<'a>(&'a Diagnostic);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.headline().fmt(f)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::code(self.0)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        miette::Diagnostic::severity(self.0)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        miette::Diagnostic::help(self.0)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        miette::Diagnostic::source_code(self.0)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        miette::Diagnostic::labels(self.0)
+    }
 }

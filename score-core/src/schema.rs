@@ -15,43 +15,20 @@ use crate::yaml::{Node, NodeKind};
 /// The schema text, as shipped in `schemas/score-v1b1.json`.
 pub const SCHEMA_JSON: &str = include_str!("../../schemas/score-v1b1.json");
 
-mod patterns;
-mod quick;
-
-/// The schema as JSON, parsed once per process (the quick walker and the error mapper read it).
+/// The schema as JSON, parsed once per process (the validator and the error mapper read it).
 fn schema_json() -> &'static Value {
     static JSON: OnceLock<Value> = OnceLock::new();
     JSON.get_or_init(|| serde_json::from_str(SCHEMA_JSON).expect("embedded schema is valid JSON"))
 }
 
-/// The full validator, compiled only for documents the quick walker does not pass: compiling
-/// costs far more than validating a workload.
+/// The validator, compiled once per process when the first document is checked. (A
+/// hand-written walker over the schema once ran first: it spared a single-workload run the
+/// compilation, ~9 M instructions, but cost more per document than this validator, so it lost
+/// at 200 workloads; see docs/performance.md.)
 fn validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR
         .get_or_init(|| jsonschema::validator_for(schema_json()).expect("embedded schema compiles"))
-}
-
-fn walker() -> &'static quick::Walker<'static> {
-    static WALKER: OnceLock<quick::Walker<'static>> = OnceLock::new();
-    WALKER.get_or_init(|| quick::Walker::new(schema_json()))
-}
-
-/// The quick verdict for `instance`: `Some(true)` valid, `Some(false)` invalid, `None` unsure.
-///
-/// It never says valid for a document the full validator rejects (tests hold it to that), so a
-/// `Some(true)` needs no further checking.
-///
-/// ```
-/// use serde_json::json;
-/// use score_core::schema;
-/// let ok = json!({"apiVersion": "score.dev/v1b1", "metadata": {"name": "web"},
-///                 "containers": {"main": {"image": "nginx"}}});
-/// assert_eq!(schema::quick_check(&ok), Some(true));
-/// assert_eq!(schema::quick_check(&json!({"apiVersion": "score.dev/v1b1"})), Some(false));
-/// ```
-pub fn quick_check(instance: &Value) -> Option<bool> {
-    walker().check(instance)
 }
 
 /// Validate a parsed document; one diagnostic per problem, in source order.
@@ -69,8 +46,8 @@ pub fn validate(root: &Node, src: &SourceFile) -> Vec<Diagnostic> {
 
 /// [`validate`] with `root` already converted to JSON (`root.to_json()`).
 pub fn validate_instance(root: &Node, src: &SourceFile, instance: &Value) -> Vec<Diagnostic> {
-    if quick_check(instance) == Some(true) {
-        return Vec::new();
+    if validator().is_valid(instance) {
+        return Vec::new(); // nearly every document: no error to map
     }
     let mapper = Mapper {
         root,
@@ -88,7 +65,7 @@ pub fn validate_instance(root: &Node, src: &SourceFile, instance: &Value) -> Vec
 
 /// Whether a JSON document passes the schema (used by tests and tools).
 pub fn is_valid(instance: &Value) -> bool {
-    quick_check(instance).unwrap_or_else(|| validator().is_valid(instance))
+    validator().is_valid(instance)
 }
 
 struct Mapper<'a> {

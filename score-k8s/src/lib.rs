@@ -6,13 +6,38 @@
 //! * each workload → a Deployment (or a StatefulSet with `k8s.score.dev/kind: StatefulSet`,
 //!   plus its headless Service and `volumeClaimTemplates`), a ClusterIP Service for its ports,
 //!   one ConfigMap/Secret per file, and a Secret for the secret values its variables use;
-//! * secret outputs never appear in plain text: env values that are a secret use
-//!   `secretKeyRef`, secrets inside text go through helper variables and `$(VAR)`;
+//! * secret output values are written only into `Secret` objects, as `stringData` (plain text
+//!   in `manifests.yaml`, base64 once applied): the workload's `<workload>-secrets`, the Secret
+//!   of a mounted file whose content uses one, and the Secrets the provisioners render. Env
+//!   values that are a secret use `secretKeyRef`, secrets inside text go through helper
+//!   variables and `$(VAR)`; a provisioner that puts a secret into any other kind of object
+//!   gets a warning (`score::k8s::secret_in_plain_text`). Treat `manifests.yaml` like the
+//!   secrets it holds;
 //! * each resource contributes the `manifests` its provisioner rendered (deduplicated).
 //!
 //! Output order is deterministic: the Namespace (when asked for), resources' manifests in
 //! provisioning order, then workloads by name, each workload's objects by kind then name.
+//!
+//! [`K8sBackend`] is the target for score-core's pipeline ([`score_core::generate`]): a Score
+//! file to manifests, in memory (the `redis` resource comes from [`DEFAULT_PROVISIONERS`]):
+//!
+//! ```
+//! use score_core::generate::Generate;
+//! use score_core::store::MemoryStore;
+//! use score_k8s::{K8sBackend, Options};
+//!
+//! let score = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main:\n    image: nginx:1.27\n    variables: {CACHE: '${resources.cache.host}'}\nresources:\n  cache: {type: redis}\n";
+//! let backend = K8sBackend::new(Options { namespace: Some("shop".into()), ..Options::default() });
+//! let generated = Generate::new().score_text("score.yaml", score).run(&backend, MemoryStore::default()).unwrap();
+//! let manifests = generated.output.text("manifests.yaml").unwrap();
+//! assert!(manifests.contains("kind: Deployment"));
+//! assert!(manifests.contains("namespace: shop"));
+//! assert!(generated.output.files[0].is_secret()); // it holds the Secret objects
+//! ```
 
+#![warn(missing_docs)]
+
+mod backend;
 pub mod before;
 pub mod containers;
 pub mod dedupe;
@@ -21,7 +46,6 @@ pub mod files;
 mod lowering;
 pub mod manifests;
 pub mod names;
-pub mod needles;
 pub mod probes;
 pub mod quantity;
 pub mod resolve;
@@ -37,6 +61,7 @@ use serde_json::{json, Map, Value};
 use score_core::provision::{ProvisionedResource, Resolved, Target, WorkloadInput};
 use score_core::Diagnostic;
 
+pub use backend::K8sBackend;
 use lowering::Lowering;
 
 /// The default provisioners for this target (written as `zz-default.provisioners.yaml`).

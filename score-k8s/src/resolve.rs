@@ -19,7 +19,6 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::needles::{self, Needles};
 use serde_json::Value;
 
 use score_core::placeholder::{value_to_string, Context, Placeholder, RefRoot, Segment, Template};
@@ -81,27 +80,24 @@ pub struct SecretValues {
     /// Every non-empty value, built on first use and only for many values: building the
     /// automaton costs more than a single-workload run spends testing a few passwords.
     any: OnceLock<Option<AhoCorasick>>,
-    /// Values of at least [`SecretValues::MIN_LEAK_LEN`] bytes.
-    long: Option<Needles>,
+    /// Values of at least [`SecretValues::MIN_LEAK_LEN`] bytes, built on first use.
+    long: OnceLock<Option<AhoCorasick>>,
 }
 
 impl SecretValues {
     /// Shorter values are not reported as leaks (a port marked secret would match by accident).
-    pub const MIN_LEAK_LEN: usize = needles::HEAD;
+    pub const MIN_LEAK_LEN: usize = 8;
 
     /// Up to this many values, [`SecretValues::any_in`] tests each with `str::contains`.
     const SCAN_LIMIT: usize = 16;
 
     /// Index `values`.
     pub fn new(values: Vec<String>) -> Self {
-        let any = OnceLock::new();
-        let long = Needles::new(
-            values
-                .iter()
-                .filter(|s| s.len() >= Self::MIN_LEAK_LEN)
-                .cloned(),
-        );
-        SecretValues { values, any, long }
+        SecretValues {
+            values,
+            any: OnceLock::new(),
+            long: OnceLock::new(),
+        }
     }
 
     /// The values.
@@ -132,13 +128,15 @@ impl SecretValues {
 
     /// Whether `text` contains a secret value of at least [`SecretValues::MIN_LEAK_LEN`] bytes.
     pub fn long_in(&self, text: &str) -> bool {
-        match &self.long {
-            Some(m) => m.is_match(text),
-            None => self
-                .values
-                .iter()
-                .any(|s| s.len() >= Self::MIN_LEAK_LEN && text.contains(s.as_str())),
-        }
+        let long = self.long.get_or_init(|| {
+            let long: Vec<&String> = (self.values.iter())
+                .filter(|s| s.len() >= Self::MIN_LEAK_LEN)
+                .collect();
+            (!long.is_empty())
+                .then(|| AhoCorasick::new(long).ok())
+                .flatten()
+        });
+        long.as_ref().is_some_and(|m| m.is_match(text))
     }
 }
 

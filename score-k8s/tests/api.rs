@@ -1,6 +1,6 @@
 //! The public API the CLI calls: `target`, `generate` options, `to_yaml`.
 
-mod common;
+use crate::common;
 
 use score_core::provision::{Resolved, WorkloadInput};
 use score_k8s::{generate, target, to_yaml, Options};

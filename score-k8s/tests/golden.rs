@@ -3,7 +3,7 @@
 //! Manifests are snapshotted with secret values redacted (`<secret-N>`); warnings come first as
 //! comments. Cases with `expect: error` snapshot their diagnostics instead.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! Gateway API `HTTPRoute` objects checked against the relevant part of the v1 CRD schema
 //! (`tests/schemas/httproute-v1.json`), since kubernetes-validate only knows built-in kinds.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 

@@ -1,7 +1,7 @@
 //! Properties every generated output must have, checked over all fixture cases:
 //! no secret in plain text, determinism, stable re-runs, and YAML that reads back exactly.
 
-mod common;
+use crate::common;
 
 use score_core::state::TargetState;
 use score_core::SourceFile;

@@ -10,8 +10,26 @@
 //! text is escaped (`$${`, `%%{`) so Terraform does not interpolate it. Passwords are
 //! `random_password` resources, so neither the state nor the generated files hold a secret.
 //!
-//! The module is built as a Terraform JSON value first ([`module::Module`]); HCL is rendered
-//! from that value ([`render`]), so both formats say the same thing.
+//! The module is built from Terraform JSON values ([`module::Module`]); HCL is rendered from
+//! those values ([`render`]), block by block as they are made, so both formats say the same
+//! thing.
+//!
+//! [`TerraformBackend`] is the target for score-core's pipeline ([`score_core::generate`]):
+//!
+//! ```
+//! use score_core::generate::Generate;
+//! use score_core::store::MemoryStore;
+//! use score_terraform::{Options, TerraformBackend};
+//!
+//! let score = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main: {image: nginx:1.27}\nservice:\n  ports: {http: {port: 80}}\n";
+//! let backend = TerraformBackend::new(Options::default());
+//! let generated = Generate::new().score_text("score.yaml", score).run(&backend, MemoryStore::default()).unwrap();
+//! let names: Vec<_> = generated.output.files.iter().map(|f| f.path.display().to_string()).collect();
+//! assert_eq!(names, ["score-terraform/main.tf", "score-terraform/variables.tf", "score-terraform/outputs.tf", "score-terraform/versions.tf"]);
+//! assert!(generated.output.text("score-terraform/main.tf").unwrap().contains("resource \"kubernetes_deployment_v1\" \"web\""));
+//! ```
+//!
+//! What the provisioner engine sees of this target:
 //!
 //! ```
 //! use score_terraform::{target, Options, TARGET};
@@ -20,7 +38,10 @@
 //! assert_eq!(t.vars["namespace"], "${var.namespace}");
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod align;
+mod backend;
 pub mod blocks;
 pub mod module;
 pub mod names;
@@ -29,6 +50,7 @@ pub mod render;
 pub mod tmpl;
 pub mod workload;
 
+pub use backend::TerraformBackend;
 use score_core::provision::{Resolved, Target, WorkloadInput};
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
@@ -120,26 +142,27 @@ pub fn target(workloads: &[WorkloadInput], _opts: &Options) -> Target {
 /// Every problem found: clashing blocks, unreadable files, invalid annotations, bad
 /// provisioner artifacts.
 pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
-    let (module, warnings) = build(resolved)?;
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    for (name, value) in module.files() {
-        match opts.format {
-            Format::Json => files.push((format!("{name}.tf.json"), render::to_json(&value))),
-            Format::Hcl => match render::to_hcl(&value) {
-                Ok(text) => files.push((format!("{name}.tf"), text)),
-                Err(e) => errors.push(Diagnostic::error(
-                    "score::terraform::render",
-                    format!("cannot write {name}.tf: {e}"),
-                )),
-            },
+    let files = match opts.format {
+        Format::Json => {
+            let (module, warnings) = build(resolved, module::Module::new())?;
+            let files = module.into_files().into_iter();
+            let files =
+                files.map(|(name, value)| (format!("{name}.tf.json"), render::to_json(&value)));
+            return Ok(Output {
+                files: files.collect(),
+                warnings,
+            });
         }
-    }
-    if errors.is_empty() {
-        Ok(Output { files, warnings })
-    } else {
-        Err(errors)
-    }
+        // Blocks are rendered as they are made (see `module`).
+        Format::Hcl => build(resolved, module::Module::for_hcl())?,
+    };
+    let (module, warnings) = files;
+    let files = module.into_hcl()?.into_iter();
+    let files = files.map(|(name, text)| (format!("{name}.tf"), text));
+    Ok(Output {
+        files: files.collect(),
+        warnings,
+    })
 }
 
 /// The module as Terraform JSON values by file (`main`, `variables`, `outputs`, `versions`).
@@ -147,11 +170,25 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
 /// # Errors
 /// As [`generate`].
 pub fn module_files(resolved: &Resolved) -> Result<Vec<(&'static str, Value)>, Vec<Diagnostic>> {
-    Ok(build(resolved)?.0.files())
+    Ok(build(resolved, module::Module::new())?.0.into_files())
 }
 
-fn build(resolved: &Resolved) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut m = module::Module::new();
+/// [`module_files`] and the warnings found on the way.
+///
+/// # Errors
+/// As [`generate`].
+#[allow(clippy::type_complexity)]
+pub fn module_files_and_warnings(
+    resolved: &Resolved,
+) -> Result<(Vec<(&'static str, Value)>, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (module, warnings) = build(resolved, module::Module::new())?;
+    Ok((module.into_files(), warnings))
+}
+
+fn build(
+    resolved: &Resolved,
+    mut m: module::Module,
+) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut warnings = resolved.warnings.clone();
     let namespace = json!({

@@ -4,6 +4,10 @@
 //! Blocks with the same address must be identical (provisioners of several resources may all
 //! emit one shared server, which is kept once); different blocks at one address are an error
 //! that names both origins.
+//!
+//! A module built for HCL ([`Module::for_hcl`]) renders each labelled block as it is added and
+//! keeps only its text: at thousands of workloads, holding every block as a JSON tree (and a
+//! canonical copy of every provisioner block) until the end was half of a run's memory.
 
 use std::collections::BTreeMap;
 
@@ -33,8 +37,15 @@ pub const ARTIFACT_KEYS: &[&str] = &[
 
 #[derive(Debug, Clone)]
 struct Entry {
-    body: Value,
+    body: Body,
     origin: String,
+}
+
+/// A block's body: its Terraform JSON value, or (in a module for HCL) the block as HCL text.
+#[derive(Debug, Clone, PartialEq)]
+enum Body {
+    Value(Value),
+    Hcl(String),
 }
 
 /// Blocks by section and labels.
@@ -44,6 +55,27 @@ pub struct Module {
     /// output, provider, locals (one label: the local's name; the body is its value),
     /// required_providers (one label).
     blocks: BTreeMap<(String, Vec<String>), Entry>,
+    /// Render labelled blocks to HCL as they are added ([`Module::for_hcl`]).
+    hcl: bool,
+    /// Blocks that could not be rendered (reported by [`Module::into_hcl`]).
+    render_errors: Vec<Diagnostic>,
+}
+
+/// The file a section's blocks are written to.
+fn file_of(section: &str) -> &'static str {
+    match section {
+        "variable" => "variables",
+        "output" => "outputs",
+        "required_providers" => "versions",
+        _ => "main",
+    }
+}
+
+fn render_error(file: &str, e: &str) -> Diagnostic {
+    Diagnostic::error(
+        "score::terraform::render",
+        format!("cannot write {file}.tf: {e}"),
+    )
 }
 
 fn code() -> &'static str {
@@ -68,12 +100,21 @@ impl Module {
             m.blocks.insert(
                 ("required_providers".into(), vec![name.into()]),
                 Entry {
-                    body: json!({"source": source, "version": version}),
+                    body: Body::Value(json!({"source": source, "version": version})),
                     origin: "score-rs".into(),
                 },
             );
         }
         m
+    }
+
+    /// A module that keeps labelled blocks as HCL text only (see the module documentation);
+    /// write it with [`Module::into_hcl`].
+    pub fn for_hcl() -> Self {
+        Module {
+            hcl: true,
+            ..Module::new()
+        }
     }
 
     /// Add a block; identical re-additions are kept once.
@@ -91,10 +132,23 @@ impl Module {
                     .with_help("names start with a letter or `_` and contain only letters, digits, `_` and `-`"),
             ));
         }
-        let key = (
+        let key: (String, Vec<String>) = (
             section.to_string(),
             labels.iter().map(|s| s.to_string()).collect(),
         );
+        let body = if self.hcl && !matches!(section, "locals" | "required_providers") {
+            // Blocks rendered alike are written alike, so comparing texts merges as comparing
+            // values would.
+            match crate::render::block_hcl(section, &key.1, &body) {
+                Ok(text) => Body::Hcl(text),
+                Err(e) => {
+                    self.render_errors.push(render_error(file_of(section), &e));
+                    Body::Value(body)
+                }
+            }
+        } else {
+            Body::Value(body)
+        };
         match self.blocks.get(&key) {
             Some(existing) if existing.body == body => Ok(()),
             Some(existing) => Err(Box::new(
@@ -216,17 +270,26 @@ impl Module {
     }
 
     /// The module's files as Terraform JSON values: `main`, `variables`, `outputs`, `versions`.
-    pub fn files(&self) -> Vec<(&'static str, Value)> {
+    /// The blocks move into them: at thousands of workloads a copy of every block was a
+    /// third of the run's memory.
+    ///
+    /// # Panics
+    /// On a module made by [`Module::for_hcl`], whose blocks are text.
+    pub fn into_files(self) -> Vec<(&'static str, Value)> {
+        assert!(!self.hcl, "a module for HCL has no JSON values");
         let mut main = Map::new();
         let mut variables = Map::new();
         let mut outputs = Map::new();
         let mut providers = Map::new();
-        for ((section, labels), e) in &self.blocks {
+        for ((section, mut labels), e) in self.blocks {
+            let Body::Value(body) = e.body else {
+                unreachable!("a module for JSON holds values")
+            };
             let (file, sec): (&mut Map<String, Value>, &str) = match section.as_str() {
                 "variable" => (&mut variables, "variable"),
                 "output" => (&mut outputs, "output"),
                 "required_providers" => {
-                    providers.insert(labels[0].clone(), e.body.clone());
+                    providers.insert(labels.swap_remove(0), body);
                     continue;
                 }
                 s => (&mut main, s),
@@ -234,20 +297,16 @@ impl Module {
             let mut slot = file
                 .entry(sec.to_string())
                 .or_insert_with(|| Value::Object(Map::new()));
-            for (i, l) in labels.iter().enumerate() {
+            let Some(last) = labels.pop() else { continue };
+            for l in labels {
                 let Value::Object(m) = slot else { break };
-                if i + 1 == labels.len() {
-                    m.insert(l.clone(), e.body.clone());
-                    break;
-                }
-                slot = m
-                    .entry(l.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
+                slot = m.entry(l).or_insert_with(|| Value::Object(Map::new()));
+            }
+            if let Value::Object(m) = slot {
+                m.insert(last, body);
             }
         }
-        let versions = json!({
-            "terraform": {"required_version": REQUIRED_VERSION, "required_providers": providers}
-        });
+        let versions = versions(providers);
         vec![
             ("main", Value::Object(main)),
             ("variables", Value::Object(variables)),
@@ -255,6 +314,86 @@ impl Module {
             ("versions", versions),
         ]
     }
+
+    /// The module's files as HCL text, `(name, text)`: `main`, `variables`, `outputs`,
+    /// `versions`, the same text as [`render::to_hcl`](crate::render::to_hcl) of each of
+    /// [`Module::into_files`]. Each block's text is dropped once it is copied into its file.
+    ///
+    /// # Errors
+    /// A `score::terraform::render` diagnostic per block that could not be rendered.
+    ///
+    /// # Panics
+    /// Unless the module was made by [`Module::for_hcl`].
+    pub fn into_hcl(self) -> Result<Vec<(&'static str, String)>, Vec<Diagnostic>> {
+        assert!(self.hcl, "only a module for HCL renders as it goes");
+        if !self.render_errors.is_empty() {
+            return Err(self.render_errors);
+        }
+        // Texts by section, in label order (the map's order).
+        let mut sections: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut locals = Map::new();
+        let mut providers = Map::new();
+        for ((section, mut labels), e) in self.blocks {
+            match (section.as_str(), e.body) {
+                (_, Body::Hcl(text)) => sections.entry(section).or_default().push(text),
+                ("locals", Body::Value(v)) => drop(locals.insert(labels.swap_remove(0), v)),
+                ("required_providers", Body::Value(v)) => {
+                    drop(providers.insert(labels.swap_remove(0), v))
+                }
+                (s, Body::Value(_)) => unreachable!("`{s}` blocks are rendered when added"),
+            }
+        }
+        let mut errors = Vec::new();
+        if !locals.is_empty() {
+            match crate::render::locals_hcl(&locals) {
+                Ok(text) => sections.insert("locals".into(), vec![text]),
+                Err(e) => {
+                    errors.push(render_error("main", &e));
+                    None
+                }
+            };
+        }
+        let versions = match crate::render::to_hcl(&versions(providers)) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(render_error("versions", &e));
+                String::new()
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut file = |name: &str| -> String {
+            let blocks: Vec<String> = crate::render::SECTIONS
+                .iter()
+                .filter(|s| file_of(s) == name)
+                .filter_map(|s| sections.remove(*s))
+                .flatten()
+                .collect();
+            let len = blocks.iter().map(|b| b.len() + 1).sum::<usize>();
+            let mut out = String::with_capacity(len);
+            for b in blocks {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&b);
+            }
+            out
+        };
+        Ok(vec![
+            ("main", file("main")),
+            ("variables", file("variables")),
+            ("outputs", file("outputs")),
+            ("versions", versions),
+        ])
+    }
+}
+
+/// The `terraform` block of `versions`: the Terraform version and the providers required.
+fn versions(providers: Map<String, Value>) -> Value {
+    json!({
+        "terraform": {"required_version": REQUIRED_VERSION, "required_providers": providers}
+    })
 }
 
 #[cfg(test)]
@@ -294,7 +433,7 @@ mod tests {
             "p",
         )
         .unwrap();
-        let files = m.files();
+        let files = m.into_files();
         assert_eq!(files[0].1, json!({"module": {"db": {"source": "x"}}}));
         assert_eq!(files[1].1, json!({"variable": {"v": {"type": "string"}}}));
         assert_eq!(files[2].1, json!({"output": {"o": {"value": "x"}}}));
@@ -302,5 +441,57 @@ mod tests {
             files[3].1["terraform"]["required_providers"]["aws"]["source"],
             "hashicorp/aws"
         );
+    }
+
+    /// The same blocks give the same text whether rendered as they are added or from the
+    /// finished JSON values, and clash the same way.
+    #[test]
+    fn rendering_as_blocks_are_added_writes_what_to_hcl_writes() {
+        let artifact = json!({
+            "resource": {
+                "random_password": {"p": {"length": 24, "special": false}},
+                "kubernetes_service_v1": {"s": {"metadata": {"name": "s", "labels": {"a": "b"}}, "spec": {"port": {"port": 80}}}},
+            },
+            "data": {"kubernetes_namespace_v1": {"ns": {"metadata": {"name": "x"}}}},
+            "locals": {"b": "${var.namespace}", "a": [1, 2]},
+            "variable": {"v": {"type": "string", "default": "d"}},
+            "output": {"o": {"value": "${random_password.p.result}", "sensitive": true}},
+            "module": {"db": {"source": "./db", "size": 2}},
+            "provider": {"aws": {"region": "eu-west-1"}},
+            "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws"}}},
+        });
+        let (mut json, mut hcl) = (Module::new(), Module::for_hcl());
+        for m in [&mut json, &mut hcl] {
+            m.merge_artifact(&artifact, "a").unwrap();
+            m.merge_artifact(&artifact, "b").unwrap();
+        }
+        let expected: Vec<(&str, String)> = json
+            .into_files()
+            .iter()
+            .map(|(name, v)| (*name, crate::render::to_hcl(v).unwrap()))
+            .collect();
+        let texts = hcl.into_hcl().unwrap();
+        assert_eq!(texts, expected);
+        assert!(
+            texts[0].1.contains("locals {")
+                && texts[0].1.contains("resource \"random_password\" \"p\"")
+        );
+
+        let mut clash = Module::for_hcl();
+        clash.merge_artifact(&artifact, "a").unwrap();
+        let other = json!({"resource": {"random_password": {"p": {"length": 12}}}});
+        let e = clash.merge_artifact(&other, "c").unwrap_err();
+        assert!(e[0].message.contains("defined twice"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn an_empty_module_for_hcl_still_has_its_four_files() {
+        let names: Vec<&str> = Module::for_hcl()
+            .into_hcl()
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["main", "variables", "outputs", "versions"]);
     }
 }

@@ -4,7 +4,7 @@
 //! equivalent by construction. In the canonical value every nested block is an array of
 //! objects (see [`crate::blocks`]); any other value is an attribute.
 //!
-//! HCL is built as an [`hcl::Body`] and printed with hcl-rs, then aligned the way
+//! HCL is built block by block as [`hcl::Block`]s, printed with hcl-rs, then aligned the way
 //! `terraform fmt` aligns (see [`crate::align`]).
 
 use std::fmt::Write as _;
@@ -22,7 +22,10 @@ use crate::tmpl;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
     /// A resource or data body (`nested`: inside a block of one).
-    Resource { nested: bool },
+    Resource {
+        /// Inside a block of a resource or data body.
+        nested: bool,
+    },
     /// A `module` block: attributes only.
     Module,
     /// A `variable` block.
@@ -263,41 +266,90 @@ fn pad(out: &mut String, ind: usize) {
 
 /// Render a file value as HCL formatted like `terraform fmt`.
 ///
+/// Block by block: each top-level block is built, printed, aligned and dropped before the
+/// next, so that the memory a module needs beyond its JSON value is one block's, not a
+/// second and third copy of the whole module (hcl-rs's tree and the unaligned text).
+///
 /// # Errors
 /// A message naming the attribute when a string is not a valid Terraform template.
 pub fn to_hcl(file: &Value) -> Result<String, String> {
-    let mut body = Body::builder();
+    let mut out = String::new();
     let Value::Object(top) = file else {
-        return Ok(String::new());
+        return Ok(out);
     };
     for section in SECTIONS {
         let Some(v) = top.get(*section) else { continue };
         match (*section, v) {
-            ("terraform", Value::Object(m)) => body = body.add_block(terraform_block(m)?),
+            ("terraform", Value::Object(m)) => push_block(&mut out, terraform_block(m)?)?,
             ("locals", Value::Object(m)) => {
-                body = body.add_block(
-                    Block::builder("locals")
-                        .add_structures(hcl_body(BodyKind::Locals, m, "locals")?)
-                        .build(),
-                );
+                let locals = Block::builder("locals")
+                    .add_structures(hcl_body(BodyKind::Locals, m, "locals")?)
+                    .build();
+                push_block(&mut out, locals)?;
             }
             (s, Value::Object(m)) => {
-                for b in labelled_blocks(s, section_depth(s), section_body(s), m, &mut Vec::new())?
-                {
-                    body = body.add_block(b);
-                }
+                let (depth, kind) = (section_depth(s), section_body(s));
+                let mut each = |b: Block| push_block(&mut out, b);
+                labelled_blocks(s, depth, kind, m, &mut Vec::new(), &mut each)?;
             }
             (s, _) => return Err(format!("section `{s}` must be an object")),
         }
     }
-    let body = body.build();
+    Ok(out)
+}
+
+/// Append a top-level block as hcl-rs prints it in a body (blocks apart by a blank line),
+/// aligned (each block is aligned on its own: a blank line ends every alignment group).
+fn push_block(out: &mut String, block: Block) -> Result<(), String> {
+    let text = block_text(block)?;
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&text);
+    Ok(())
+}
+
+/// A top-level block as [`to_hcl`] writes it, aligned, without the blank line before it.
+fn block_text(block: Block) -> Result<String, String> {
     let mut f = hcl::format::Formatter::builder()
         .indent(b"  ")
         .compact_arrays(true)
         .build_vec();
-    body.format(&mut f).map_err(|e| e.to_string())?;
+    block.format(&mut f).map_err(|e| e.to_string())?;
     let text = String::from_utf8(f.into_inner()).map_err(|e| e.to_string())?;
     Ok(crate::align::align(&text))
+}
+
+/// The labelled block `section "labels"… { body }` (a canonical body of that section) as
+/// [`to_hcl`] writes it within its file, without the blank line before it.
+///
+/// # Errors
+/// When `body` is not an object or holds something HCL cannot say.
+pub fn block_hcl(section: &str, labels: &[String], body: &Value) -> Result<String, String> {
+    let at = format!("{section}.{}", labels.join("."));
+    let Value::Object(body) = body else {
+        return Err(format!("`{at}` must be an object"));
+    };
+    let mut b = Block::builder(section);
+    for l in labels {
+        b = b.add_label(l.as_str());
+    }
+    block_text(
+        b.add_structures(hcl_body(section_body(section), body, &at)?)
+            .build(),
+    )
+}
+
+/// The `locals` block of these locals as [`to_hcl`] writes it.
+///
+/// # Errors
+/// When a value holds something HCL cannot say.
+pub fn locals_hcl(locals: &serde_json::Map<String, Value>) -> Result<String, String> {
+    block_text(
+        Block::builder("locals")
+            .add_structures(hcl_body(BodyKind::Locals, locals, "locals")?)
+            .build(),
+    )
 }
 
 fn terraform_block(m: &serde_json::Map<String, Value>) -> Result<Block, String> {
@@ -320,21 +372,22 @@ fn terraform_block(m: &serde_json::Map<String, Value>) -> Result<Block, String> 
     Ok(b.build())
 }
 
+/// The blocks of a section (`resource "t" "n" {…}`), in label order, each handed to `each`.
 fn labelled_blocks(
     section: &str,
     depth: usize,
     kind: BodyKind,
     m: &serde_json::Map<String, Value>,
     labels: &mut Vec<String>,
-) -> Result<Vec<Block>, String> {
+    each: &mut dyn FnMut(Block) -> Result<(), String>,
+) -> Result<(), String> {
     let mut keys: Vec<&String> = m.keys().collect();
     keys.sort();
-    let mut out = Vec::new();
     for k in keys {
         labels.push(k.clone());
         match &m[k] {
             Value::Object(inner) if depth > 1 => {
-                out.extend(labelled_blocks(section, depth - 1, kind, inner, labels)?);
+                labelled_blocks(section, depth - 1, kind, inner, labels, each)?;
             }
             Value::Object(body) => {
                 let mut b = Block::builder(section);
@@ -342,7 +395,7 @@ fn labelled_blocks(
                     b = b.add_label(l.as_str());
                 }
                 let at = format!("{section}.{}", labels.join("."));
-                out.push(b.add_structures(hcl_body(kind, body, &at)?).build());
+                each(b.add_structures(hcl_body(kind, body, &at)?).build())?;
             }
             _ => {
                 return Err(format!(
@@ -353,7 +406,7 @@ fn labelled_blocks(
         }
         labels.pop();
     }
-    Ok(out)
+    Ok(())
 }
 
 fn hcl_body(
@@ -518,17 +571,27 @@ pub fn string_expr(s: &str) -> Result<Expression, String> {
 
 /// [`string_expr`], never a heredoc unless `heredoc` (see [`expr_in`]).
 fn string_expr_in(s: &str, heredoc: bool) -> Result<Expression, String> {
-    let t = tmpl::parse(s)?;
-    if let Some(e) = tmpl::sole_interpolation(&t) {
+    // Without `${` or `%{` the template is one literal (most strings of a module: names,
+    // images, labels), written as it is; parsing every string was a fifth of a run.
+    let t = if s.contains("${") || s.contains("%{") {
+        Some(tmpl::parse(s)?)
+    } else {
+        None
+    };
+    if let Some(e) = t.as_ref().and_then(tmpl::sole_interpolation) {
         return Ok(e.clone());
     }
+    let text = |mode| match &t {
+        Some(t) => template_text(t, mode),
+        None => Ok(literal_text(s, mode)),
+    };
     if heredoc
         && s.contains('\n')
         && !s.contains('\r')
         && s.ends_with('\n')
         && s.matches('\n').count() >= 2
     {
-        let text = template_text(&t, Mode::Heredoc)?;
+        let text = text(Mode::Heredoc)?;
         for delim in ["EOT", "EOF", "END_OF_TEXT"] {
             if !text.lines().any(|l| l.trim() == delim) {
                 let id = Identifier::new(delim).map_err(|e| e.to_string())?;
@@ -539,8 +602,16 @@ fn string_expr_in(s: &str, heredoc: bool) -> Result<Expression, String> {
         }
     }
     Ok(Expression::TemplateExpr(Box::new(
-        TemplateExpr::QuotedString(template_text(&t, Mode::Quoted)?),
+        TemplateExpr::QuotedString(text(Mode::Quoted)?),
     )))
+}
+
+/// [`template_text`] of a template that is the single literal `s` (see [`string_expr_in`]).
+fn literal_text(s: &str, mode: Mode) -> String {
+    match mode {
+        Mode::Quoted => quote_escape(s),
+        Mode::Heredoc => s.to_string(),
+    }
 }
 
 fn template_text(t: &Template, mode: Mode) -> Result<String, String> {
@@ -682,6 +753,30 @@ mod tests {
         );
         assert!(out.contains("SCRIPT = <<EOT\na\nb\nEOT\n"), "{out}");
         assert!(!out.contains("EOT]") && !out.contains("EOT,"), "{out}");
+    }
+
+    /// The shortcut for strings without `${` or `%{` writes what parsing them would.
+    #[test]
+    fn literal_strings_are_written_as_their_parsed_template() {
+        for s in [
+            "",
+            "nginx:1.27",
+            "a \\ b \"q\" \\n $ % $$ %% $x %x {} }{ $}",
+            "trailing $",
+            "trailing %",
+            "line\n\ttab\r\u{1}\u{7f} über",
+            "two\nlines\n",
+        ] {
+            let t = tmpl::parse(s).unwrap();
+            for mode in [Mode::Quoted, Mode::Heredoc] {
+                assert_eq!(
+                    literal_text(s, mode),
+                    template_text(&t, mode).unwrap(),
+                    "{s:?}"
+                );
+            }
+            assert!(tmpl::sole_interpolation(&t).is_none());
+        }
     }
 
     #[test]

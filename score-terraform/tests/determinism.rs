@@ -1,6 +1,6 @@
 //! Re-running with the same state gives byte-identical output, in both formats.
 
-mod support;
+use crate::support;
 
 use score_core::state::TargetState;
 use score_terraform::{generate, Format, Options};

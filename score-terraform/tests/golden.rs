@@ -2,7 +2,7 @@
 //! `fixtures/terraform/<case>/`: the real pipeline (load → provision with the default and the
 //! case's own provisioners → generate), plus the resource outputs and any warnings.
 
-mod support;
+use crate::support;
 
 use std::fmt::Write as _;
 
@@ -13,8 +13,12 @@ fn golden_modules() {
         let run = support::run(&dir);
         let mut text = String::new();
         let _ = writeln!(text, "# case: {case}");
+        // The module's warnings repeat some of the provisioning ones: each once.
+        let mut seen = std::collections::BTreeSet::new();
         for w in run.resolved.warnings.iter().chain(&run.hcl.warnings) {
-            let _ = writeln!(text, "# warning: {}", w.message);
+            if seen.insert(&w.message) {
+                let _ = writeln!(text, "# warning: {}", w.message);
+            }
         }
         let _ = writeln!(text, "# resource outputs:");
         for r in &run.resolved.resources {
@@ -31,11 +35,11 @@ fn golden_modules() {
         for (name, body) in &run.hcl.files {
             let _ = write!(text, "\n# ---- {name} ----\n{body}");
         }
-        insta::assert_snapshot!(case, text);
+        snapshot(&case, text);
     }
 }
 
-/// One case in JSON syntax, to show what `--format json` writes.
+/// One case in JSON syntax, to show what `--tf-format json` writes.
 #[test]
 fn golden_json_format() {
     let run = support::run(&support::fixtures().join("postgres"));
@@ -43,5 +47,12 @@ fn golden_json_format() {
     for (name, body) in &run.json.files {
         let _ = write!(text, "# ---- {name} ----\n{body}");
     }
-    insta::assert_snapshot!("postgres-json", text);
+    snapshot("postgres-json", text);
+}
+
+/// Named as when this file was a test binary of its own (`golden__<case>`).
+fn snapshot(case: &str, text: String) {
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(format!("golden__{case}"), text);
+    });
 }

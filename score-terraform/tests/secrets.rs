@@ -2,7 +2,7 @@
 //! `random_password` at apply time, so neither the state nor the generated files hold one,
 //! and secrets reach containers only through Kubernetes Secrets.
 
-mod support;
+use crate::support;
 
 use score_core::provision::{parse_provisioner_file, provision};
 use score_core::state::TargetState;

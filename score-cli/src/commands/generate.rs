@@ -1,174 +1,182 @@
-//! `score-rs generate`: load Score files, provision resources, lower to the target, write.
+//! `score-rs generate`: build the target's backend from the options, run the library's
+//! pipeline ([`score_core::generate`]), print, then write (or, with `--check`, compare).
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use score_core::output::{OutputFile, Outputs};
-use score_core::project::{load_with_overrides, Overrides, Project};
+use score_core::generate::{Difference, Generate, Generated};
+use score_core::output::OutputFile;
+use score_core::project::{Overrides, Project};
 use score_core::state::StateDir;
-use score_core::{Diagnostic, DiagnosticsExt};
+use score_core::store::DirStore;
+use score_core::Diagnostic;
 
-use crate::backends::{self, Written};
 use crate::cli::{Format, GenerateArgs};
 use crate::report::Reporter;
+use crate::targets;
 
-pub fn run(dir: &StateDir, args: &GenerateArgs) -> Result<(), Vec<Diagnostic>> {
-    let mut reporter = Reporter::new(Format::Human);
-    let mut project = Project::open(dir).map_err(|d| vec![*d])?;
+/// Returns how many workloads were rendered and the files written.
+pub fn run(
+    dir: &StateDir,
+    args: &GenerateArgs,
+    reporter: &mut Reporter,
+) -> Result<(usize, Vec<PathBuf>), Vec<Diagnostic>> {
+    let mut store = DirStore::open(dir).map_err(|d| vec![*d])?;
+    if args.check {
+        store = store.read_only();
+    }
+    let project = Project::with_store(store)?;
+    let root = project.root().to_path_buf();
+    let backend = targets::backend(args, &project.state, dir);
     let overrides = Overrides {
         file: args.overrides_file.clone(),
         properties: args.override_property.clone(),
         image: args.image.clone(),
     };
-    if !overrides.is_empty() && args.files.len() != 1 {
-        return Err(vec![Diagnostic::error(
-            "score::cli::overrides",
-            "--overrides-file, --override-property and --image need exactly one Score file",
-        )
-        .with_help("run generate once per Score file that needs overrides")]);
-    }
-    let mut errors = Vec::new();
-    // Two Score files of one run that name the same workload: the later one would silently
-    // replace the earlier.
-    let mut origin: HashMap<String, String> = HashMap::new();
+    let mut pipeline = Generate::new()
+        .overrides(overrides)
+        .prepare_writes(!args.check);
     for path in &args.files {
-        match load_with_overrides(path, &overrides) {
-            Ok(loaded) => {
-                let name = loaded.workload.name().to_string();
-                let file = loaded.source.name().to_string();
-                if let Some(first) = origin.insert(name.clone(), file.clone()) {
-                    errors.push(
-                        Diagnostic::error(
-                            "score::cli::duplicate_workload",
-                            format!("`{first}` and `{file}` both define the workload `{name}`"),
-                        )
-                        .with_help("give each workload its own `metadata.name`"),
-                    );
-                    continue;
-                }
-                reporter.diagnostics(&loaded.warnings);
-                project.add_loaded(loaded);
-            }
-            Err(diags) => errors.extend(diags),
-        }
+        pipeline = pipeline.score_path(path);
     }
-    if errors.has_errors() {
-        return Err(errors);
-    }
-    let inputs = project.take_workload_inputs()?;
-    if inputs.is_empty() {
-        return Err(vec![Diagnostic::error(
-            "score::cli::no_workloads",
-            "there are no workloads to generate",
-        )
-        .with_help("pass Score files: `score-rs generate score.yaml`")]);
-    }
-    let out = backends::generate(&mut project, inputs, args)?;
-    reporter.diagnostics(&out.warnings);
-    reporter.summary();
-    let plan = plan_output(out.written, args.output.as_deref(), project.root())?;
-    // The state first, then the outputs (see `score_core::output`).
-    project.commit(plan.outputs)?;
-    if let Some(text) = plan.stdout {
-        let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    }
-    if let Some(line) = plan.message {
+    let mut generated = pipeline.run_in(&*backend, project)?;
+    reporter.diagnostics(&generated.warnings);
+    for line in &generated.output.info {
         eprintln!("{line}");
     }
-    // The process ends next: freeing every workload and resource one by one would only cost
-    // time (the lock inside `project` is still released on drop).
-    std::mem::forget(std::mem::take(&mut project.state));
-    Ok(())
-}
-
-/// What to write, print and say once the state is saved.
-struct Plan {
-    outputs: Outputs,
-    stdout: Option<String>,
-    message: Option<String>,
-}
-
-fn plan_output(
-    written: Written,
-    output: Option<&Path>,
-    root: &Path,
-) -> Result<Plan, Vec<Diagnostic>> {
-    let to_stdout = output == Some(Path::new("-"));
-    let mut files: Vec<OutputFile> = written
-        .side_files
-        .into_iter()
-        .map(|f| OutputFile {
-            path: f.path,
-            bytes: f.bytes,
-            mode: f.mode,
-            named: true,
-        })
-        .collect();
-    let deferred = written.deferred.into_iter().collect();
+    reporter.diagnostics(&generated.output.warnings);
+    reporter.summary();
+    let workloads = generated.workloads;
+    if args.check {
+        let files = generated.output.paths();
+        let differences = generated.check();
+        return check(&differences, args.format).map(|()| (workloads, files));
+    }
+    let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     // A path the user named is theirs; a default one must not lead out of the project
     // through a symbolic link (a `score-terraform` link to elsewhere, say).
-    let chosen = |default: &str| match output {
-        Some(p) => Ok(p.to_path_buf()),
-        None if score_core::boundary::is_inside(root, Path::new(default)) => {
-            Ok(PathBuf::from(default))
-        }
-        None => Err(vec![Diagnostic::error(
+    if args.output.is_none() && !targets::default_output_inside(args.target, &root) {
+        let default = targets::default_output(args.target);
+        return Err(vec![Diagnostic::error(
             "score::output::outside",
             format!("`{default}` leads outside the project directory through a symbolic link"),
         )
-        .with_help("remove the link, or name the output with `-o`")]),
-    };
-    let (stdout, message) = match written.main {
-        backends::Main::File {
-            default,
-            text,
-            mode,
-        } => {
-            if to_stdout {
-                (Some(text), None)
-            } else {
-                let path = chosen(default)?;
-                let message = format!("wrote {}", path.display());
-                files.push(OutputFile {
-                    path,
-                    bytes: text.into_bytes(),
-                    mode,
-                    named: output.is_some(),
-                });
-                (None, Some(message))
-            }
+        .with_help("remove the link, or name the output with `-o`")]);
+    }
+    let mut files = generated.output.paths();
+    let (stdout, message) = if to_stdout {
+        let main = std::mem::take(&mut generated.output.files);
+        let main_paths = main.len();
+        files.splice(..main_paths, main.iter().map(|_| PathBuf::from("-")));
+        (Some(printed(&main)), None)
+    } else {
+        for f in &mut generated.output.files {
+            f.named = args.output.is_some();
         }
-        backends::Main::Dir {
-            default,
-            files: texts,
-            mode,
-        } => {
-            if to_stdout {
-                let mut out = String::new();
-                for (name, text) in &texts {
-                    let _ = writeln!(out, "# ---- {name}\n{text}");
-                }
-                (Some(out), None)
-            } else {
-                let dir = chosen(default)?;
-                let message = format!("wrote {} files to {}", texts.len(), dir.display());
-                for (name, text) in texts {
-                    files.push(OutputFile {
-                        path: dir.join(name),
-                        bytes: text.into_bytes(),
-                        mode,
-                        named: output.is_some(),
-                    });
-                }
-                (None, Some(message))
-            }
-        }
+        (None, Some(wrote(&generated.output.files)))
     };
-    Ok(Plan {
-        outputs: Outputs { files, deferred },
-        stdout,
-        message,
-    })
+    // The state first, then the outputs (see `score_core::output`).
+    generated.write()?;
+    if let Some(text) = stdout {
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    }
+    if let Some(line) = message {
+        eprintln!("{line}");
+    }
+    exit_soon(generated);
+    Ok((workloads, files))
+}
+
+/// The process ends next: freeing every workload, resource and object one by one would only
+/// cost time (the lock is released by the kernel with the process).
+fn exit_soon(generated: Generated<'_>) {
+    std::mem::forget(generated);
+}
+
+/// What `-o -` prints: the one file, or each file under a `# ---- <name>` line.
+fn printed(files: &[OutputFile]) -> String {
+    match files {
+        [one] => String::from_utf8_lossy(&one.bytes).into_owned(),
+        many => {
+            let mut out = String::new();
+            for f in many {
+                let name = f.path.file_name().unwrap_or_default().to_string_lossy();
+                let _ = writeln!(out, "# ---- {name}\n{}", String::from_utf8_lossy(&f.bytes));
+            }
+            out
+        }
+    }
+}
+
+/// `wrote compose.yaml`, or `wrote 4 files to score-terraform`.
+fn wrote(files: &[OutputFile]) -> String {
+    match files {
+        [one] => format!("wrote {}", one.path.display()),
+        many => {
+            let dir = many
+                .first()
+                .and_then(|f| f.path.parent())
+                .unwrap_or(Path::new("."));
+            format!("wrote {} files to {}", many.len(), dir.display())
+        }
+    }
+}
+
+/// `--check`: print a unified diff per differing file (on stdout, unless the JSON report is
+/// there) and fail when there is any.
+fn check(differences: &[Difference], format: Format) -> Result<(), Vec<Diagnostic>> {
+    if differences.is_empty() {
+        eprintln!("generated files are up to date");
+        return Ok(());
+    }
+    if format != Format::Json {
+        let mut out = std::io::stdout().lock();
+        for d in differences {
+            let _ = out.write_all(unified_diff(d).as_bytes());
+        }
+    }
+    let names: Vec<String> = differences
+        .iter()
+        .map(|d| format!("`{}`", d.path.display()))
+        .collect();
+    Err(vec![Diagnostic::error(
+        "score::check::differs",
+        format!(
+            "{} generated file{} differ{} from disk: {}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            if names.len() == 1 { "s" } else { "" },
+            names.join(", ")
+        ),
+    )
+    .with_help(
+        "run `score-rs generate` without `--check` and commit the result",
+    )])
+}
+
+/// The unified diff from the file on disk to the generated one (`/dev/null` when missing).
+fn unified_diff(d: &Difference) -> String {
+    let path = d.path.display().to_string();
+    let old = d
+        .on_disk
+        .as_deref()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let new = String::from_utf8_lossy(&d.expected);
+    let from = if d.on_disk.is_some() {
+        format!("a/{path}")
+    } else {
+        "/dev/null".to_string()
+    };
+    let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
+    let mut text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&from, &format!("b/{path}"))
+        .to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text
 }

@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use score_core::project::PATCH_TEMPLATE_SUFFIX;
-use score_core::provision::install_cache;
 use score_core::provision::{parse_provisioner_file, PROVISIONER_FILE_SUFFIX};
 use score_core::state::{write_atomic, State, StateDir, StateLock};
 use score_core::{Diagnostic, SourceFile};
 
-use crate::backends;
 use crate::cli::InitArgs;
+use crate::targets;
 
 const SAMPLE: &str = "\
 apiVersion: score.dev/v1b1
@@ -55,17 +54,9 @@ pub fn run(dir: &StateDir, args: &InitArgs) -> Result<(), Vec<Diagnostic>> {
     if let Some(p) = &args.project {
         state.project.name = Some(p.clone());
     }
-    for (target, text) in backends::default_provisioners() {
+    for (target, text) in targets::default_provisioners() {
         let name = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
         write_atomic(&dir.path().join(&name), text.as_bytes()).map_err(|d| vec![*d])?;
-    }
-    // Their parse, made at build time: the first `generate` need not parse them. Best effort:
-    // without it, that run parses and caches them itself.
-    for (target, cache) in backends::default_provisioner_caches() {
-        if !cache.is_empty() {
-            let name = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
-            let _ = install_cache(dir.path(), &name, cache);
-        }
     }
     for file in provisioners {
         install(dir, file, PROVISIONER_FILE_SUFFIX, true)?;
@@ -90,7 +81,7 @@ fn gather(args: &[PathBuf], suffix: &str, check: bool) -> Result<Vec<Install>, V
     let mut errors = Vec::new();
     for arg in args {
         let text = arg.to_string_lossy();
-        let found = if text.starts_with("http://") || text.starts_with("https://") {
+        let found = if super::usage::is_url(arg) {
             download(&text).map(|src| {
                 vec![Install {
                     stem: stem_of_url(&text, suffix),

@@ -2,16 +2,18 @@
 
 use std::fmt::Write as _;
 
+use serde_json::{Map, Value};
+
 use score_core::project::Project;
 use score_core::provision::{describe, load_provisioner_files};
-use score_core::state::StateDir;
+use score_core::state::{ResourceRecord, StateDir};
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 
-use crate::backends;
 use crate::cli::{
     ListFormat, ProvisionersCommand, ResourcesCommand, ValueFormat, WorkloadsCommand,
 };
+use crate::targets;
 
 pub fn workloads(dir: &StateDir, c: WorkloadsCommand) -> Result<(), Vec<Diagnostic>> {
     match c {
@@ -39,7 +41,7 @@ pub fn workloads(dir: &StateDir, c: WorkloadsCommand) -> Result<(), Vec<Diagnost
                         .join(", ")
                 ))]);
             }
-            project.save().map_err(|d| vec![*d])?;
+            project.save()?;
             eprintln!(
                 "removed workload `{name}`; its unused resources are dropped on the next generate"
             );
@@ -52,7 +54,7 @@ pub fn provisioners(dir: &StateDir, c: ProvisionersCommand) -> Result<(), Vec<Di
     let ProvisionersCommand::List { target, format } = c;
     let all = load_provisioner_files(dir.path())?;
     let keys_of = |t: &str| -> Vec<String> {
-        let _ = backends::default_provisioners();
+        let _ = targets::default_provisioners();
         match t {
             "compose" => score_compose::ARTIFACT_KEYS
                 .iter()
@@ -97,6 +99,11 @@ pub fn provisioners(dir: &StateDir, c: ProvisionersCommand) -> Result<(), Vec<Di
 }
 
 pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnostic>> {
+    // A malformed UID is a usage error, whether or not there is a state to look it up in.
+    if let ResourcesCommand::GetOutputs { uid, .. } = &c {
+        uid.parse::<ResourceUid>()
+            .map_err(|e: String| vec![Diagnostic::error("score::usage::uid", e)])?;
+    }
     let state = dir.load().map_err(|d| vec![*d])?;
     match c {
         ResourcesCommand::List { target, format } => {
@@ -142,10 +149,11 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
             uid,
             target,
             format,
+            show_secrets,
         } => {
             let parsed: ResourceUid = uid
                 .parse()
-                .map_err(|e: String| vec![Diagnostic::error("score::cli::uid", e)])?;
+                .map_err(|e: String| vec![Diagnostic::error("score::usage::uid", e)])?;
             let section = state
                 .targets
                 .get(target.as_str())
@@ -165,7 +173,7 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
                     None => d.with_help("list them with `score-rs resources list`"),
                 }]);
             };
-            let outputs = serde_json::Value::Object(r.outputs.clone());
+            let outputs = serde_json::Value::Object(shown_outputs(r, show_secrets));
             match format {
                 ValueFormat::Json => println!(
                     "{}",
@@ -180,6 +188,22 @@ pub fn resources(dir: &StateDir, c: ResourcesCommand) -> Result<(), Vec<Diagnost
         }
     }
 }
+
+/// What `resources get-outputs` prints: a resource's outputs, secret ones masked unless asked.
+fn shown_outputs(r: &ResourceRecord, show_secrets: bool) -> Map<String, Value> {
+    let mut outputs = r.outputs.clone();
+    if !show_secrets {
+        for (key, value) in outputs.iter_mut() {
+            if r.secret_outputs.contains(key) {
+                *value = Value::from(MASK);
+            }
+        }
+    }
+    outputs
+}
+
+/// Printed in place of a secret output's value.
+const MASK: &str = "<secret: pass --show-secrets>";
 
 fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();

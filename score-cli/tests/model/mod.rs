@@ -247,7 +247,7 @@ fn compose_container(svc: &Value, dir: &Path) -> Container {
     let mut mounts = BTreeMap::new();
     for m in svc["volumes"].as_array().into_iter().flatten() {
         let source = m["source"].as_str().unwrap_or_default();
-        let file = m["type"] == "bind" && source.contains(".score-rs/mounts/workloads/");
+        let file = m["type"] == "bind" && source.contains(".score-rs/mounts/files/");
         mounts.insert(
             m["target"].as_str().unwrap().to_string(),
             Mount {

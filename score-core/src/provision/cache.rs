@@ -58,6 +58,7 @@ impl Fingerprint {
 /// resource type `keep` accepts.
 pub(crate) fn parse_cached(
     state_dir: &Path,
+    write_back: bool,
     src: &SourceFile,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
@@ -67,26 +68,11 @@ pub(crate) fn parse_cached(
         return Ok(entries);
     }
     let mut entries = parse_provisioner_file(src)?;
-    write(&path, fingerprint, &entries);
+    if write_back {
+        write(&path, fingerprint, &entries);
+    }
     entries.retain(|e| keep(&e.kind));
     Ok(entries)
-}
-
-/// The cache file for a provisioner file named `file_name` holding `text`, to be installed with
-/// [`install_cache`]. Made ahead of time (by a build script) for provisioner files that ship
-/// with the binary, so that the first run after `init` does not parse them either. `None` when
-/// the text does not parse.
-///
-/// ```
-/// use score_core::provision::{install_cache, parse_cache};
-/// let dir = tempfile::tempdir().unwrap();
-/// let text = "- uri: template://t/redis\n  type: redis\n";
-/// let cache = parse_cache("x.provisioners.yaml", text).unwrap();
-/// install_cache(dir.path(), "x.provisioners.yaml", &cache).unwrap();
-/// ```
-pub fn parse_cache(file_name: &str, text: &str) -> Option<String> {
-    let entries = parse_provisioner_file(&SourceFile::new(file_name, text)).ok()?;
-    to_text(Fingerprint::of(text), &entries)
 }
 
 /// The text of a cache file (what [`read`] reads back).
@@ -102,30 +88,12 @@ fn to_text(fingerprint: Fingerprint, entries: &[Provisioner]) -> Option<String> 
     Some(out)
 }
 
-/// Install a cache made by [`parse_cache`] for the provisioner file `file_name` of `state_dir`.
-/// Safe whatever the file holds: the cache carries the fingerprint of the text it was made
-/// from and is ignored unless the file still has that text.
-///
-/// # Errors
-/// The cache could not be written.
-pub fn install_cache(
-    state_dir: &Path,
-    file_name: &str,
-    cache: &str,
-) -> Result<(), Box<Diagnostic>> {
-    crate::state::write_atomic(&cache_file(state_dir, file_name), cache.as_bytes())
-}
-
 fn cache_path(state_dir: &Path, src: &SourceFile) -> PathBuf {
     let name = Path::new(src.name()).file_name().map_or_else(
         || "provisioners".into(),
         |n| n.to_string_lossy().into_owned(),
     );
-    cache_file(state_dir, &name)
-}
-
-fn cache_file(state_dir: &Path, file_name: &str) -> PathBuf {
-    state_dir.join(CACHE_DIR).join(format!("{file_name}.jsonl"))
+    state_dir.join(CACHE_DIR).join(format!("{name}.jsonl"))
 }
 
 fn read(
@@ -185,11 +153,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = src(dir.path(), FILE);
         let fresh = parse_provisioner_file(&first).unwrap();
-        assert_eq!(parse_cached(dir.path(), &first, &all).unwrap(), fresh);
+        assert_eq!(parse_cached(dir.path(), true, &first, &all).unwrap(), fresh);
         let cache = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.jsonl");
         assert!(cache.is_file(), "the first parse writes the cache");
         assert_eq!(
-            parse_cached(dir.path(), &first, &all).unwrap(),
+            parse_cached(dir.path(), true, &first, &all).unwrap(),
             fresh,
             "read back from the cache"
         );
@@ -199,7 +167,7 @@ mod tests {
             &FILE.replace("redis\n  outputs", "valkey\n  outputs"),
         );
         assert_eq!(
-            parse_cached(dir.path(), &edited, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &edited, &all).unwrap()[0].kind,
             "valkey"
         );
     }
@@ -212,7 +180,7 @@ mod tests {
         std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
         std::fs::write(&cache, b"{ not json").unwrap();
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "redis"
         );
         // A cache made for other text (here: hand-edited entries) is not trusted.
@@ -224,39 +192,43 @@ mod tests {
         forged["len"] = 1.into();
         std::fs::write(&cache, format!("{forged}\n{rest}")).unwrap();
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "redis"
         );
     }
 
     #[test]
-    fn an_installed_cache_is_used_only_for_its_own_text() {
+    fn a_cache_is_used_only_for_its_own_text() {
         let dir = tempfile::tempdir().unwrap();
-        let other = FILE.replace("redis", "valkey");
-        // A cache made for different text than the file holds is never believed.
-        let cache = parse_cache("a.provisioners.yaml", &other).unwrap();
-        install_cache(dir.path(), "a.provisioners.yaml", &cache).unwrap();
         let file = src(dir.path(), FILE);
+        let cache_of = |text: &str| {
+            let entries = parse_provisioner_file(&SourceFile::new("a", text)).unwrap();
+            to_text(Fingerprint::of(text), &entries).unwrap()
+        };
+        let install = |cache: String| {
+            let path = dir.path().join(CACHE_DIR).join("a.provisioners.yaml.jsonl");
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, cache).unwrap();
+        };
+        // A cache made for different text than the file holds is never believed.
+        install(cache_of(&FILE.replace("redis", "valkey")));
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "redis"
         );
         // For the right text it is read as is (here proven by a doctored entry).
-        let right = parse_cache("a.provisioners.yaml", FILE).unwrap();
-        let doctored = right.replace("\"redis\"", "\"doctored\"");
-        install_cache(dir.path(), "a.provisioners.yaml", &doctored).unwrap();
+        install(cache_of(FILE).replace("\"redis\"", "\"doctored\""));
         assert_eq!(
-            parse_cached(dir.path(), &file, &all).unwrap()[0].kind,
+            parse_cached(dir.path(), true, &file, &all).unwrap()[0].kind,
             "doctored"
         );
-        assert!(parse_cache("bad.provisioners.yaml", "- uri: template://t/x\n").is_none());
     }
 
     #[test]
     fn parse_errors_are_not_cached() {
         let dir = tempfile::tempdir().unwrap();
         let bad = src(dir.path(), "- uri: template://t/x\n");
-        assert!(parse_cached(dir.path(), &bad, &all).is_err());
+        assert!(parse_cached(dir.path(), true, &bad, &all).is_err());
         assert!(!dir.path().join(CACHE_DIR).exists());
     }
 }

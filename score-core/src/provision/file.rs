@@ -144,7 +144,7 @@ pub(crate) fn first_serving<'p>(
 
 /// Load every `*.provisioners.yaml` in `dir`, in file-name order, entries in file order.
 pub fn load_provisioner_files(dir: &Path) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
-    load_provisioner_files_where(dir, |_| true, &|_| true)
+    load_provisioner_files_where(dir, true, |_| true, &|_| true)
 }
 
 /// Like [`load_provisioner_files`], for one target: the defaults `init` writes for other targets
@@ -153,7 +153,7 @@ pub fn load_provisioner_files_for(
     dir: &Path,
     target: &str,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
-    load_target_files(dir, target, &|_| true)
+    load_target_files(dir, true, target, &|_| true)
 }
 
 /// A resource a run provisions, as the provisioner lookup sees it.
@@ -171,32 +171,36 @@ pub(crate) struct Need<'a> {
 /// instead, so that the "not supported" diagnostic, which lists every type, reads the same.
 pub(crate) fn load_provisioners_serving(
     dir: &Path,
+    cache: bool,
     target: &str,
     target_keys: &[String],
     needs: &[Need],
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     let kinds: std::collections::BTreeSet<&str> = needs.iter().map(|n| n.kind).collect();
-    let some = load_target_files(dir, target, &|kind| kinds.contains(kind))?;
+    let some = load_target_files(dir, cache, target, &|kind| kinds.contains(kind))?;
     let served = |n: &Need| first_serving(&some, target, target_keys, n).is_some();
     if needs.iter().all(served) {
         return Ok(some);
     }
-    load_provisioner_files_for(dir, target)
+    load_target_files(dir, cache, target, &|_| true)
 }
 
 /// The files `target` reads: everyone's but the other targets' defaults.
 fn load_target_files(
     dir: &Path,
+    cache: bool,
     target: &str,
     keep_kind: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
     let own = format!("zz-default-{target}{PROVISIONER_FILE_SUFFIX}");
     let keep_file = |name: &str| !name.starts_with("zz-default-") || name == own;
-    load_provisioner_files_where(dir, keep_file, keep_kind)
+    load_provisioner_files_where(dir, cache, keep_file, keep_kind)
 }
 
+/// `cache`: parsed files are cached in `dir` (read either way, written only when true).
 fn load_provisioner_files_where(
     dir: &Path,
+    cache: bool,
     keep: impl Fn(&str) -> bool,
     keep_kind: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Provisioner>, Vec<Diagnostic>> {
@@ -222,7 +226,7 @@ fn load_provisioner_files_where(
     let mut errors = Vec::new();
     for path in files {
         match crate::load::read_source(&path) {
-            Ok(src) => match super::cache::parse_cached(dir, &src, keep_kind) {
+            Ok(src) => match super::cache::parse_cached(dir, cache, &src, keep_kind) {
                 Ok(entries) => out.extend(entries),
                 Err(mut e) => errors.append(&mut e),
             },
@@ -514,7 +518,7 @@ mod serving_tests {
     }
 
     fn uris(dir: &Path, needs: &[Need]) -> Vec<String> {
-        let got = load_provisioners_serving(dir, "k8s", &[], needs).unwrap();
+        let got = load_provisioners_serving(dir, true, "k8s", &[], needs).unwrap();
         got.into_iter().map(|p| p.uri).collect()
     }
 

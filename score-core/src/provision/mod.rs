@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
@@ -33,7 +34,6 @@ use crate::load::{LoadedWorkload, Origin};
 use crate::state::ResourceRecord;
 use crate::uid::ResourceUid;
 
-pub use cache::{install_cache, parse_cache};
 pub use dialect::Syntax;
 pub use engine::{provision, provision_owned};
 pub use file::{
@@ -60,14 +60,16 @@ pub struct Target {
 }
 
 /// A workload to provision resources for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WorkloadInput {
     /// The validated workload.
     pub workload: Workload,
     /// Directory its file `source`s resolve against.
     pub base_dir: PathBuf,
     /// Its Score file and tree, when it was loaded in this run (workloads read back from the
-    /// state have none), so later diagnostics can point at the line.
+    /// state have none), so later diagnostics can point at the line. Not part of the
+    /// serialised form: it is the source text itself, for diagnostics only.
+    #[serde(skip)]
     pub origin: Option<Origin>,
 }
 
@@ -94,7 +96,7 @@ impl From<LoadedWorkload> for WorkloadInput {
 }
 
 /// A resource after its provisioner ran.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvisionedResource {
     /// Its UID.
     pub uid: ResourceUid,
@@ -113,7 +115,7 @@ pub struct ProvisionedResource {
 }
 
 /// A workload with the UIDs its resource names map to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResolvedWorkload {
     /// The workload.
     pub workload: Workload,
@@ -121,7 +123,8 @@ pub struct ResolvedWorkload {
     pub base_dir: PathBuf,
     /// Resource name → UID.
     pub resources: BTreeMap<String, ResourceUid>,
-    /// Its Score file and tree, when known (see [`WorkloadInput::origin`]).
+    /// Its Score file and tree, when known (see [`WorkloadInput::origin`]); not serialised.
+    #[serde(skip)]
     pub origin: Option<Origin>,
 }
 
@@ -133,8 +136,9 @@ impl ResolvedWorkload {
     }
 }
 
-/// The outcome of provisioning: what backends lower.
-#[derive(Debug, Clone, Default)]
+/// The outcome of provisioning: what backends lower. Plain data: it serialises to JSON (and
+/// back) for a backend that runs as another program.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Resolved {
     /// Workloads by name.
     pub workloads: BTreeMap<String, ResolvedWorkload>,
@@ -144,9 +148,12 @@ pub struct Resolved {
     pub shared_state: Map<String, Value>,
     /// Warnings of the run: params the serving provisioner does not declare, and what
     /// provisioners reported through their `warnings` template key.
+    /// Not serialised: warnings are reported by the run, not handed on as data.
+    #[serde(skip)]
     pub warnings: Vec<crate::Diagnostic>,
     /// Position of each UID in `resources`, built on the first lookup: backends look resources
     /// up per workload and per placeholder, and a scan made that quadratic in the project size.
+    #[serde(skip)]
     index: OnceLock<HashMap<ResourceUid, usize>>,
 }
 

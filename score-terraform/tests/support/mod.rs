@@ -1,6 +1,7 @@
 //! Shared test helpers: run the real pipeline over the fixture cases.
 #![allow(dead_code)]
 
+pub(crate) use crate::prereq;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

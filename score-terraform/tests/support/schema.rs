@@ -1,6 +1,6 @@
 //! An independent validator of generated modules against the real provider schemas
 //! (`terraform providers schema -json` of hashicorp/kubernetes 3.2.1 and hashicorp/random
-//! 3.9.0, read from `../shared/terraform/`).
+//! 3.9.0, read from `../shared/terraform/`, see [`super::prereq`]).
 //!
 //! It checks what `terraform validate` would: every resource type exists; every argument and
 //! nested block exists at its place; required arguments and blocks are present; computed-only
@@ -10,17 +10,11 @@
 //! or block that exists in the schema. It shares no code with the crate under test.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use hcl::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl::template::{Directive, Element, Template};
 use serde_json::{Map, Value};
-
-/// Where the schemas live: `../shared/terraform/` relative to the workspace root.
-pub fn schema_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/terraform")
-}
 
 /// Resource schemas by type.
 pub struct Schemas {
@@ -28,8 +22,9 @@ pub struct Schemas {
 }
 
 impl Schemas {
-    /// Load both providers; `None` (with a loud note) when the files are absent.
-    pub fn load() -> Option<Schemas> {
+    /// Load both providers from `../shared/terraform/`; fails when they are absent (the tests
+    /// that call this are ignored unless run with `--include-ignored`).
+    pub fn load() -> Schemas {
         let mut resources = Map::new();
         for (file, provider) in [
             (
@@ -41,11 +36,8 @@ impl Schemas {
                 "registry.terraform.io/hashicorp/random",
             ),
         ] {
-            let path = schema_dir().join(file);
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                eprintln!("SKIPPED: provider schema {} is absent", path.display());
-                return None;
-            };
+            let path = super::prereq::shared_path(&format!("terraform/{file}"));
+            let text = std::fs::read_to_string(&path).expect("readable provider schema");
             let v: Value = serde_json::from_str(&text).expect("schema is JSON");
             let rs = v["provider_schemas"][provider]["resource_schemas"]
                 .as_object()
@@ -55,7 +47,7 @@ impl Schemas {
                 resources.insert(k, s["block"].clone());
             }
         }
-        Some(Schemas { resources })
+        Schemas { resources }
     }
 
     /// The block schema of a resource type.

@@ -1,0 +1,194 @@
+//! `generate --check`: renders in memory, compares with the files on disk, prints a unified
+//! diff and exits 1 on any difference, 0 when everything is up to date, and writes nothing.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+const WEB: &str = "apiVersion: score.dev/v1b1
+metadata:
+  name: web
+service:
+  ports:
+    http: {port: 80, targetPort: 8080}
+containers:
+  main:
+    image: nginx:1.27
+    variables:
+      CACHE: ${resources.cache.host}
+resources:
+  cache: {type: redis}
+";
+
+fn score_rs(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("score-rs").unwrap();
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("SCORE_RS_RANDOM_SEED")
+        .env_remove("SCORE_RS_DIAGNOSTICS")
+        .env_remove("CI");
+    c
+}
+
+/// A project generated once for `target`.
+fn generated(target: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("score.yaml"), WEB).unwrap();
+    score_rs(dir.path())
+        .args(["init", "--no-sample", "--project", "demo"])
+        .assert()
+        .success();
+    score_rs(dir.path())
+        .args(["generate", "score.yaml", "--target", target])
+        .assert()
+        .success();
+    dir
+}
+
+/// Every file under `dir` with its content and modification time, the state directory included.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let meta = fs::symlink_metadata(e.path()).unwrap();
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else if e.file_name() != "lock" {
+                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+                out.push((rel, fs::read(e.path()).unwrap(), meta.modified().unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn check(dir: &Path, target: &str) -> assert_cmd::assert::Assert {
+    score_rs(dir)
+        .args(["generate", "score.yaml", "--check", "--target", target])
+        .assert()
+}
+
+#[test]
+fn identical_outputs_pass_and_nothing_is_written() {
+    for target in ["compose", "k8s", "terraform"] {
+        let dir = generated(target);
+        let before = snapshot(dir.path());
+        check(dir.path(), target)
+            .success()
+            .stdout("")
+            .stderr(contains("up to date"));
+        assert_eq!(
+            snapshot(dir.path()),
+            before,
+            "{target}: --check wrote something"
+        );
+    }
+}
+
+#[test]
+fn a_changed_file_prints_a_unified_diff_and_fails() {
+    let dir = generated("compose");
+    let d = dir.path();
+    let compose = fs::read_to_string(d.join("compose.yaml")).unwrap();
+    fs::write(
+        d.join("compose.yaml"),
+        compose.replace("nginx:1.27", "nginx:1.26"),
+    )
+    .unwrap();
+    let before = snapshot(d);
+    check(d, "compose")
+        .code(1)
+        .stdout(contains("--- a/compose.yaml\n+++ b/compose.yaml\n@@"))
+        .stdout(contains(
+            "\n-    image: nginx:1.26\n+    image: nginx:1.27\n",
+        ))
+        .stderr(contains("score::check::differs"));
+    assert_eq!(snapshot(d), before, "--check wrote something");
+}
+
+#[test]
+fn a_changed_score_file_is_a_difference_and_the_state_keeps_the_old_workload() {
+    let dir = generated("k8s");
+    let d = dir.path();
+    let state = fs::read(d.join(".score-rs/state.yaml")).unwrap();
+    fs::write(
+        d.join("score.yaml"),
+        WEB.replace("nginx:1.27", "nginx:1.28"),
+    )
+    .unwrap();
+    check(d, "k8s")
+        .code(1)
+        .stdout(contains("+++ b/manifests.yaml"))
+        .stdout(contains("image: nginx:1.28"));
+    assert_eq!(fs::read(d.join(".score-rs/state.yaml")).unwrap(), state);
+}
+
+#[test]
+fn a_missing_file_is_a_difference_from_dev_null() {
+    let dir = generated("k8s");
+    let d = dir.path();
+    fs::remove_file(d.join("manifests.yaml")).unwrap();
+    check(d, "k8s")
+        .code(1)
+        .stdout(contains("--- /dev/null\n+++ b/manifests.yaml\n"))
+        .stderr(contains("`manifests.yaml`"));
+    assert!(!d.join("manifests.yaml").exists(), "--check wrote the file");
+}
+
+#[test]
+fn terraform_modules_are_compared_file_by_file() {
+    let dir = generated("terraform");
+    let d = dir.path();
+    let module = d.join("score-terraform");
+    let mut names: Vec<String> = fs::read_dir(&module)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["main.tf", "outputs.tf", "variables.tf", "versions.tf"]
+    );
+    // One file edited, one removed: both are reported, the other two are not.
+    let main = fs::read_to_string(module.join("main.tf")).unwrap();
+    fs::write(
+        module.join("main.tf"),
+        main.replace("nginx:1.27", "nginx:1"),
+    )
+    .unwrap();
+    fs::remove_file(module.join("outputs.tf")).unwrap();
+    let out = check(d, "terraform").code(1).get_output().clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("--- a/score-terraform/main.tf\n+++ b/score-terraform/main.tf\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--- /dev/null\n+++ b/score-terraform/outputs.tf\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("variables.tf") && !stdout.contains("versions.tf"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("2 generated files differ from disk"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_and_stdout_output_conflict() {
+    let dir = generated("compose");
+    score_rs(dir.path())
+        .args(["generate", "score.yaml", "--check", "-o", "-"])
+        .assert()
+        .code(2)
+        .stderr(contains("--check"));
+}
