@@ -385,7 +385,7 @@ fn prune(
 
 /// The mounts-relative directories that the container `files` of `workloads` will be written
 /// in, known before anything is provisioned, so that callers may create them early (see
-/// [`make_dirs`]): the one flat directory of mounted files ([`files::mounted_file`]), when any
+/// [`make_dirs`]): the one flat directory of mounted files (`files::mounted_file`), when any
 /// container has files.
 pub fn planned_dirs(workloads: &[WorkloadInput]) -> Vec<PathBuf> {
     let any = workloads
