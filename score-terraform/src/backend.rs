@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use score_core::backend::{Backend, Lowered, Output, OutputFile};
-use score_core::provision::{Resolved, Target, WorkloadInput};
+use score_core::backend::{Backend, Lowered, Output, OutputFile, Streaming};
+use score_core::provision::{ProvisionedResource, Resolved, Target, WorkloadInput};
 use score_core::Diagnostic;
 
-use crate::{render, Format, Options};
+use crate::{render, Format, ModuleWriter, Options};
 
 /// Secret values shorter than this are not looked for in output (they match by accident).
 const MIN_SECRET_LEN: usize = 4;
@@ -40,6 +40,15 @@ impl TerraformBackend {
     pub fn with_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = dir.into();
         self
+    }
+
+    /// The pipeline's output for the crate's.
+    fn output(&self, out: crate::Output, resolved: &Resolved) -> Output {
+        Output {
+            files: self.files(out.files, resolved),
+            warnings: out.warnings,
+            ..Output::default()
+        }
     }
 
     /// The files, owner-only when one holds a secret value.
@@ -86,11 +95,14 @@ impl Backend for TerraformBackend {
 
     fn generate(&self, resolved: &Resolved) -> Result<Output, Vec<Diagnostic>> {
         let out = crate::generate(resolved, &self.options)?;
-        Ok(Output {
-            files: self.files(out.files, resolved),
-            warnings: out.warnings,
-            ..Output::default()
-        })
+        Ok(self.output(out, resolved))
+    }
+
+    fn streaming(&self) -> Option<Box<dyn Streaming + '_>> {
+        Some(Box::new(Stream {
+            writer: ModuleWriter::new(&self.options),
+            backend: self,
+        }))
     }
 
     fn lower(&self, resolved: &Resolved) -> Result<Lowered, Vec<Diagnostic>> {
@@ -122,5 +134,22 @@ impl Backend for TerraformBackend {
         let mut output = lowered.output;
         output.files = self.files(files, resolved);
         Ok(output)
+    }
+}
+
+/// [`ModuleWriter`] as the pipeline's streaming writer.
+struct Stream<'o> {
+    writer: ModuleWriter,
+    backend: &'o TerraformBackend,
+}
+
+impl Streaming for Stream<'_> {
+    fn resource(&mut self, resource: &mut ProvisionedResource) {
+        self.writer.resource(resource);
+    }
+
+    fn finish(self: Box<Self>, resolved: &Resolved) -> Result<Output, Vec<Diagnostic>> {
+        let out = self.writer.finish(resolved)?;
+        Ok(self.backend.output(out, resolved))
     }
 }

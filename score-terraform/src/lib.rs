@@ -51,7 +51,7 @@ pub mod tmpl;
 pub mod workload;
 
 pub use backend::TerraformBackend;
-use score_core::provision::{Resolved, Target, WorkloadInput};
+use score_core::provision::{ProvisionedResource, Resolved, Target, WorkloadInput};
 use score_core::uid::ResourceUid;
 use score_core::Diagnostic;
 use serde_json::{json, Map, Value};
@@ -142,27 +142,63 @@ pub fn target(workloads: &[WorkloadInput], _opts: &Options) -> Target {
 /// Every problem found: clashing blocks, unreadable files, invalid annotations, bad
 /// provisioner artifacts.
 pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagnostic>> {
-    let files = match opts.format {
-        Format::Json => {
-            let (module, warnings) = build(resolved, module::Module::new())?;
-            let files = module.into_files().into_iter();
-            let files =
-                files.map(|(name, value)| (format!("{name}.tf.json"), render::to_json(&value)));
-            return Ok(Output {
-                files: files.collect(),
-                warnings,
-            });
+    let mut writer = ModuleWriter::new(opts);
+    for r in &resolved.resources {
+        writer.builder.resource(r, r.artifacts.get(ARTIFACT_KEY));
+    }
+    writer.finish(resolved)
+}
+
+/// [`generate`] in steps: feed it every resource as it is provisioned, in provisioning order
+/// (the pipeline's [`score_core::backend::Streaming`]), then [`ModuleWriter::finish`] it.
+///
+/// Each resource's `terraform` artifact is taken out of it and, for HCL, rendered to text at
+/// once: at 1,000 workloads the artifact trees held until the end were half of the peak memory.
+pub struct ModuleWriter {
+    builder: Builder,
+    format: Format,
+}
+
+impl ModuleWriter {
+    /// An empty module.
+    pub fn new(opts: &Options) -> Self {
+        let module = match opts.format {
+            // Blocks are rendered as they are made (see `module`).
+            Format::Hcl => module::Module::for_hcl(),
+            Format::Json => module::Module::new(),
+        };
+        ModuleWriter {
+            builder: Builder::new(module),
+            format: opts.format,
         }
-        // Blocks are rendered as they are made (see `module`).
-        Format::Hcl => build(resolved, module::Module::for_hcl())?,
-    };
-    let (module, warnings) = files;
-    let files = module.into_hcl()?.into_iter();
-    let files = files.map(|(name, text)| (format!("{name}.tf"), text));
-    Ok(Output {
-        files: files.collect(),
-        warnings,
-    })
+    }
+
+    /// Merge a resource's `terraform` artifact, taking it out of `r`.
+    pub fn resource(&mut self, r: &mut ProvisionedResource) {
+        let artifact = r.artifacts.remove(ARTIFACT_KEY);
+        self.builder.resource(r, artifact.as_ref());
+    }
+
+    /// Lower every workload and write the files; `resolved` holds the resources fed in.
+    ///
+    /// # Errors
+    /// As [`generate`].
+    pub fn finish(self, resolved: &Resolved) -> Result<Output, Vec<Diagnostic>> {
+        let (module, warnings) = self.builder.finish(resolved)?;
+        let files = match self.format {
+            Format::Json => module
+                .into_files()
+                .into_iter()
+                .map(|(name, value)| (format!("{name}.tf.json"), render::to_json(&value)))
+                .collect(),
+            Format::Hcl => module
+                .into_hcl()?
+                .into_iter()
+                .map(|(name, text)| (format!("{name}.tf"), text))
+                .collect(),
+        };
+        Ok(Output { files, warnings })
+    }
 }
 
 /// The module as Terraform JSON values by file (`main`, `variables`, `outputs`, `versions`).
@@ -187,23 +223,51 @@ pub fn module_files_and_warnings(
 
 fn build(
     resolved: &Resolved,
-    mut m: module::Module,
+    module: module::Module,
 ) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut warnings = resolved.warnings.clone();
-    let namespace = json!({
-        "type": "string",
-        "description": "Kubernetes namespace of every object in this module",
-        "default": "default",
-    });
-    if let Err(d) = m.add("variable", &["namespace"], namespace, "score-rs") {
-        errors.push(*d);
-    }
+    let mut builder = Builder::new(module);
     for r in &resolved.resources {
+        builder.resource(r, r.artifacts.get(ARTIFACT_KEY));
+    }
+    builder.finish(resolved)
+}
+
+/// Builds a module resource by resource (in provisioning order), then workload by workload.
+///
+/// Fed as each resource is provisioned (the pipeline's [`score_core::backend::Streaming`]), a
+/// module for HCL turns every provisioner artifact into text at once, so the artifact trees of
+/// thousands of resources never exist together.
+struct Builder {
+    module: module::Module,
+    errors: Vec<Diagnostic>,
+    /// Warnings about the resources fed in (the pipeline's own come first in [`Builder::finish`]).
+    warnings: Vec<Diagnostic>,
+}
+
+impl Builder {
+    fn new(mut module: module::Module) -> Self {
+        let mut errors = Vec::new();
+        let namespace = json!({
+            "type": "string",
+            "description": "Kubernetes namespace of every object in this module",
+            "default": "default",
+        });
+        if let Err(d) = module.add("variable", &["namespace"], namespace, "score-rs") {
+            errors.push(*d);
+        }
+        Builder {
+            module,
+            errors,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Merge a resource's `terraform` artifact and warn about literal secret outputs.
+    fn resource(&mut self, r: &ProvisionedResource, artifact: Option<&Value>) {
         for key in &r.record.secret_outputs {
             if let Some(Value::String(s)) = r.record.outputs.get(key) {
                 if !tmpl::is_dynamic(s) {
-                    warnings.push(
+                    self.warnings.push(
                         Diagnostic::warning(
                             "score::terraform::literal-secret",
                             format!("secret output `{key}` of resource `{}` is a literal value, so it is written into the generated files", r.uid),
@@ -213,24 +277,33 @@ fn build(
                 }
             }
         }
-        if let Some(a) = r.artifacts.get(ARTIFACT_KEY) {
+        if let Some(a) = artifact {
             let origin = format!(
                 "provisioner `{}` (resource `{}`)",
                 r.record.provisioner, r.uid
             );
-            if let Err(mut e) = m.merge_artifact(a, &origin) {
-                errors.append(&mut e);
+            if let Err(mut e) = self.module.merge_artifact(a, &origin) {
+                self.errors.append(&mut e);
             }
         }
     }
-    for w in resolved.workloads.values() {
-        if let Err(mut e) = workload::lower(&mut m, resolved, w, &mut warnings) {
-            errors.append(&mut e);
+
+    /// Lower every workload; `resolved` holds the resources fed in.
+    fn finish(
+        mut self,
+        resolved: &Resolved,
+    ) -> Result<(module::Module, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let mut warnings = resolved.warnings.clone();
+        warnings.append(&mut self.warnings);
+        for w in resolved.workloads.values() {
+            if let Err(mut e) = workload::lower(&mut self.module, resolved, w, &mut warnings) {
+                self.errors.append(&mut e);
+            }
         }
-    }
-    if errors.is_empty() {
-        Ok((m, warnings))
-    } else {
-        Err(errors)
+        if self.errors.is_empty() {
+            Ok((self.module, warnings))
+        } else {
+            Err(self.errors)
+        }
     }
 }

@@ -5,7 +5,7 @@ use crate::support;
 use score_core::provision::{parse_provisioner_file, provision, Resolved, WorkloadInput};
 use score_core::state::TargetState;
 use score_core::{Diagnostic, SourceFile};
-use score_terraform::{generate, target, Format, Options, TARGET};
+use score_terraform::{generate, target, Format, ModuleWriter, Options, TARGET};
 
 fn workload(yaml: &str) -> WorkloadInput {
     let loaded = score_core::load::load_source(
@@ -31,6 +31,16 @@ fn resolve(ws: &[WorkloadInput], extra: &str) -> Result<Resolved, Vec<Diagnostic
         &p,
         &target(ws, &Options::default()),
     )
+}
+
+/// The errors of the writer the pipeline feeds as it provisions ([`ModuleWriter`]).
+fn streamed_errors(mut resolved: Resolved) -> String {
+    let mut writer = ModuleWriter::new(&Options::default());
+    resolved
+        .resources
+        .iter_mut()
+        .for_each(|r| writer.resource(r));
+    messages(&writer.finish(&resolved).unwrap_err())
 }
 
 fn messages(e: &[Diagnostic]) -> String {
@@ -136,7 +146,9 @@ fn volumes_must_come_from_volume_resources() {
 fn clashing_blocks_name_both_origins() {
     let extra = "- uri: template://test/clash\n  type: thing\n  targets: [terraform]\n  terraform: |\n    resource:\n      kubernetes_service_v1:\n        web: {metadata: {name: other}}\n";
     let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\nservice: {ports: {http: {port: 80}}}\ncontainers: {main: {image: nginx}}\nresources:\n  tt: {type: thing}\n");
-    let e = generate(&resolve(&[w], extra).unwrap(), &Options::default()).unwrap_err();
+    let resolved = resolve(&[w], extra).unwrap();
+    let e = generate(&resolved, &Options::default()).unwrap_err();
+    assert_eq!(streamed_errors(resolved), messages(&e));
     let m = messages(&e);
     assert!(
         m.contains("`resource.kubernetes_service_v1.web` is defined twice"),
@@ -152,7 +164,9 @@ fn clashing_blocks_name_both_origins() {
 fn bad_artifacts_are_reported() {
     let extra = "- uri: template://test/bad\n  type: thing\n  targets: [terraform]\n  terraform: |\n    resources: {}\n";
     let w = workload("apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources:\n  tt: {type: thing}\n");
-    let e = generate(&resolve(&[w], extra).unwrap(), &Options::default()).unwrap_err();
+    let resolved = resolve(&[w], extra).unwrap();
+    let e = generate(&resolved, &Options::default()).unwrap_err();
+    assert_eq!(streamed_errors(resolved), messages(&e));
     assert!(
         messages(&e).contains("unknown top-level key `resources`"),
         "{}",

@@ -6,6 +6,8 @@ use crate::support;
 
 use std::fmt::Write as _;
 
+use score_terraform::{Format, ModuleWriter, Options};
+
 #[test]
 fn golden_modules() {
     for dir in support::cases() {
@@ -36,6 +38,36 @@ fn golden_modules() {
             let _ = write!(text, "\n# ---- {name} ----\n{body}");
         }
         snapshot(&case, text);
+    }
+}
+
+/// The writer the pipeline feeds as it provisions ([`score_terraform::ModuleWriter`], which
+/// takes each artifact out of its resource) writes what [`score_terraform::generate`] writes,
+/// in both syntaxes, with the same warnings.
+#[test]
+fn streamed_modules_are_the_same() {
+    for dir in support::cases() {
+        let run = support::run(&dir);
+        for (format, whole) in [(Format::Hcl, &run.hcl), (Format::Json, &run.json)] {
+            let mut resolved = run.resolved.clone();
+            let mut writer = ModuleWriter::new(&Options { format });
+            resolved
+                .resources
+                .iter_mut()
+                .for_each(|r| writer.resource(r));
+            assert!(resolved
+                .resources
+                .iter()
+                .all(|r| !r.artifacts.contains_key(score_terraform::ARTIFACT_KEY)));
+            let streamed = writer.finish(&resolved).unwrap_or_else(|e| {
+                panic!("{}: {}", dir.display(), support::render(&e));
+            });
+            assert_eq!(streamed.files, whole.files, "{}", dir.display());
+            assert_eq!(
+                support::render(&streamed.warnings),
+                support::render(&whole.warnings)
+            );
+        }
     }
 }
 
