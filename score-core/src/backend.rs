@@ -84,8 +84,8 @@ pub trait Backend {
     }
 
     /// A writer that takes each resource as soon as it is provisioned, when no patch template
-    /// runs, so that the objects of all resources never exist at once (Kubernetes, Terraform). `None`
-    /// (the default): the pipeline calls [`Backend::generate`].
+    /// runs, so that the objects of all resources never exist at once (Kubernetes,
+    /// Terraform). `None` (the default): the pipeline calls [`Backend::generate`].
     fn streaming(&self) -> Option<Box<dyn Streaming + '_>> {
         None
     }
