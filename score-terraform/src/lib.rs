@@ -154,6 +154,28 @@ pub fn generate(resolved: &Resolved, opts: &Options) -> Result<Output, Vec<Diagn
 ///
 /// Each resource's `terraform` artifact is taken out of it and, for HCL, rendered to text at
 /// once: at 1,000 workloads the artifact trees held until the end were half of the peak memory.
+///
+/// ```
+/// use score_core::provision::{parse_provisioner_file, provision, WorkloadInput};
+/// use score_core::{load::load_source, state::TargetState, SourceFile};
+/// use score_terraform::{target, ModuleWriter, Options, ARTIFACT_KEY, DEFAULT_PROVISIONERS};
+///
+/// let score = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n  main: {image: nginx}\nresources:\n  db: {type: postgres}\n";
+/// let loaded = load_source(SourceFile::new("score.yaml", score), ".".as_ref(), None).unwrap();
+/// let workloads = [WorkloadInput::new(loaded.workload, ".".into())];
+/// let defaults = parse_provisioner_file(&SourceFile::new("defaults", DEFAULT_PROVISIONERS)).unwrap();
+/// let opts = Options::default();
+/// let mut resolved =
+///     provision(&mut TargetState::default(), &workloads, &defaults, &target(&workloads, &opts)).unwrap();
+///
+/// let mut writer = ModuleWriter::new(&opts);
+/// for r in &mut resolved.resources {
+///     writer.resource(r); // as soon as each is provisioned, in a real pipeline
+/// }
+/// assert!(!resolved.resources[0].artifacts.contains_key(ARTIFACT_KEY));
+/// let out = writer.finish(&resolved).unwrap();
+/// assert!(out.files[0].1.contains("resource \"kubernetes_stateful_set_v1\" \"postgres-web-db\""));
+/// ```
 pub struct ModuleWriter {
     builder: Builder,
     format: Format,
