@@ -6,7 +6,7 @@
 //! `SCORE_RS_K8S_VALIDATE`) in tests a plain `cargo test` ignores; CI runs them with
 //! `--include-ignored`, where a validator that is not set up fails them.
 
-use crate::prereq;
+use crate::{cli, prereq};
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -176,12 +176,10 @@ const K8S_PROVISIONERS: &str = r#"
                     number: {{ .Params.port }}
 "#;
 
+/// A run with JSON diagnostics: the tests read each one's file and line from stderr.
 fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("SCORE_RS_DIAGNOSTICS", "json")
-        .env_remove("SCORE_RS_RANDOM_SEED");
+    let mut c = cli::score_rs(dir);
+    c.env("SCORE_RS_DIAGNOSTICS", "json");
     c
 }
 
