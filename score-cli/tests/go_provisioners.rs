@@ -36,6 +36,9 @@ resources:
     params: {host: web.localhost, path: /, port: 8080}
 ";
 
+/// The smallest workload with a `postgres`: for provisioner files that break while provisioning it.
+const WEB_WITH_A_DATABASE: &str = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources: {db: {type: postgres}}\n";
+
 const BACKEND: &str = "apiVersion: score.dev/v1b1
 metadata:
   name: backend
@@ -444,7 +447,7 @@ fn broken_go_provisioners_are_located_errors_and_change_nothing() {
     for (name, text, expected, line) in cases {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        fs::write(d.join("web.yaml"), "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources: {db: {type: postgres}}\n").unwrap();
+        fs::write(d.join("web.yaml"), WEB_WITH_A_DATABASE).unwrap();
         let file = format!("{name}.provisioners.yaml");
         fs::write(d.join(&file), text).unwrap();
         score_rs(d)
@@ -479,7 +482,7 @@ fn broken_command_provisioners_are_located_errors_and_change_nothing() {
     for (name, text, expected) in cases {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        fs::write(d.join("web.yaml"), "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources: {db: {type: postgres}}\n").unwrap();
+        fs::write(d.join("web.yaml"), WEB_WITH_A_DATABASE).unwrap();
         let file = format!("{name}.provisioners.yaml");
         fs::write(d.join(&file), text).unwrap();
         score_rs(d)
