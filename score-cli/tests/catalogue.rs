@@ -7,7 +7,7 @@
 //! `SCORE_RS_SHARED`) and both validators. CI runs it with `--include-ignored`, where a missing
 //! one fails it.
 
-use crate::prereq;
+use crate::{cli, prereq};
 
 use std::path::Path;
 
@@ -22,7 +22,9 @@ fn the_community_catalogue_generates_and_validates() {
     let k8s = prereq::validator("SCORE_RS_K8S_VALIDATE", "kubernetes-validate");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/catalogue.py");
     let mut cmd = std::process::Command::new("python3");
-    cmd.arg(script)
+    // The script runs score-rs with its own environment.
+    cli::without_ambient(&mut cmd)
+        .arg(script)
         .arg("--bin")
         .arg(env!("CARGO_BIN_EXE_score-rs"))
         .arg("--catalogue")

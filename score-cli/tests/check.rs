@@ -4,8 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::str::contains;
+
+use crate::cli::score_rs;
 
 const WEB: &str = "apiVersion: score.dev/v1b1
 metadata:
@@ -21,16 +22,6 @@ containers:
 resources:
   cache: {type: redis}
 ";
-
-fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_RS_RANDOM_SEED")
-        .env_remove("SCORE_RS_DIAGNOSTICS")
-        .env_remove("CI");
-    c
-}
 
 /// A project generated once for `target`.
 fn generated(target: &str) -> tempfile::TempDir {

@@ -25,6 +25,7 @@ use score_core::ir::Workload;
 use score_core::placeholder::{self, RefRoot};
 use score_core::start_order::{self, Role};
 
+use crate::cli;
 use model::{Container, Expected, Model};
 
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -36,12 +37,10 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     ("04-volumes.yaml", "k8s"),
 ];
 
+/// A run with a fixed seed: every run makes the same passwords and names.
 fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("SCORE_RS_RANDOM_SEED", "cross-target")
-        .env_remove("SCORE_RS_STATE_DIR");
+    let mut c = cli::score_rs(dir);
+    c.env("SCORE_RS_RANDOM_SEED", "cross-target");
     c
 }
 

@@ -6,7 +6,7 @@
 //! `SCORE_RS_K8S_VALIDATE`) in tests a plain `cargo test` ignores; CI runs them with
 //! `--include-ignored`, where a validator that is not set up fails them.
 
-use crate::prereq;
+use crate::{cli, prereq};
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -35,6 +35,9 @@ resources:
     type: route
     params: {host: web.localhost, path: /, port: 8080}
 ";
+
+/// The smallest workload with a `postgres`: for provisioner files that break while provisioning it.
+const WEB_WITH_A_DATABASE: &str = "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources: {db: {type: postgres}}\n";
 
 const BACKEND: &str = "apiVersion: score.dev/v1b1
 metadata:
@@ -176,12 +179,10 @@ const K8S_PROVISIONERS: &str = r#"
                     number: {{ .Params.port }}
 "#;
 
+/// A run with JSON diagnostics: the tests read each one's file and line from stderr.
 fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("SCORE_RS_DIAGNOSTICS", "json")
-        .env_remove("SCORE_RS_RANDOM_SEED");
+    let mut c = cli::score_rs(dir);
+    c.env("SCORE_RS_DIAGNOSTICS", "json");
     c
 }
 
@@ -446,7 +447,7 @@ fn broken_go_provisioners_are_located_errors_and_change_nothing() {
     for (name, text, expected, line) in cases {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        fs::write(d.join("web.yaml"), "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources: {db: {type: postgres}}\n").unwrap();
+        fs::write(d.join("web.yaml"), WEB_WITH_A_DATABASE).unwrap();
         let file = format!("{name}.provisioners.yaml");
         fs::write(d.join(&file), text).unwrap();
         score_rs(d)
@@ -481,7 +482,7 @@ fn broken_command_provisioners_are_located_errors_and_change_nothing() {
     for (name, text, expected) in cases {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        fs::write(d.join("web.yaml"), "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers: {main: {image: nginx}}\nresources: {db: {type: postgres}}\n").unwrap();
+        fs::write(d.join("web.yaml"), WEB_WITH_A_DATABASE).unwrap();
         let file = format!("{name}.provisioners.yaml");
         fs::write(d.join(&file), text).unwrap();
         score_rs(d)

@@ -9,6 +9,7 @@ mod suite;
 
 mod catalogue;
 mod check;
+mod cli;
 mod cross_target;
 mod default_params;
 mod go_provisioners;

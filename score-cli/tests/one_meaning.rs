@@ -7,14 +7,14 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
+use crate::cli;
+
 const TARGETS: [&str; 3] = ["compose", "k8s", "terraform"];
 
+/// A run with a fixed seed: every run makes the same passwords and names.
 fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("SCORE_RS_RANDOM_SEED", "one-meaning")
-        .env_remove("SCORE_RS_STATE_DIR");
+    let mut c = cli::score_rs(dir);
+    c.env("SCORE_RS_RANDOM_SEED", "one-meaning");
     c
 }
 

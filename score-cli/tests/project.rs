@@ -7,6 +7,8 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::str::contains;
 
+use crate::cli::{self, score_rs};
+
 const WEB: &str = "apiVersion: score.dev/v1b1
 metadata:
   name: web
@@ -35,17 +37,6 @@ containers:
 resources:
   cache: {type: redis, id: shared-cache}
 ";
-
-fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_RS_RANDOM_SEED")
-        .env_remove("SCORE_RS_DIAGNOSTICS")
-        // CI services set it; it changes when regenerated secrets are warned about.
-        .env_remove("CI");
-    c
-}
 
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -342,8 +333,8 @@ fn a_held_lock_makes_a_second_run_wait() {
     let d = dir.path();
     let state_dir = score_core::state::StateDir::new(d.join(".score-rs"));
     let lock = score_core::state::StateLock::acquire(&state_dir).unwrap();
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("score-rs"));
-    cmd.current_dir(d).args(["generate", "web.yaml"]);
+    let mut cmd = cli::std_command(d);
+    cmd.args(["generate", "web.yaml"]);
     let mut child = cmd.spawn().unwrap();
     // It cannot finish while the lock is held, however long that is.
     std::thread::sleep(std::time::Duration::from_millis(300));

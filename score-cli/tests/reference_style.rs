@@ -5,7 +5,7 @@
 //! `SCORE_RS_K8S_VALIDATE`) in a test a plain `cargo test` ignores; CI runs it with
 //! `--include-ignored`, where a validator that is not set up fails it.
 
-use crate::prereq;
+use crate::{cli, prereq};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -18,11 +18,11 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/reference-style")
 }
 
+/// A run with JSON diagnostics (read from stderr) and a fixed seed (the snapshots hold the
+/// generated passwords and names).
 fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("SCORE_RS_DIAGNOSTICS", "json")
+    let mut c = cli::score_rs(dir);
+    c.env("SCORE_RS_DIAGNOSTICS", "json")
         .env("SCORE_RS_RANDOM_SEED", SEED);
     c
 }

@@ -8,14 +8,12 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use crate::cli;
+
+/// A run whose output nobody reads (runs are killed part-way; only their effects count).
 fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("score-rs"));
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_RS_RANDOM_SEED")
-        .env_remove("SCORE_RS_STATE_DIR")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut c = cli::std_command(dir);
+    c.stdout(Stdio::null()).stderr(Stdio::null());
     c
 }
 

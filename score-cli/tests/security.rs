@@ -3,12 +3,12 @@
 //! secrets are owner-only; no input that passes validation bricks the state. One test (or a
 //! few) per finding of issue 15, each of which failed before its fix.
 
+use crate::cli::{self, score_rs};
 use crate::prereq;
 
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::PredicateBooleanExt as _;
 use predicates::str::contains;
 
@@ -19,15 +19,6 @@ containers:
   main:
     image: nginx:1.27
 ";
-
-fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_RS_RANDOM_SEED")
-        .env_remove("SCORE_RS_STATE_DIR");
-    c
-}
 
 /// A project in `<tmp>/project` (so that `<tmp>` is outside it), initialised.
 fn project() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -509,8 +500,7 @@ fn an_output_into_the_state_directory_is_refused() {
 #[test]
 fn a_closed_pipe_ends_a_listing_quietly() {
     let (_outer, d) = project();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("score-rs"))
-        .current_dir(&d)
+    let mut child = cli::std_command(&d)
         .args(["provisioners", "list", "--format", "json"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -7,19 +7,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+use crate::cli::score_rs;
 
 fn seed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/compose/seed/score.yaml")
-}
-
-fn score_rs(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("score-rs").unwrap();
-    c.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_RS_RANDOM_SEED");
-    c
 }
 
 fn project() -> tempfile::TempDir {

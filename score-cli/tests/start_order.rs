@@ -6,8 +6,9 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+use crate::cli;
 
 /// `helper` declares that it comes before `main`, in state `ready`.
 fn score_file(ready: &str) -> String {
@@ -36,14 +37,7 @@ fn generate(ready: &str, target: &str) -> Value {
     let d = dir.path();
     fs::write(d.join("score.yaml"), score_file(ready)).unwrap();
     let run = |args: &[&str]| {
-        Command::cargo_bin("score-rs")
-            .unwrap()
-            .current_dir(d)
-            .env("NO_COLOR", "1")
-            .env_remove("SCORE_RS_STATE_DIR")
-            .args(args)
-            .assert()
-            .success();
+        cli::score_rs(d).args(args).assert().success();
     };
     run(&["init", "--no-sample"]);
     match target {

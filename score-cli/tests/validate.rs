@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::prereq;
+use crate::{cli, prereq};
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -20,13 +20,9 @@ const CORPUS_FILES: usize = 84;
 const MINIMAL: &str = "fixtures/valid/01-minimal.yaml";
 const PORT_STRING: &str = "fixtures/invalid/schema-16-port-string.yaml";
 
-/// `score-rs` run from the workspace root, without colour and without a state directory.
+/// `score-rs` run from the workspace root (see [`cli::score_rs`]).
 fn score_rs() -> Command {
-    let mut c = Command::cargo_bin("score-rs").expect("the score-rs binary");
-    c.current_dir(WORKSPACE)
-        .env("NO_COLOR", "1")
-        .env_remove("SCORE_RS_STATE_DIR");
-    c
+    cli::score_rs(Path::new(WORKSPACE))
 }
 
 fn stdout_of(out: &std::process::Output) -> String {
@@ -73,9 +69,7 @@ fn an_invalid_file_exits_1_with_the_diagnostic_on_stderr() {
 
 #[test]
 fn without_a_terminal_there_is_no_colour_even_without_no_color() {
-    let mut cmd = Command::cargo_bin("score-rs").unwrap();
-    let out = cmd
-        .current_dir(WORKSPACE)
+    let out = score_rs()
         .env_remove("NO_COLOR")
         .args(["validate", PORT_STRING])
         .assert()

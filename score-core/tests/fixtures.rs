@@ -19,6 +19,8 @@ use score_core::load::load_path;
 use score_core::render::render;
 use score_core::{Diagnostic, DiagnosticsExt, Severity};
 
+use crate::support::{self, file_name};
+
 /// Invalid fixtures whose mistake is reported as a warning on purpose: a missing file `source`
 /// may be produced by a build step before `generate` (which then fails on it); an unclosed `${`
 /// is legal (it stays literal text, as in the reference tools) but rarely meant.
@@ -64,25 +66,7 @@ fn at_workspace_root() {
 /// Workload files directly in `dir` (relative to the workspace root), sorted.
 fn workload_files(dir: &str) -> Vec<PathBuf> {
     at_workspace_root();
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {dir}: {e}"))
-        .map(|entry| Path::new(dir).join(entry.expect("directory entry").file_name()))
-        .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-fn file_name(path: &Path) -> &str {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .expect("UTF-8 file name")
+    support::workload_files(Path::new(dir))
 }
 
 /// Every diagnostic loading `path` produces: the errors, or the warnings of a successful load.

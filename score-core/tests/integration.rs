@@ -8,6 +8,8 @@ mod prereq;
 #[path = "../../testing/suite.rs"]
 mod suite;
 
+mod support;
+
 mod fixtures;
 mod schema_parity;
 mod state_roundtrip;

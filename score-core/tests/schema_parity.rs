@@ -11,6 +11,7 @@
 //! `cargo test` and run by CI (`--include-ignored`), where a missing `../shared` fails it.
 
 use crate::prereq;
+use crate::support::{file_name, is_workload_file, workload_files};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,24 +35,6 @@ fn ours() -> jsonschema::Validator {
     validator(OUR_SCHEMA, "schemas/score-v1b1.json")
 }
 
-fn is_workload_file(path: &Path) -> bool {
-    matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
-}
-
-/// Workload files directly in `dir`, sorted.
-fn workload_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|p| p.is_file() && is_workload_file(p))
-        .collect();
-    files.sort();
-    files
-}
-
 /// Workload files anywhere below `dir`, sorted.
 fn workload_files_recursive(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<PathBuf> = fs::read_dir(dir)
@@ -66,12 +49,6 @@ fn workload_files_recursive(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
-}
-
-fn file_name(path: &Path) -> &str {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .expect("UTF-8 file name")
 }
 
 /// Load a YAML or JSON file with the project's own loader and turn it into JSON.

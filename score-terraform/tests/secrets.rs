@@ -38,15 +38,6 @@ fn inputs_text(dir: &std::path::Path) -> String {
     out
 }
 
-fn strings(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Array(xs) => xs.iter().for_each(|x| strings(x, out)),
-        Value::Object(m) => m.values().for_each(|x| strings(x, out)),
-        _ => {}
-    }
-}
-
 #[test]
 fn the_default_provisioners_never_generate_a_secret_themselves() {
     let text = score_terraform::DEFAULT_PROVISIONERS;
@@ -79,7 +70,7 @@ fn no_secret_in_state_or_output() {
         // Nothing in the state looks like a generated password.
         let state = serde_json::to_value(&run.state).unwrap();
         let mut all = Vec::new();
-        strings(&state, &mut all);
+        support::schema::collect_strings(&state, &mut all);
         for s in &all {
             assert!(!looks_secret(s), "{case}: the state holds {s:?}");
         }

@@ -224,7 +224,8 @@ pub fn validate(files: &[(String, Value)], s: &Schemas) -> Vec<String> {
     p
 }
 
-fn collect_strings(v: &Value, out: &mut Vec<String>) {
+/// Every string inside `v`, appended to `out`.
+pub fn collect_strings(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::String(s) => out.push(s.clone()),
         Value::Array(xs) => xs.iter().for_each(|x| collect_strings(x, out)),
