@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use score_core::generate::{Difference, Generate, Generated};
+use score_core::generate::{Difference, Generate};
 use score_core::output::OutputFile;
 use score_core::project::{Overrides, Project};
 use score_core::state::StateDir;
@@ -84,14 +84,7 @@ pub fn run(
     if let Some(line) = message {
         eprintln!("{line}");
     }
-    exit_soon(generated);
     Ok((workloads, files))
-}
-
-/// The process ends next: freeing every workload, resource and object one by one would only
-/// cost time (the lock is released by the kernel with the process).
-fn exit_soon(generated: Generated<'_>) {
-    std::mem::forget(generated);
 }
 
 /// What `-o -` prints: the one file, or each file under a `# ---- <name>` line.
