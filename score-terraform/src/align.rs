@@ -15,17 +15,20 @@
 /// Re-align the attributes of HCL text printed by hcl-rs.
 pub fn align(text: &str) -> String {
     let lines: Vec<&str> = text.split('\n').collect();
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    // Per line: where its key ends, where its `=` is and the group's key width, when the line
+    // is an attribute of a run; written once at the end (every block of a module passes here,
+    // so lines are not copied one by one).
+    let mut aligned: Vec<Option<(usize, usize, usize)>> = vec![None; lines.len()];
+    let mut verbatim = vec![false; lines.len()];
     let mut group: Vec<(usize, usize, usize)> = Vec::new(); // (line, key end, '=' index)
     let mut heredoc: Option<String> = None;
-    let mut verbatim = std::collections::BTreeSet::new();
     for (i, line) in lines.iter().enumerate() {
         if let Some(delim) = &heredoc {
             // A heredoc belongs to the line that opens it: it does not end the group.
             if line.trim() == delim {
                 heredoc = None;
             }
-            verbatim.insert(i);
+            verbatim[i] = true;
             continue;
         }
         match assignment(line) {
@@ -33,50 +36,61 @@ pub fn align(text: &str) -> String {
                 group.push((i, a.key_end, a.eq));
                 heredoc = a.heredoc;
             }
-            None => flush(&mut out, &mut group),
+            None => flush(&mut aligned, &mut group),
         }
     }
-    flush(&mut out, &mut group);
-    for (i, line) in out.iter_mut().enumerate() {
-        if !verbatim.contains(&i) {
-            collapse_empty_block(line);
-            indent_object_separator(line);
+    flush(&mut aligned, &mut group);
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let start = out.len();
+        match aligned[i] {
+            Some((key_end, eq, width)) => {
+                out.push_str(&line[..key_end]);
+                out.extend(std::iter::repeat_n(' ', width - key_end + 1));
+                out.push_str(&line[eq..]);
+            }
+            None => out.push_str(line),
+        }
+        if !verbatim[i] {
+            collapse_empty_block(&mut out, start);
+            indent_object_separator(&mut out, start);
         }
     }
-    out.join("\n")
+    out
 }
 
 /// `  }, {` between two objects of a list: one level deeper, as `terraform fmt` writes it.
-fn indent_object_separator(line: &mut String) {
-    if line.trim_start().starts_with("}, {") {
-        line.insert_str(0, "  ");
+/// `out[start..]` is the line.
+fn indent_object_separator(out: &mut String, start: usize) {
+    if out[start..].trim_start().starts_with("}, {") {
+        out.insert_str(start, "  ");
     }
 }
 
 /// hcl-rs prints an empty block as `name {    }`; `terraform fmt` writes `name {}`.
-fn collapse_empty_block(line: &mut String) {
-    let t = line.trim_end();
+/// `out[start..]` is the line.
+fn collapse_empty_block(out: &mut String, start: usize) {
+    let t = out[start..].trim_end();
     if !t.ends_with('}') || t.trim_start().starts_with('"') {
         return;
     }
     let body = &t[..t.len() - 1];
     let inner = body.trim_end();
     if inner.ends_with('{') && inner.len() < body.len() && !inner.contains('=') {
-        *line = format!("{inner}}}");
+        let end = start + inner.len();
+        out.truncate(end);
+        out.push('}');
     }
 }
 
-fn flush(out: &mut [String], group: &mut Vec<(usize, usize, usize)>) {
+/// Give every line of a run of attributes the run's key width.
+fn flush(aligned: &mut [Option<(usize, usize, usize)>], group: &mut Vec<(usize, usize, usize)>) {
     let width = group.iter().map(|(_, k, _)| *k).max().unwrap_or(0);
     for (i, key_end, eq) in group.drain(..) {
-        let line = &out[i];
-        let aligned = format!(
-            "{}{}{}",
-            &line[..key_end],
-            " ".repeat(width - key_end + 1),
-            &line[eq..]
-        );
-        out[i] = aligned;
+        aligned[i] = Some((key_end, eq, width));
     }
 }
 
