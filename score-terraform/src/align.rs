@@ -59,6 +59,8 @@ pub fn align(text: &str) -> String {
             indent_object_separator(&mut out, start);
         }
     }
+    // The module keeps every block's text until the end: no slack.
+    out.shrink_to_fit();
     out
 }
 
