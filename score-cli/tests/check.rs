@@ -183,3 +183,78 @@ fn check_and_stdout_output_conflict() {
         .code(2)
         .stderr(contains("--check"));
 }
+
+/// A workload with a mounted file and a secret variable (kept in an owner-only env file).
+const WEB_WITH_FILES: &str = "apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  main:
+    image: nginx:1.27
+    variables:
+      REDIS_PASSWORD: ${resources.cache.password}
+    files:
+      /etc/app/cache.conf:
+        content: host=${resources.cache.host}
+resources:
+  cache: {type: redis}
+";
+
+/// The files under `.score-rs/mounts/<sub>/`.
+fn mounts(d: &Path, sub: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = fs::read_dir(d.join(".score-rs/mounts").join(sub))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn mounted_files_and_secret_env_files_are_compared_without_printing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(d.join("score.yaml"), WEB_WITH_FILES).unwrap();
+    score_rs(d).args(["init", "--no-sample"]).assert().success();
+    score_rs(d)
+        .args(["generate", "score.yaml", "--target", "compose"])
+        .assert()
+        .success();
+    check(d, "compose").success().stdout("");
+
+    // A mounted file edited by hand: its diff is printed.
+    let [mounted] = mounts(d, "files").try_into().unwrap();
+    let text = fs::read_to_string(&mounted).unwrap();
+    assert!(text.starts_with("host="), "{text}");
+    fs::write(&mounted, "host=elsewhere").unwrap();
+    check(d, "compose")
+        .code(1)
+        .stdout(contains("-host=elsewhere"))
+        .stdout(contains(format!("+{text}")))
+        .stderr(contains(".score-rs/mounts/files/web.main."));
+    fs::remove_file(&mounted).unwrap();
+    check(d, "compose")
+        .code(1)
+        .stdout(contains("--- /dev/null"));
+    fs::write(&mounted, &text).unwrap();
+
+    // A secret env file: that it differs, never its content.
+    let secret = mounts(d, "secrets")
+        .into_iter()
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("web"))
+        .expect("the service's secret env file");
+    let env = fs::read_to_string(&secret).unwrap();
+    let password = env.trim().split_once('=').unwrap().1.trim_matches('"');
+    assert!(password.len() >= 8, "{env}");
+    fs::write(&secret, "REDIS_PASSWORD=\"changed-by-hand\"\n").unwrap();
+    let out = check(d, "compose").code(1).get_output().clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("differs (not shown: it holds secret values)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(password) && !stdout.contains("changed-by-hand"),
+        "{stdout}"
+    );
+}

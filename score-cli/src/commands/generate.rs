@@ -148,9 +148,18 @@ fn check(differences: &[Difference], format: Format) -> Result<(), Vec<Diagnosti
     )])
 }
 
-/// The unified diff from the file on disk to the generated one (`/dev/null` when missing).
+/// The unified diff from the file on disk to the generated one (`/dev/null` when missing); for
+/// a file of secret values, only that it differs.
 fn unified_diff(d: &Difference) -> String {
     let path = d.path.display().to_string();
+    if d.hidden {
+        let how = if d.on_disk.is_some() {
+            "differs"
+        } else {
+            "is missing"
+        };
+        return format!("{path} {how} (not shown: it holds secret values)\n");
+    }
     let old = d
         .on_disk
         .as_deref()

@@ -368,17 +368,28 @@ impl Generated<'_> {
         self.project.save()
     }
 
-    /// Compare the main and side files with what is on disk, writing nothing. Trees (compose's
-    /// mounts directory) are not compared.
+    /// Compare every generated file with what is on disk, writing nothing: the main and side
+    /// files, then the files of each tree (compose's mounted files and secret env files).
+    /// Files an earlier run left in a tree that this run would remove are not reported.
     pub fn check(&self) -> Vec<Difference> {
-        let files = self.output.files.iter().chain(&self.output.side_files);
-        files
-            .filter_map(|f| {
-                let on_disk = std::fs::read(&f.path).ok();
+        let main = self.output.files.iter().chain(&self.output.side_files);
+        let main = main.map(|f| (f.path.clone(), f, false));
+        // An owner-only file of a tree holds secret values and little else (compose's secret
+        // env files): its diff would print them into CI logs. The main files are what users
+        // review and commit, so theirs is shown.
+        let trees = self.output.trees.iter().flat_map(|t| {
+            t.files
+                .iter()
+                .map(move |f| (t.dir.join(&f.path), f, f.is_secret()))
+        });
+        main.chain(trees)
+            .filter_map(|(path, f, hidden)| {
+                let on_disk = std::fs::read(&path).ok();
                 (on_disk.as_deref() != Some(f.bytes.as_slice())).then(|| Difference {
-                    path: f.path.clone(),
+                    path,
                     expected: f.bytes.clone(),
                     on_disk,
+                    hidden,
                 })
             })
             .collect()
@@ -394,4 +405,6 @@ pub struct Difference {
     pub expected: Vec<u8>,
     /// What is on disk; `None` when the file is missing or unreadable.
     pub on_disk: Option<Vec<u8>>,
+    /// Print no content of it: an owner-only file of a tree, made of secret values.
+    pub hidden: bool,
 }
