@@ -32,10 +32,7 @@ const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// (fixture, target) pairs that cannot be generated for want of a default provisioner, not
 /// because of lowering: kept exact, so the test says when one is fixed.
-const KNOWN_GAPS: &[(&str, &str)] = &[
-    // No k8s default serves `volume` of class `ephemeral` (terraform's does).
-    ("04-volumes.yaml", "k8s"),
-];
+const KNOWN_GAPS: &[(&str, &str)] = &[];
 
 /// A run with a fixed seed: every run makes the same passwords and names.
 fn score_rs(dir: &Path) -> Command {
