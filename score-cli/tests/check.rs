@@ -258,3 +258,56 @@ fn mounted_files_and_secret_env_files_are_compared_without_printing_secrets() {
         "{stdout}"
     );
 }
+
+/// Switching the Terraform syntax removes the module's files in the other one (Terraform would
+/// read `main.tf` and `main.tf.json` both and find every block twice); `--check` reports them
+/// first. Files of the user's own in the directory are left alone.
+#[test]
+fn a_terraform_module_in_the_other_syntax_is_replaced() {
+    let dir = generated("terraform");
+    let d = dir.path();
+    let module = d.join("score-terraform");
+    fs::write(module.join("extra.tf"), "# mine\n").unwrap();
+    score_rs(d)
+        .args(["generate", "score.yaml", "--target", "terraform"])
+        .args(["--tf-format", "json", "--check"])
+        .assert()
+        .code(1)
+        .stdout(contains("--- a/score-terraform/main.tf\n+++ /dev/null\n"))
+        .stderr(contains("`score-terraform/versions.tf`"));
+    assert!(module.join("main.tf").exists(), "--check removed a file");
+
+    // `-o -` writes no module, so it removes none.
+    score_rs(d)
+        .args(["generate", "score.yaml", "--target", "terraform"])
+        .args(["--tf-format", "json", "-o", "-"])
+        .assert()
+        .success();
+    assert!(module.join("main.tf").exists());
+
+    score_rs(d)
+        .args(["generate", "score.yaml", "--target", "terraform"])
+        .args(["--tf-format", "json"])
+        .assert()
+        .success();
+    let mut names: Vec<String> = fs::read_dir(&module)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "extra.tf",
+            "main.tf.json",
+            "outputs.tf.json",
+            "variables.tf.json",
+            "versions.tf.json"
+        ]
+    );
+    score_rs(d)
+        .args(["generate", "score.yaml", "--target", "terraform"])
+        .args(["--tf-format", "json", "--check"])
+        .assert()
+        .success();
+}

@@ -178,6 +178,11 @@ pub struct Output {
     pub warnings: Vec<Diagnostic>,
     /// Lines for the user (`info_logs` of the provisioners).
     pub info: Vec<String>,
+    /// Files an earlier run may have written in another form that this output replaces
+    /// (Terraform's `main.tf` when it writes `main.tf.json`: Terraform would read both).
+    /// [`crate::generate::Generated::write`] removes those that exist once the new files are
+    /// written; `check` reports them.
+    pub stale: Vec<PathBuf>,
 }
 
 impl Output {

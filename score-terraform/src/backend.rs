@@ -47,8 +47,22 @@ impl TerraformBackend {
         Output {
             files: self.files(out.files, resolved),
             warnings: out.warnings,
+            stale: self.other_syntax(),
             ..Output::default()
         }
+    }
+
+    /// The module's files in the syntax not written now: an earlier run's `main.tf` beside a
+    /// new `main.tf.json` would define every block twice (Terraform reads both).
+    fn other_syntax(&self) -> Vec<PathBuf> {
+        let ext = match self.options.format {
+            Format::Hcl => "tf.json",
+            Format::Json => "tf",
+        };
+        ["main", "variables", "outputs", "versions"]
+            .iter()
+            .map(|name| self.dir.join(format!("{name}.{ext}")))
+            .collect()
     }
 
     /// The files, owner-only when one holds a secret value.
@@ -133,6 +147,7 @@ impl Backend for TerraformBackend {
             .collect::<Result<Vec<_>, _>>()?;
         let mut output = lowered.output;
         output.files = self.files(files, resolved);
+        output.stale = self.other_syntax();
         Ok(output)
     }
 }

@@ -67,6 +67,8 @@ pub fn run(
     let mut files = generated.output.paths();
     let (stdout, message) = if to_stdout {
         let main = std::mem::take(&mut generated.output.files);
+        // Nothing replaces the files on disk, so nothing of them is stale.
+        generated.output.stale.clear();
         let main_paths = main.len();
         files.splice(..main_paths, main.iter().map(|_| PathBuf::from("-")));
         (Some(printed(&main)), None)
@@ -148,8 +150,8 @@ fn check(differences: &[Difference], format: Format) -> Result<(), Vec<Diagnosti
     )])
 }
 
-/// The unified diff from the file on disk to the generated one (`/dev/null` when missing); for
-/// a file of secret values, only that it differs.
+/// The unified diff from the file on disk to the generated one (`/dev/null` when missing, or
+/// when `generate` would remove the file); for a file of secret values, only that it differs.
 fn unified_diff(d: &Difference) -> String {
     let path = d.path.display().to_string();
     if d.hidden {
@@ -171,11 +173,16 @@ fn unified_diff(d: &Difference) -> String {
     } else {
         "/dev/null".to_string()
     };
+    let to = if d.stale {
+        "/dev/null".to_string()
+    } else {
+        format!("b/{path}")
+    };
     let diff = similar::TextDiff::from_lines(old.as_ref(), new.as_ref());
     let mut text = diff
         .unified_diff()
         .context_radius(3)
-        .header(&from, &format!("b/{path}"))
+        .header(&from, &to)
         .to_string();
     if !text.ends_with('\n') {
         text.push('\n');

@@ -40,7 +40,7 @@
 mod regenerated;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -348,7 +348,8 @@ impl Generated<'_> {
             .into_iter()
             .chain(std::mem::take(&mut self.output.side_files))
             .collect();
-        self.write_files(&files)
+        self.write_files(&files)?;
+        remove_stale(&std::mem::take(&mut self.output.stale))
     }
 
     fn write_files(&mut self, files: &[OutputFile]) -> Result<(), Vec<Diagnostic>> {
@@ -382,7 +383,8 @@ impl Generated<'_> {
                 .iter()
                 .map(move |f| (t.dir.join(&f.path), f, f.is_secret()))
         });
-        main.chain(trees)
+        let mut differences: Vec<Difference> = main
+            .chain(trees)
             .filter_map(|(path, f, hidden)| {
                 let on_disk = std::fs::read(&path).ok();
                 (on_disk.as_deref() != Some(f.bytes.as_slice())).then(|| Difference {
@@ -390,9 +392,20 @@ impl Generated<'_> {
                     expected: f.bytes.clone(),
                     on_disk,
                     hidden,
+                    stale: false,
                 })
             })
-            .collect()
+            .collect();
+        for path in self.output.stale.iter().filter(|p| is_file(p)) {
+            differences.push(Difference {
+                path: path.clone(),
+                expected: Vec::new(),
+                on_disk: std::fs::read(path).ok(),
+                hidden: false,
+                stale: true,
+            });
+        }
+        differences
     }
 }
 
@@ -407,4 +420,34 @@ pub struct Difference {
     pub on_disk: Option<Vec<u8>>,
     /// Print no content of it: an owner-only file of a tree, made of secret values.
     pub hidden: bool,
+    /// A file of an earlier run that `write` would remove ([`Output::stale`]).
+    pub stale: bool,
+}
+
+/// A regular file (not a link) at `path`.
+fn is_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Remove the files of [`Output::stale`] that exist (never through a link: a link there is
+/// removed itself, as it is not a file of ours).
+fn remove_stale(paths: &[PathBuf]) -> Result<(), Vec<Diagnostic>> {
+    let errors: Vec<Diagnostic> = paths
+        .iter()
+        .filter(|p| is_file(p))
+        .filter_map(|p| {
+            std::fs::remove_file(p).err().map(|e| {
+                Diagnostic::error(
+                    "score::io::write",
+                    format!("cannot remove `{}`, replaced by this run: {e}", p.display()),
+                )
+                .with_help("remove it by hand: the tool that reads the output would read both")
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
