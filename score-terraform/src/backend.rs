@@ -55,13 +55,13 @@ impl TerraformBackend {
     /// The module's files in the syntax not written now: an earlier run's `main.tf` beside a
     /// new `main.tf.json` would define every block twice (Terraform reads both).
     fn other_syntax(&self) -> Vec<PathBuf> {
-        let ext = match self.options.format {
-            Format::Hcl => "tf.json",
-            Format::Json => "tf",
+        let other = match self.options.format {
+            Format::Hcl => Format::Json,
+            Format::Json => Format::Hcl,
         };
-        ["main", "variables", "outputs", "versions"]
+        crate::module::FILES
             .iter()
-            .map(|name| self.dir.join(format!("{name}.{ext}")))
+            .map(|name| self.dir.join(other.file_name(name)))
             .collect()
     }
 
@@ -133,16 +133,17 @@ impl Backend for TerraformBackend {
         };
         let files = files
             .iter()
-            .map(|(name, v)| match self.options.format {
-                Format::Json => Ok((format!("{name}.tf.json"), render::to_json(v))),
-                Format::Hcl => render::to_hcl(v)
-                    .map(|text| (format!("{name}.tf"), text))
-                    .map_err(|e| {
+            .map(|(name, v)| {
+                let file = self.options.format.file_name(name);
+                match self.options.format {
+                    Format::Json => Ok((file, render::to_json(v))),
+                    Format::Hcl => render::to_hcl(v).map(|text| (file, text)).map_err(|e| {
                         vec![Diagnostic::error(
                             "score::terraform::render",
                             format!("cannot render `{name}.tf` after patching: {e}"),
                         )]
                     }),
+                }
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut output = lowered.output;

@@ -73,6 +73,25 @@ pub enum Format {
     Json,
 }
 
+impl Format {
+    /// The file extension of this syntax, without the dot.
+    ///
+    /// ```
+    /// assert_eq!(score_terraform::Format::Json.extension(), "tf.json");
+    /// ```
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Hcl => "tf",
+            Format::Json => "tf.json",
+        }
+    }
+
+    /// The file name of one of the module's files (`main` → `main.tf`).
+    pub fn file_name(self, name: &str) -> String {
+        format!("{name}.{}", self.extension())
+    }
+}
+
 /// Generation options.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -211,12 +230,12 @@ impl ModuleWriter {
             Format::Json => module
                 .into_files()
                 .into_iter()
-                .map(|(name, value)| (format!("{name}.tf.json"), render::to_json(&value)))
+                .map(|(name, value)| (Format::Json.file_name(name), render::to_json(&value)))
                 .collect(),
             Format::Hcl => module
                 .into_hcl()?
                 .into_iter()
-                .map(|(name, text)| (format!("{name}.tf"), text))
+                .map(|(name, text)| (Format::Hcl.file_name(name), text))
                 .collect(),
         };
         Ok(Output { files, warnings })

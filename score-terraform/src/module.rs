@@ -23,6 +23,10 @@ pub const RANDOM_VERSION: &str = "~> 3.9";
 /// Terraform versions the module needs.
 pub const REQUIRED_VERSION: &str = ">= 1.5.0";
 
+/// The module's files, in the order they are written (without extension: see
+/// [`crate::Format::file_name`]).
+pub const FILES: [&str; 4] = ["main", "variables", "outputs", "versions"];
+
 /// Top-level keys a provisioner's `terraform` template may produce.
 pub const ARTIFACT_KEYS: &[&str] = &[
     "resource",
@@ -492,6 +496,12 @@ mod tests {
             .into_iter()
             .map(|(n, _)| n)
             .collect();
-        assert_eq!(names, ["main", "variables", "outputs", "versions"]);
+        assert_eq!(names, FILES);
+        let names: Vec<&str> = Module::new()
+            .into_files()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, FILES, "the JSON module has the same files");
     }
 }

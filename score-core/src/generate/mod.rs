@@ -429,8 +429,8 @@ fn is_file(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
 }
 
-/// Remove the files of [`Output::stale`] that exist (never through a link: a link there is
-/// removed itself, as it is not a file of ours).
+/// Remove the files of [`Output::stale`] that exist as regular files (a link there is left
+/// alone: it is not a file an earlier run wrote).
 fn remove_stale(paths: &[PathBuf]) -> Result<(), Vec<Diagnostic>> {
     let errors: Vec<Diagnostic> = paths
         .iter()
