@@ -25,6 +25,23 @@ pub struct Checked<'a> {
     pub base_dir: Option<&'a Path>,
 }
 
+impl Checked<'_> {
+    /// The span of the value at `path`, or of the whole document when it is not there.
+    fn value_span(&self, path: &[&str]) -> Span {
+        self.tree
+            .lookup(path)
+            .map_or(self.tree.span, |(_, n)| n.span)
+    }
+
+    /// The span of the key at the end of `path`, or of the whole document when it is not there.
+    fn key_span(&self, path: &[&str]) -> Span {
+        self.tree
+            .lookup(path)
+            .and_then(|(k, _)| k)
+            .map_or(self.tree.span, |k| k.span)
+    }
+}
+
 /// Run every semantic check; returns errors (and warnings) in source order.
 pub fn check(c: &Checked<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -225,11 +242,7 @@ fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (name, own) in containers {
         for (other, b) in &own.before {
-            let key = c
-                .tree
-                .lookup(&["containers", name, "before", other])
-                .and_then(|(k, _)| k)
-                .map_or(c.tree.span, |k| k.span);
+            let key = c.key_span(&["containers", name, "before", other]);
             if other == name {
                 out.push(
                     Diagnostic::error(
@@ -285,11 +298,7 @@ fn check_before(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     if let Some(cycle) = find_cycle(&edges) {
-        let span = c
-            .tree
-            .lookup(&["containers", cycle[0], "before", cycle[1]])
-            .and_then(|(k, _)| k)
-            .map_or(c.tree.span, |k| k.span);
+        let span = c.key_span(&["containers", cycle[0], "before", cycle[1]]);
         out.push(
             Diagnostic::error(
                 "score::before::cycle",
@@ -335,11 +344,8 @@ fn find_cycle<'a>(edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str
 fn check_files(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     for (cname, container) in &c.workload.containers {
         for (target, file) in &container.files {
-            let span_of = |field: &str| {
-                c.tree
-                    .lookup(&["containers", cname, "files", target, field])
-                    .map_or(c.tree.span, |(_, n)| n.span)
-            };
+            let span_of =
+                |field: &str| c.value_span(&["containers", cname, "files", target, field]);
             match &file.content {
                 FileContent::Source(source) => {
                     if let Some(d) = check_source(source, c.base_dir) {
@@ -455,10 +461,7 @@ fn check_volumes(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
         for (target, v) in &container.volumes {
             let Some(path) = &v.path else { continue };
             if path.split('/').any(|seg| seg == "..") {
-                let span = c
-                    .tree
-                    .lookup(&["containers", cname, "volumes", target, "path"])
-                    .map_or(c.tree.span, |(_, n)| n.span);
+                let span = c.value_span(&["containers", cname, "volumes", target, "path"]);
                 out.push(
                     Diagnostic::error(
                         "score::volume::path_escapes",
@@ -483,11 +486,7 @@ fn check_probes(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
         ] {
             let Some(p) = probe else { continue };
             if p.http_get.is_some() && p.exec.is_some() {
-                let span = c
-                    .tree
-                    .lookup(&["containers", cname, field, "httpGet"])
-                    .and_then(|(k, _)| k)
-                    .map_or(c.tree.span, |k| k.span);
+                let span = c.key_span(&["containers", cname, field, "httpGet"]);
                 out.push(
                     Diagnostic::warning(
                         "score::probe::both",
@@ -520,10 +519,7 @@ fn check_requests(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
             if !crate::ir::request_above(rv, lv) {
                 continue;
             }
-            let span = c
-                .tree
-                .lookup(&["containers", cname, "resources", "requests", key])
-                .map_or(c.tree.span, |(_, n)| n.span);
+            let span = c.value_span(&["containers", cname, "resources", "requests", key]);
             out.push(
                 Diagnostic::warning(
                     "score::resources::request_above_limit",
@@ -624,10 +620,7 @@ fn check_ports(c: &Checked<'_>, out: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<(u16, &str), &str> = BTreeMap::new();
     for (name, port) in c.workload.ports() {
         if let Some(first) = seen.insert((port.port, port.protocol.as_str()), name) {
-            let span = c
-                .tree
-                .lookup(&["service", "ports", name, "port"])
-                .map_or(c.tree.span, |(_, n)| n.span);
+            let span = c.value_span(&["service", "ports", name, "port"]);
             out.push(
                 Diagnostic::error(
                     "score::service::duplicate_port",
