@@ -148,18 +148,23 @@ pub fn lower(
         (to_value(&c)?, v)
     };
     let object = Some(object);
-    let mount = VolumeMount {
-        name: volume_name,
-        mount_path: target.to_string(),
-        sub_path: Some(key),
-        read_only: Some(true),
-        ..VolumeMount::default()
-    };
+    let mount = file_mount(volume_name, target, key);
     Ok(LoweredFile {
         object,
         volume,
         mount,
     })
+}
+
+/// A file is one key of its volume, mounted read-only at the file's path.
+fn file_mount(volume_name: String, target: &str, key: String) -> VolumeMount {
+    VolumeMount {
+        name: volume_name,
+        mount_path: target.to_string(),
+        sub_path: Some(key),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    }
 }
 
 /// A file whose content is exactly one score-k8s secret reference: that key of the
@@ -188,13 +193,7 @@ fn provisioner_secret_file(
         }),
         ..Volume::default()
     };
-    let mount = VolumeMount {
-        name: volume_name,
-        mount_path: target.to_string(),
-        sub_path: Some(key),
-        read_only: Some(true),
-        ..VolumeMount::default()
-    };
+    let mount = file_mount(volume_name, target, key);
     Ok(LoweredFile {
         object: None,
         volume,
